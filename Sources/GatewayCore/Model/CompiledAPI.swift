@@ -1,0 +1,105 @@
+/// One API from `apis`, with its routes compiled into a matcher.
+public struct CompiledAPI: Sendable {
+    public let name: String
+    /// Normalised base path for the default endpoint: "/" or "/seg[/seg...]" without a trailing slash.
+    public let basePath: String
+    public let routes: [CompiledRoute]
+    public let routeTable: RouteTable
+
+    public init(name: String, basePath: String, routes: [CompiledRoute], routeTable: RouteTable) {
+        self.name = name
+        self.basePath = basePath
+        self.routes = routes
+        self.routeTable = routeTable
+    }
+}
+
+/// One route: its key, what it forwards to, and its end-to-end timeout.
+public struct CompiledRoute: Sendable {
+    public let key: RouteKey
+    /// The route key as written canonically ("GET /orders/{id}", "$default"); used in logs and metrics.
+    public let keyText: String
+    public let integration: Integration
+    public let timeout: Duration
+
+    public init(key: RouteKey, integration: Integration, timeout: Duration) {
+        self.key = key
+        self.keyText = key.description
+        self.integration = integration
+        self.timeout = timeout
+    }
+}
+
+public enum Integration: Sendable {
+    case http(HTTPIntegration)
+    case mock(MockIntegration)
+}
+
+/// Forward to an HTTP upstream (contract: integration type `http`).
+public struct HTTPIntegration: Sendable {
+    /// One target for `url`, several for `targets` (round-robin, skipping refused connects).
+    public let targets: [UpstreamTarget]
+    /// When set, replaces the request path (after base-path removal) with this template.
+    public let pathTemplate: PathTemplate?
+
+    public init(targets: [UpstreamTarget], pathTemplate: PathTemplate?) {
+        self.targets = targets
+        self.pathTemplate = pathTemplate
+    }
+}
+
+/// An upstream origin plus the base path that request paths are appended to.
+public struct UpstreamTarget: Sendable, Hashable {
+    public let host: String
+    public let port: Int
+    /// "" or "/seg[/seg...]" without a trailing slash.
+    public let basePath: String
+
+    public init(host: String, port: Int, basePath: String) {
+        self.host = host
+        self.port = port
+        self.basePath = basePath
+    }
+
+    /// The `Host` header value sent upstream.
+    public var authority: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return port == 80 ? h : "\(h):\(port)"
+    }
+}
+
+/// A path template such as "/internal/orders/{id}" or "/files/{proxy}".
+public struct PathTemplate: Sendable, Equatable {
+    public enum Part: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+    public let parts: [Part]
+    public init(parts: [Part]) { self.parts = parts }
+
+    /// Substitutes captured path parameters (raw, still percent-encoded); a missing one renders empty.
+    public func render(_ parameters: PathParameters) -> String {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .literal(let text): out += text
+            case .parameter(let name): out += parameters[name].map(String.init) ?? ""
+            }
+        }
+        return out
+    }
+}
+
+/// A fixed response (contract: integration type `mock`).
+public struct MockIntegration: Sendable {
+    public let status: Int
+    /// Headers as configured; `content-type` is included when the body was JSON and none was configured.
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

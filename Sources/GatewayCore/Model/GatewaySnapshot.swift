@@ -1,0 +1,86 @@
+/// The compiled, immutable configuration every request reads exactly once.
+///
+/// Built by `GatewayConfig`'s compiler; swapped atomically on reload so in-flight requests
+/// finish on the snapshot they started with.
+public final class GatewaySnapshot: Sendable {
+    public let settings: GatewaySettings
+    public let apis: [CompiledAPI]
+    public let hostRouter: HostRouter
+    /// Absolute path of the config file this snapshot came from (for reloads and diagnostics).
+    public let sourcePath: String
+
+    public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String) {
+        self.settings = settings
+        self.apis = apis
+        self.hostRouter = hostRouter
+        self.sourcePath = sourcePath
+    }
+}
+
+/// Top-level settings: listeners, limits, trusted proxies, access log.
+public struct GatewaySettings: Sendable, Equatable {
+    public var listen: ListenSettings
+    public var admin: AdminSettings
+    public var trustedProxies: CIDRSet
+    public var limits: Limits
+    public var accessLog: AccessLogSettings?
+
+    public init(listen: ListenSettings, admin: AdminSettings, trustedProxies: CIDRSet, limits: Limits,
+                accessLog: AccessLogSettings?) {
+        self.listen = listen
+        self.admin = admin
+        self.trustedProxies = trustedProxies
+        self.limits = limits
+        self.accessLog = accessLog
+    }
+}
+
+/// A `host:port` a listener binds to; host is an IP literal or a name, port 0 means "any free port".
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+public struct ListenSettings: Sendable, Equatable {
+    public var http: ListenAddress?
+    public init(http: ListenAddress?) { self.http = http }
+}
+
+public struct AdminSettings: Sendable, Equatable {
+    public var listen: ListenAddress
+    /// Bearer token every admin call must present; nil means the admin API is open (loopback by default).
+    public var token: String?
+    public init(listen: ListenAddress, token: String?) {
+        self.listen = listen
+        self.token = token
+    }
+}
+
+/// Protocol limits enforced by the edge (contract: `limits`).
+public struct Limits: Sendable, Equatable {
+    public var maxBodySize: Int
+    public var maxHeaderSize: Int
+    public var headerTimeout: Duration
+    public var idleTimeout: Duration
+
+    public static let defaults = Limits(maxBodySize: 10 * 1024 * 1024, maxHeaderSize: 16 * 1024,
+                                        headerTimeout: .seconds(10), idleTimeout: .seconds(60))
+
+    public init(maxBodySize: Int, maxHeaderSize: Int, headerTimeout: Duration, idleTimeout: Duration) {
+        self.maxBodySize = maxBodySize
+        self.maxHeaderSize = maxHeaderSize
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+    }
+}
+
+public struct AccessLogSettings: Sendable, Equatable {
+    /// "-" for stdout, otherwise an absolute file path.
+    public var path: String
+    public init(path: String) { self.path = path }
+}
