@@ -53,6 +53,9 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
 
     public func flush() { context?.flush() }
 
+    /// Returns a connection that was acquired but never used (its request went away meanwhile).
+    public func recycle() { pool.release(self) }
+
     public var isWritable: Bool { channel.isWritable }
 
     /// Detaches the sink and closes: used when the client went away or the request timed out mid-exchange.

@@ -1,0 +1,137 @@
+import GatewayConfig
+import GatewayCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The admin API on its own listener: `/healthz`, `/metrics`, `POST /reload`. Rare requests, so it aggregates
+/// bodies and may hop off the loop for a reload; none of this touches the data plane's path.
+enum AdminListener {
+    static func bind(runtime: GatewayRuntime, address: ListenAddress) async throws -> Channel {
+        let bootstrap = ServerBootstrap(group: runtime.group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    try sync.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: 64 * 1024))
+                    try sync.addHandler(AdminHandler(runtime: runtime))
+                }
+            }
+        return try await bootstrap.bind(host: address.host, port: address.port).get()
+    }
+}
+
+final class AdminHandler: ChannelInboundHandler {
+    typealias InboundIn = NIOHTTPServerRequestFull
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let runtime: GatewayRuntime
+    private var requestIDs = RequestIDGenerator()
+
+    init(runtime: GatewayRuntime) { self.runtime = runtime }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = unwrapInboundIn(data)
+        let requestId = requestIDs.next()
+        let keepAlive = request.head.isKeepAlive
+        let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+
+        if let token = runtime.snapshot.settings.admin.token {
+            let presented = request.head.headers.first(name: "authorization") ?? ""
+            guard Self.constantTimeEquals(presented, "Bearer " + token) else {
+                respondProblem(context, .unauthorized, "a valid bearer token is required", requestId, keepAlive,
+                               extraHeaders: [("www-authenticate", "Bearer")])
+                return
+            }
+        }
+
+        switch (request.head.method, path) {
+        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+            respond(context, status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8),
+                    requestId: requestId, keepAlive: keepAlive)
+        case (.GET, "/metrics"):
+            respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                    body: runtime.metrics.exposition(), requestId: requestId, keepAlive: keepAlive)
+        case (.POST, "/reload"):
+            let runtime = self.runtime
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task {
+                let result = runtime.reload()
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.respondReload(context, result, requestId, keepAlive)
+                }
+            }
+        case (_, "/healthz"), (_, "/metrics"), (_, "/reload"):
+            let allow = path == "/reload" ? "POST" : "GET, HEAD"
+            respondProblem(context, .methodNotAllowed, "\(request.head.method.rawValue) is not allowed on \(path)",
+                           requestId, keepAlive, extraHeaders: [("allow", allow)])
+        default:
+            respondProblem(context, .resourceNotFound, "no admin endpoint at \(path)", requestId, keepAlive)
+        }
+    }
+
+    private func respondReload(_ context: ChannelHandlerContext, _ result: GatewayRuntime.ReloadResult,
+                               _ requestId: String, _ keepAlive: Bool) {
+        switch result {
+        case .reloaded(let summary, let warnings):
+            var body: [UInt8] = Array(#"{"status":"reloaded","summary":"#.utf8)
+            JSONEscaping.appendQuoted(summary, to: &body)
+            body.append(contentsOf: #","warnings":"#.utf8)
+            body.append(contentsOf: Self.diagnosticsJSON(warnings).utf8)
+            body.append(UInt8(ascii: "}"))
+            respond(context, status: .ok, contentType: "application/json", body: body, requestId: requestId,
+                    keepAlive: keepAlive)
+        case .rejected(let diagnostics):
+            let document = ProblemDocument(code: .invalidConfig, detail: "the configuration has errors; the running configuration stays",
+                                           requestId: requestId,
+                                           extensions: [("diagnostics", Self.diagnosticsJSON(diagnostics))])
+            respond(context, status: .badRequest, contentType: "application/problem+json", body: document.encoded(),
+                    requestId: requestId, keepAlive: keepAlive)
+        }
+    }
+
+    static func diagnosticsJSON(_ diagnostics: [ConfigDiagnostic]) -> String {
+        "[" + diagnostics.map { d in
+            #"{"pointer":"# + JSONEscaping.quoted(d.pointer) + #","message":"# + JSONEscaping.quoted(d.message)
+                + #","severity":"# + (d.severity == .error ? #""error""# : #""warning""#) + "}"
+        }.joined(separator: ",") + "]"
+    }
+
+    private func respondProblem(_ context: ChannelHandlerContext, _ code: GatewayErrorCode, _ detail: String,
+                                _ requestId: String, _ keepAlive: Bool, extraHeaders: [(String, String)] = []) {
+        let document = ProblemDocument(code: code, detail: detail, requestId: requestId)
+        respond(context, status: HTTPResponseStatus(statusCode: code.status), contentType: "application/problem+json",
+                body: document.encoded(), requestId: requestId, keepAlive: keepAlive, extraHeaders: extraHeaders)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String,
+                         body: [UInt8], requestId: String, keepAlive: Bool, extraHeaders: [(String, String)] = []) {
+        var headers = HTTPHeaders([("content-type", contentType), ("content-length", String(body.count)),
+                                   ("x-request-id", requestId)])
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                      promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let future = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            future.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Compares secrets without an early exit, so response timing does not reveal a matching prefix.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+}

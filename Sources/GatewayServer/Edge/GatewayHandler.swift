@@ -1,0 +1,664 @@
+import GatewayCore
+import GatewayIntegrations
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The per-connection request path: identity, routing, then the route's integration, all synchronously on
+/// the connection's event loop with the loop's own upstream pools (no locks, no future hops, no async).
+///
+/// Pipelining is handled here (requests queue behind the current exchange) rather than by NIO's pipeline
+/// handler, which measured 6 % slower for a proxy. An exchange is over when both the request has been read
+/// to its end and the response has been written to its end.
+final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum BodyDisposition { case forward, discard }
+
+    private let loop: LoopState
+    private let timeouts: ConnectionTimeoutHandler
+    private let peer: IPAddress
+    private let peerText: String
+    private var context: ChannelHandlerContext!
+
+    // Connection state.
+    private var queue = CircularBuffer<HTTPServerRequestPart>()
+    private var closeAfterResponse = false
+    private var closed = false
+    private var inputClosed = false
+    private var clientReadPaused = false
+    private var pendingClientRead = false
+
+    // Exchange state (one request at a time).
+    private var busy = false
+    private var generation: UInt64 = 0
+    private var requestEnded = false
+    private var responseEnded = false
+    private var startNanos: UInt64 = 0
+    private var requestId = ""
+    private var method = HTTPMethod.GET
+    private var version = HTTPVersion.http1_1
+    private var keepAlive = true
+    private var snapshot: GatewaySnapshot?
+    private var apiIndex = -1
+    private var routeIndex = -1
+    private var host: Substring?
+    private var logPath = ""
+    private var clientIP: IPAddress
+    private var bodyBytes = 0
+    private var maxBodySize = 0
+    private var disposition = BodyDisposition.discard
+    private var requestHasBody = false
+    private var responseHeadSent = false
+    private var status = 0
+    private var responseBytes = 0
+    private var errorCode: GatewayErrorCode?
+    private var integrationStartNanos: UInt64 = 0
+    private var integrationEndNanos: UInt64 = 0
+    private var timeoutTask: Scheduled<Void>?
+
+    // Upstream forwarding state.
+    private var integration: HTTPIntegration?
+    private var upstream: UpstreamConnection?
+    private var upstreamHead: HTTPRequestHead?
+    private var upstreamPathSuffix = ""
+    private var pendingParts: [HTTPClientRequestPart] = []
+    private var pendingBytes = 0
+    private var waiting: (pool: UpstreamPool, id: UInt64)?
+    private var targetAttempts = 0
+    private var targetIndex = 0
+    private var staleRetryUsed = false
+
+    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress) {
+        self.loop = loop
+        self.timeouts = timeouts
+        self.peer = peer
+        self.peerText = peer.description
+        self.clientIP = peer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        loop.connections[ObjectIdentifier(self)] = self
+        loop.metrics.connectionsActive.increment(by: 1)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
+            loop.metrics.connectionsActive.decrement(by: 1)
+        }
+        detachUpstream()
+        if busy && !responseEnded {
+            // The client went away mid-exchange; nginx's 499 convention makes this visible in logs.
+            if status == 0 || !responseHeadSent { status = 499 }
+            finishExchange()
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if closeAfterResponse && !busy { return }
+        if !queue.isEmpty || (busy && requestEnded) {
+            queue.append(part)
+            return
+        }
+        process(part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if busy && !requestEnded, let upstream { upstream.flush() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            if !busy && queue.isEmpty { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let code: GatewayErrorCode = parserError == .headerOverflow ? .requestHeadersTooLarge : .badRequest
+        let detail = parserError == .headerOverflow
+            ? "request head exceeds the \(loop.snapshot.settings.limits.maxHeaderSize)-byte limit"
+            : "malformed HTTP request (\(parserError))"
+        if !busy {
+            beginExchange(method: .GET, version: .http1_1, keepAlive: false)
+            logPath = "-"
+            respondProblem(code, detail, close: true)
+        } else if !responseHeadSent {
+            detachUpstream()
+            respondProblem(code, detail, close: true)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReading() } else { upstream?.pauseReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // Back-pressure on request bodies: while the upstream cannot take more, stop reading the client.
+    func read(context: ChannelHandlerContext) {
+        if clientReadPaused { pendingClientRead = true } else { context.read() }
+    }
+
+    private func pauseClientReads() { clientReadPaused = true }
+
+    private func resumeClientReads() {
+        guard clientReadPaused else { return }
+        clientReadPaused = false
+        if pendingClientRead {
+            pendingClientRead = false
+            context.read()
+        }
+    }
+
+    private func process(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head(let head):
+            startExchange(head)
+        case .body(let buffer):
+            guard busy, !requestEnded else { return }
+            bodyBytes += buffer.readableBytes
+            if bodyBytes > maxBodySize {
+                bodyTooLarge()
+                return
+            }
+            guard disposition == .forward else { return }
+            if let upstream {
+                upstream.writeBody(buffer)
+            } else {
+                pendingParts.append(.body(.byteBuffer(buffer)))
+                pendingBytes += buffer.readableBytes
+                if pendingBytes > 256 * 1024 { pauseClientReads() }
+            }
+        case .end:
+            guard busy, !requestEnded else { return }
+            requestEnded = true
+            if disposition == .forward {
+                if let upstream { upstream.writeEnd(flush: true) } else { pendingParts.append(.end(nil)) }
+            }
+            finishIfDone()
+        }
+    }
+
+    // MARK: the request pipeline
+
+    private func beginExchange(method: HTTPMethod, version: HTTPVersion, keepAlive: Bool) {
+        busy = true
+        generation &+= 1
+        requestEnded = false
+        responseEnded = false
+        responseHeadSent = false
+        startNanos = NIODeadline.now().uptimeNanoseconds
+        self.method = method
+        self.version = version
+        self.keepAlive = keepAlive && !loop.draining
+        snapshot = loop.snapshot
+        apiIndex = -1
+        routeIndex = -1
+        host = nil
+        clientIP = peer
+        bodyBytes = 0
+        maxBodySize = loop.snapshot.settings.limits.maxBodySize
+        disposition = .discard
+        requestHasBody = false
+        status = 0
+        responseBytes = 0
+        errorCode = nil
+        integrationStartNanos = 0
+        integrationEndNanos = 0
+        integration = nil
+        upstreamHead = nil
+        staleRetryUsed = false
+        requestId = loop.requestIDs.next()
+    }
+
+    private func startExchange(_ head: HTTPRequestHead) {
+        timeouts.headReceived()
+        beginExchange(method: head.method, version: head.version, keepAlive: head.isKeepAlive)
+        let snapshot = self.snapshot!
+        let settings = snapshot.settings
+
+        if let incoming = head.headers.first(name: "x-request-id"), RequestID.isValidIncoming(Substring(incoming)) {
+            requestId = incoming
+        }
+
+        let accepted: RequestHeadValidator.Accepted
+        switch RequestHeadValidator.validate(head) {
+        case .failure(let rejection):
+            logPath = String(head.uri.prefix(256))
+            respondProblem(rejection.code, rejection.detail, close: true)
+            return
+        case .success(let value):
+            accepted = value
+        }
+        host = accepted.host
+        let target = accepted.target
+        let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?"))
+        let path = queryStart.map { target[..<$0] } ?? target
+        let query = queryStart.map { target[target.index(after: $0)...] }
+        logPath = String(path)
+        requestHasBody = accepted.framing != .none
+
+        if !settings.trustedProxies.isEmpty {
+            let forwarded = head.headers["x-forwarded-for"]
+            if !forwarded.isEmpty {
+                clientIP = ClientIPResolver.clientIP(peer: peer, forwardedFor: forwarded.map { Substring($0) },
+                                                     trusted: settings.trustedProxies)
+            }
+        }
+
+        // Routing: host → domain → base path → API(s) → route.
+        guard let resolution = snapshot.hostRouter.resolve(host: accepted.host, path: path) else {
+            respondProblem(.resourceNotFound, "no API is mapped at \(logPath)", close: false)
+            return
+        }
+        var allowed: [String] = []
+        var found: (api: Int, route: Int, parameters: PathParameters)?
+        for api in resolution.apis {
+            switch snapshot.apis[api].routeTable.match(method: Substring(head.method.rawValue), path: resolution.remainingPath) {
+            case .matched(let route, let parameters):
+                found = (api, route, parameters)
+            case .methodNotAllowed(let allow):
+                allowed.append(contentsOf: allow)
+            case .notFound:
+                break
+            }
+            if found != nil { break }
+        }
+        guard let found else {
+            if allowed.isEmpty {
+                respondProblem(.resourceNotFound, "no route matches \(head.method.rawValue) \(logPath)", close: false)
+            } else {
+                var unique: [String] = []
+                for method in allowed where !unique.contains(method) { unique.append(method) }
+                respondProblem(.methodNotAllowed, "\(head.method.rawValue) is not allowed on \(logPath)", close: false,
+                               extraHeaders: [("allow", unique.joined(separator: ", "))])
+            }
+            return
+        }
+        apiIndex = found.api
+        routeIndex = found.route
+        let route = snapshot.apis[found.api].routes[found.route]
+
+        if case .contentLength(let length) = accepted.framing, length > maxBodySize {
+            respondProblem(.requestTooLarge, "request body of \(length) bytes exceeds the \(maxBodySize)-byte limit",
+                           close: true)
+            return
+        }
+        if let expect = head.headers.first(name: "expect") {
+            guard expect.trimmingASCIIWhitespace().equalsASCIICaseInsensitive("100-continue") else {
+                respondProblem(.badRequest, "unsupported Expect value", close: true, status: 417)
+                return
+            }
+            if head.version.minor >= 1 {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                                      promise: nil)
+            }
+        }
+
+        switch route.integration {
+        case .mock(let mock):
+            respondMock(mock)
+        case .http(let http):
+            startForwarding(http, head: head, path: resolution.remainingPath, query: query,
+                            parameters: found.parameters, framing: accepted.framing, timeout: route.timeout)
+        }
+    }
+
+    // MARK: http integration
+
+    private func startForwarding(_ http: HTTPIntegration, head: HTTPRequestHead, path: Substring, query: Substring?,
+                                 parameters: PathParameters, framing: RequestHeadValidator.BodyFraming,
+                                 timeout: Duration) {
+        disposition = .forward
+        integration = http
+        integrationStartNanos = NIODeadline.now().uptimeNanoseconds
+        let settings = snapshot!.settings
+        targetIndex = loop.roundRobin % http.targets.count
+        loop.roundRobin &+= 1
+        targetAttempts = 0
+
+        let target = http.targets[targetIndex]
+        var suffix: String
+        if let template = http.pathTemplate {
+            suffix = template.render(parameters)
+        } else {
+            suffix = path == "/" ? "" : String(path)
+        }
+        if let query { suffix += "?" + query }
+        upstreamPathSuffix = suffix
+
+        let forwardedFor = ClientIPResolver.upstreamForwardedFor(
+            peer: peer, incoming: head.headers["x-forwarded-for"].map { Substring($0) }, trusted: settings.trustedProxies)
+        let headers = ForwardingHeaders.upstreamRequestHeaders(from: head.headers, .init(
+            upstreamAuthority: target.authority, forwardedFor: forwardedFor, forwardedProto: "http",
+            forwardedHost: host, requestId: requestId, chunkedBody: framing == .chunked))
+        upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: Self.upstreamURI(target, suffix),
+                                       headers: headers)
+
+        let generation = self.generation
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timeoutTask = context.eventLoop.scheduleTask(in: timeout.timeAmount) {
+            let handler = loopBound.value
+            if handler.generation == generation { handler.integrationTimedOut() }
+        }
+        acquireUpstream(target)
+    }
+
+    private func acquireUpstream(_ target: UpstreamTarget) {
+        let pool = loop.pool(for: target)
+        let generation = self.generation
+        let id = pool.acquire { [self] result in
+            guard self.generation == generation, self.busy, !self.closed, self.upstream == nil,
+                  self.disposition == .forward, !self.responseHeadSent else {
+                if case .success(let connection) = result { connection.recycle() }
+                return
+            }
+            self.waiting = nil
+            switch result {
+            case .success(let connection):
+                self.upstreamConnected(connection)
+            case .failure(let error):
+                self.upstreamFailed(error)
+            }
+        }
+        if let id { waiting = (pool, id) }
+    }
+
+    private func upstreamConnected(_ connection: UpstreamConnection) {
+        upstream = connection
+        if !context.channel.isWritable { connection.pauseReading() }
+        connection.start(upstreamHead!, sink: self)
+        if pendingParts.isEmpty {
+            if requestEnded { connection.flush() }
+            return
+        }
+        let parts = pendingParts
+        pendingParts.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        for part in parts {
+            switch part {
+            case .body(.byteBuffer(let buffer)): connection.writeBody(buffer)
+            case .end: connection.writeEnd(flush: false)
+            default: break
+            }
+        }
+        connection.flush()
+        resumeClientReads()
+    }
+
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        guard busy, !responseEnded else { return }
+        var close = !keepAlive || closeAfterResponse
+        if version.minor == 0 && !head.headers.contains(name: "content-length") && method != .HEAD {
+            close = true  // an HTTP/1.0 client can only see the end of an unframed body by the close
+        }
+        if close { closeAfterResponse = true }
+        status = Int(head.status.code)
+        responseHeadSent = true
+        let headers = ForwardingHeaders.clientResponseHeaders(from: head.headers, requestId: requestId, close: close)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))),
+                      promise: nil)
+    }
+
+    func upstreamResponseBody(_ body: ByteBuffer) {
+        guard busy, !responseEnded else { return }
+        responseBytes += body.readableBytes
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+    }
+
+    func upstreamReadComplete() {
+        if responseHeadSent { context.flush() }
+    }
+
+    func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+        guard busy, !responseEnded else { return }
+        upstream = nil
+        integrationEndNanos = NIODeadline.now().uptimeNanoseconds
+        if !requestEnded {
+            // The upstream answered before the body ended; it is not reusable and the rest is discarded.
+            disposition = .discard
+        }
+        writeEnd(trailers)
+    }
+
+    func upstreamFailed(_ error: UpstreamError) {
+        guard busy, !responseEnded else { return }
+        let failed = upstream
+        upstream = nil
+        if responseHeadSent {
+            // Part of the response is already with the client: the only honest signal left is a truncated close.
+            errorCode = .integrationFailure
+            closeAfterResponse = true
+            context.close(promise: nil)
+            return
+        }
+        if case .connectFailed = error, let integration, targetAttempts + 1 < integration.targets.count {
+            targetAttempts += 1
+            targetIndex = (targetIndex + 1) % integration.targets.count
+            retarget(integration.targets[targetIndex])
+            return
+        }
+        if case .connectionLost(responseStarted: false) = error, let failed, failed.requestsServed > 1,
+           !requestHasBody, !staleRetryUsed, let integration {
+            // A reused keep-alive connection the upstream had already closed: retry once, as nginx does.
+            staleRetryUsed = true
+            retarget(integration.targets[targetIndex])
+            return
+        }
+        integrationEndNanos = NIODeadline.now().uptimeNanoseconds
+        disposition = .discard
+        pendingParts.removeAll()
+        resumeClientReads()
+        let detail: String
+        switch error {
+        case .connectFailed: detail = "could not connect to the upstream"
+        case .connectionLost: detail = "the upstream closed the connection before responding"
+        case .protocolError: detail = "the upstream sent an invalid HTTP response"
+        }
+        respondProblem(.integrationFailure, detail, close: !requestEnded)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeClientReads() } else { pauseClientReads() }
+    }
+
+    private func retarget(_ target: UpstreamTarget) {
+        upstreamHead?.headers.replaceOrAdd(name: "host", value: target.authority)
+        upstreamHead?.uri = Self.upstreamURI(target, upstreamPathSuffix)
+        acquireUpstream(target)
+    }
+
+    /// The target's base path plus the request's path (or rendered template) and query; never empty.
+    static func upstreamURI(_ target: UpstreamTarget, _ suffix: String) -> String {
+        let uri = target.basePath + suffix
+        if uri.isEmpty { return "/" }
+        if uri.utf8.first == UInt8(ascii: "?") { return "/" + uri }
+        return uri
+    }
+
+    private func integrationTimedOut() {
+        guard busy, !responseEnded else { return }
+        timeoutTask = nil
+        detachUpstream()
+        integrationEndNanos = NIODeadline.now().uptimeNanoseconds
+        if responseHeadSent {
+            errorCode = .integrationTimeout
+            context.close(promise: nil)
+            return
+        }
+        disposition = .discard
+        pendingParts.removeAll()
+        resumeClientReads()
+        respondProblem(.integrationTimeout, "the integration did not respond in time", close: !requestEnded)
+    }
+
+    private func detachUpstream() {
+        if let waiting {
+            waiting.pool.cancel(waiter: waiting.id)
+            self.waiting = nil
+        }
+        if let upstream {
+            self.upstream = nil
+            upstream.abandon()
+        }
+    }
+
+    private func bodyTooLarge() {
+        errorCode = .requestTooLarge
+        requestEnded = true
+        disposition = .discard
+        if responseHeadSent {
+            detachUpstream()
+            context.close(promise: nil)
+            return
+        }
+        detachUpstream()
+        pendingParts.removeAll()
+        respondProblem(.requestTooLarge, "request body exceeds the \(maxBodySize)-byte limit", close: true)
+    }
+
+    // MARK: responses made by the gateway
+
+    private func respondMock(_ mock: MockIntegration) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(mock.headers.count + 3)
+        for (name, value) in mock.headers { headers.add(name: name, value: value) }
+        headers.add(name: "content-length", value: String(mock.body.count))
+        headers.add(name: "x-request-id", value: requestId)
+        let close = !keepAlive || closeAfterResponse
+        if close { headers.add(name: "connection", value: "close") }
+        var body = context.channel.allocator.buffer(capacity: mock.body.count)
+        body.writeBytes(mock.body)
+        writeResponse(status: mock.status, headers: headers, body: body, close: close)
+    }
+
+    private func respondProblem(_ code: GatewayErrorCode, _ detail: String, close: Bool, status: Int? = nil,
+                                extraHeaders: [(String, String)] = []) {
+        errorCode = code
+        let document = ProblemDocument(code: code, detail: detail, requestId: requestId, status: status)
+        let bytes = document.encoded()
+        let close = close || !keepAlive || closeAfterResponse
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/problem+json")
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "x-request-id", value: requestId)
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        if close { headers.add(name: "connection", value: "close") }
+        var body = context.channel.allocator.buffer(capacity: bytes.count)
+        body.writeBytes(bytes)
+        writeResponse(status: document.status, headers: headers, body: body, close: close)
+    }
+
+    /// Head, body and end in one flush: one `writev`.
+    private func writeResponse(status: Int, headers: HTTPHeaders, body: ByteBuffer, close: Bool) {
+        timeoutTask?.cancel()
+        timeoutTask = nil
+        if close { closeAfterResponse = true }
+        self.status = status
+        responseHeadSent = true
+        responseBytes = body.readableBytes
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .init(statusCode: status),
+                                                             headers: headers))), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        writeEnd(nil)
+    }
+
+    private func writeEnd(_ trailers: HTTPHeaders?) {
+        responseEnded = true
+        if closeAfterResponse {
+            // The rest of this connection's input is not read: close once the response is on the wire.
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in channel.close(promise: nil) }
+            requestEnded = true
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        }
+        finishIfDone()
+    }
+
+    private func finishIfDone() {
+        guard busy, requestEnded, responseEnded else { return }
+        finishExchange()
+        if closed || closeAfterResponse { return }
+        timeouts.exchangeFinished(nextRequestQueued: !queue.isEmpty)
+        while !busy, let next = queue.popFirst() {
+            process(next)
+        }
+        if !busy && (inputClosed || loop.draining) {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Records the finished exchange (metrics, access log) and resets for the next request.
+    private func finishExchange() {
+        busy = false
+        timeoutTask?.cancel()
+        timeoutTask = nil
+        let now = NIODeadline.now().uptimeNanoseconds
+        let duration = Int64(now &- startNanos)
+        guard let snapshot else { return }
+        let api = apiIndex >= 0 ? snapshot.apis[apiIndex] : nil
+        let route = api.map { $0.routes[routeIndex] }
+        loop.requestMetrics.record(snapshot: ObjectIdentifier(snapshot), api: apiIndex, route: routeIndex,
+                                   apiName: api?.name ?? "", routeKey: route?.keyText ?? "",
+                                   method: method.rawValue, status: status, durationNanoseconds: duration)
+        if let accessLog = loop.accessLog {
+            var entry = AccessLogEntry(
+                epochMilliseconds: Self.wallClockMilliseconds(), requestId: requestId, clientIp: clientIP.description,
+                method: method.rawValue, host: host.map(String.init), path: logPath,
+                httpProtocol: version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1", status: status, bytes: responseBytes,
+                latencyMs: Double(duration) / 1_000_000, integrationLatencyMs: nil, api: api?.name,
+                route: route?.keyText, errorCode: errorCode?.rawValue)
+            if integrationStartNanos > 0 {
+                let end = integrationEndNanos > 0 ? integrationEndNanos : now
+                entry.integrationLatencyMs = Double(end &- integrationStartNanos) / 1_000_000
+            }
+            var line: [UInt8] = []
+            line.reserveCapacity(384)
+            entry.append(to: &line)
+            accessLog.append(line)
+        }
+        self.snapshot = nil
+        self.integration = nil
+    }
+
+    /// Called on this loop when the gateway starts draining: idle connections close now, busy ones after
+    /// their current response.
+    func drain() {
+        if !busy && queue.isEmpty {
+            context.close(promise: nil)
+        } else {
+            keepAlive = false
+        }
+    }
+
+    /// End of the drain deadline: whatever is still open is cut.
+    func forceClose() {
+        if !closed { context.close(promise: nil) }
+    }
+
+    static func wallClockMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,125 @@
+import GatewayCore
+import NIOHTTP1
+
+/// Framing and target checks the HTTP decoder does not make, each closing a request-smuggling door.
+///
+/// llhttp already refuses obs-fold, bad header bytes and CL+TE conflicts; these add the gateway's own rules
+/// (RFC 9112 §6.3, §3.2, §3.2.2) so an upstream behind us can never disagree on where a request ends.
+enum RequestHeadValidator {
+    struct Rejection: Error, Equatable {
+        let code: GatewayErrorCode
+        let detail: String
+    }
+
+    /// The request's body framing once validated.
+    enum BodyFraming: Equatable {
+        case none
+        case contentLength(Int)
+        case chunked
+    }
+
+    struct Accepted: Equatable {
+        let framing: BodyFraming
+        /// The path and query from an origin-form or (same-host) absolute-form target.
+        let target: Substring
+        let host: Substring?
+    }
+
+    static func validate(_ head: HTTPRequestHead) -> Result<Accepted, Rejection> {
+        // Framing: exactly one well-formed Content-Length, or Transfer-Encoding that is exactly "chunked".
+        var contentLength: Int?
+        var transferEncodings = 0
+        var hostValue: Substring?
+        var hostCount = 0
+        var chunked = false
+        for (name, value) in head.headers {
+            if name.utf8.count == 14 && name.equalsASCIICaseInsensitive("content-length") {
+                guard contentLength == nil else {
+                    return .failure(Rejection(code: .badRequest, detail: "multiple Content-Length headers"))
+                }
+                guard let length = parseContentLength(value) else {
+                    return .failure(Rejection(code: .badRequest, detail: "invalid Content-Length"))
+                }
+                contentLength = length
+            } else if name.utf8.count == 17 && name.equalsASCIICaseInsensitive("transfer-encoding") {
+                transferEncodings += 1
+                let coding = value.trimmingASCIIWhitespace()
+                guard transferEncodings == 1, coding.equalsASCIICaseInsensitive("chunked") else {
+                    return .failure(Rejection(code: .badRequest, detail: "unsupported Transfer-Encoding (only \"chunked\" is accepted)"))
+                }
+                chunked = true
+            } else if name.utf8.count == 4 && name.equalsASCIICaseInsensitive("host") {
+                hostCount += 1
+                hostValue = Substring(value)
+            }
+        }
+        if chunked && contentLength != nil {
+            return .failure(Rejection(code: .badRequest, detail: "both Content-Length and Transfer-Encoding"))
+        }
+        if chunked && head.version.minor == 0 && head.version.major == 1 {
+            return .failure(Rejection(code: .badRequest, detail: "Transfer-Encoding in an HTTP/1.0 request"))
+        }
+        if hostCount > 1 {
+            return .failure(Rejection(code: .badRequest, detail: "multiple Host headers"))
+        }
+        if hostCount == 0 && head.version.major == 1 && head.version.minor >= 1 {
+            return .failure(Rejection(code: .badRequest, detail: "missing Host header"))
+        }
+        let framing: BodyFraming = chunked ? .chunked : contentLength.map { $0 == 0 ? .none : .contentLength($0) } ?? .none
+
+        // Target: origin-form, or absolute-form naming this same host (RFC 9112 §3.2.2).
+        let uri = Substring(head.uri)
+        if uri.utf8.first == UInt8(ascii: "/") {
+            return .success(Accepted(framing: framing, target: uri, host: hostValue))
+        }
+        guard let schemeEnd = uri.range(of: "://"),
+              uri[..<schemeEnd.lowerBound].equalsASCIICaseInsensitive("http")
+                || uri[..<schemeEnd.lowerBound].equalsASCIICaseInsensitive("https") else {
+            return .failure(Rejection(code: .badRequest, detail: "request target must be origin-form or absolute-form"))
+        }
+        let afterScheme = uri[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        guard let hostValue, !authority.isEmpty, authority.equalsASCIICaseInsensitive(hostValue) else {
+            return .failure(Rejection(code: .badRequest, detail: "absolute-form target names a different host than the Host header"))
+        }
+        var rest = afterScheme[authorityEnd...]
+        if rest.isEmpty || rest.first == "?" { rest = "/" + rest }
+        return .success(Accepted(framing: framing, target: rest, host: hostValue))
+    }
+
+    static func parseContentLength(_ value: String) -> Int? {
+        let utf8 = value.utf8
+        guard !utf8.isEmpty, utf8.count <= 18 else { return nil }
+        var result = 0
+        for byte in utf8 {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            result = result * 10 + Int(byte - 48)
+        }
+        return result
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive equality without allocating (header names and tokens are ASCII).
+    func equalsASCIICaseInsensitive(_ other: some StringProtocol) -> Bool {
+        var a = utf8.makeIterator()
+        var b = other.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                if x != y && (x | 0x20) != (y | 0x20) { return false }
+                if x != y && !((x | 0x20) >= 97 && (x | 0x20) <= 122) { return false }
+            default: return false
+            }
+        }
+    }
+
+    func trimmingASCIIWhitespace() -> Substring {
+        let s = Substring(self)
+        let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) ?? s.endIndex
+        let end = s.lastIndex(where: { $0 != " " && $0 != "\t" }).map { s.index(after: $0) } ?? start
+        return start < end ? s[start..<end] : s[start..<start]
+    }
+}

@@ -1,0 +1,24 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs the gateway under swift-service-lifecycle: SIGTERM/SIGINT start a graceful drain, SIGHUP reloads.
+public struct GatewayService: Service {
+    let runtime: GatewayRuntime
+
+    public init(runtime: GatewayRuntime) { self.runtime = runtime }
+
+    public func run() async throws {
+        try await runtime.start()
+        let runtime = self.runtime
+        let reloads = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                _ = runtime.reload()
+            }
+        }
+        try? await gracefulShutdown()
+        runtime.logger.info("draining: no new connections; finishing in-flight requests")
+        reloads.cancel()
+        await runtime.drainAndStop()
+    }
+}

@@ -1,0 +1,216 @@
+import GatewayConfig
+import GatewayCore
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Owns the event loops, the current snapshot and the listeners; reload and drain live here.
+///
+/// Each event loop keeps its own reference to the snapshot (`LoopState`), so requests read it without a
+/// lock; a reload compiles off the loops and then publishes to every loop with `execute`.
+public final class GatewayRuntime: Sendable {
+    public struct Options: Sendable {
+        public var eventLoops: Int
+        /// Total upstream connections per target per event loop.
+        public var maxUpstreamConnectionsPerLoop: Int
+        /// How long a drain waits for in-flight requests before closing what is left.
+        public var drainTimeout: Duration
+        public init(eventLoops: Int = System.coreCount, maxUpstreamConnectionsPerLoop: Int = 512,
+                    drainTimeout: Duration = .seconds(30)) {
+            self.eventLoops = eventLoops
+            self.maxUpstreamConnectionsPerLoop = maxUpstreamConnectionsPerLoop
+            self.drainTimeout = drainTimeout
+        }
+    }
+
+    public enum ReloadResult: Sendable {
+        case reloaded(summary: String, warnings: [ConfigDiagnostic])
+        case rejected([ConfigDiagnostic])
+    }
+
+    private struct Shared {
+        var snapshot: GatewaySnapshot
+        var accessLogs: [String: AccessLogWriter] = [:]
+        var listeners: [Channel] = []
+        var httpAddress: SocketAddress?
+        var adminAddress: SocketAddress?
+        var started = false
+    }
+
+    public let group: MultiThreadedEventLoopGroup
+    public let metrics: GatewayMetrics
+    public let logger: Logger
+    public let configPath: String
+    let options: Options
+    private let environment: @Sendable () -> [String: String]
+    private let loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>]
+    private let shared: Mutex<Shared>
+    /// Serialises reloads so two SIGHUPs never race to publish.
+    private let reloadLock = Mutex(())
+
+    /// Starts from an already compiled snapshot (the caller loaded it and reported its diagnostics).
+    public init(snapshot: GatewaySnapshot, configPath: String, options: Options = .init(), logger: Logger,
+                environment: @escaping @Sendable () -> [String: String]) throws {
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoops))
+        self.metrics = GatewayMetrics()
+        self.logger = logger
+        self.configPath = configPath
+        self.options = options
+        self.environment = environment
+        var shared = Shared(snapshot: snapshot)
+        let accessLog = try Self.accessLogWriter(for: snapshot, cache: &shared.accessLogs, metrics: metrics)
+        var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>] = [:]
+        for loop in group.makeIterator() {
+            let state = LoopState(eventLoop: loop, snapshot: snapshot, metrics: metrics, accessLog: accessLog,
+                                  maxUpstreamConnections: options.maxUpstreamConnectionsPerLoop)
+            loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(state, eventLoop: loop)
+        }
+        self.loops = loops
+        self.shared = Mutex(shared)
+    }
+
+    public var snapshot: GatewaySnapshot { shared.withLock { $0.snapshot } }
+    public var httpAddress: SocketAddress? { shared.withLock { $0.httpAddress } }
+    public var adminAddress: SocketAddress? { shared.withLock { $0.adminAddress } }
+
+    func loopState(for eventLoop: EventLoop) -> LoopState {
+        loops[ObjectIdentifier(eventLoop)]!.value
+    }
+
+    /// Binds the data-plane and admin listeners; returns once both accept connections.
+    public func start() async throws {
+        let snapshot = self.snapshot
+        var channels: [Channel] = []
+        var httpAddress: SocketAddress?
+        if let listen = snapshot.settings.listen.http {
+            let channel = try await EdgeListener.bind(runtime: self, address: listen)
+            channels.append(channel)
+            httpAddress = channel.localAddress
+        }
+        let admin = try await AdminListener.bind(runtime: self, address: snapshot.settings.admin.listen)
+        channels.append(admin)
+        shared.withLock {
+            $0.listeners = channels
+            $0.httpAddress = httpAddress
+            $0.adminAddress = admin.localAddress
+            $0.started = true
+        }
+        var parts: [String] = []
+        if let httpAddress { parts.append("http=\(httpAddress.displayString)") }
+        if let adminAddress = admin.localAddress { parts.append("admin=\(adminAddress.displayString)") }
+        logger.info("portcullis ready: \(parts.joined(separator: " "))")
+    }
+
+    /// Re-reads the config file and swaps the snapshot as one transaction: on any error nothing changes.
+    public func reload() -> ReloadResult {
+        reloadLock.withLock { _ in
+            let result = ConfigLoader.load(path: configPath, environment: environment())
+            let errors = result.diagnostics.filter { $0.severity == .error }
+            guard let snapshot = result.snapshot, errors.isEmpty else {
+                metrics.reloadFailure.increment()
+                for diagnostic in result.diagnostics {
+                    logger.error("reload rejected: \(configPath): \(diagnostic.pointer): \(diagnostic.message)")
+                }
+                return .rejected(result.diagnostics)
+            }
+            var warnings = result.diagnostics
+            let old = self.snapshot
+            if snapshot.settings.listen != old.settings.listen {
+                warnings.append(ConfigDiagnostic(pointer: "/listen", message: "listener addresses change only on restart",
+                                                 severity: .warning))
+            }
+            if snapshot.settings.admin.listen != old.settings.admin.listen {
+                warnings.append(ConfigDiagnostic(pointer: "/admin/listen",
+                                                 message: "the admin address changes only on restart", severity: .warning))
+            }
+            let accessLog: AccessLogWriter?
+            do {
+                accessLog = try shared.withLock { try Self.accessLogWriter(for: snapshot, cache: &$0.accessLogs, metrics: metrics) }
+            } catch {
+                metrics.reloadFailure.increment()
+                let diagnostic = ConfigDiagnostic(pointer: "/accessLog/path", message: "\(error)", severity: .error)
+                logger.error("reload rejected: \(configPath): /accessLog/path: \(error)")
+                return .rejected([diagnostic])
+            }
+            shared.withLock { $0.snapshot = snapshot }
+            publish(snapshot, accessLog: accessLog)
+            metrics.reloadSuccess.increment()
+            let summary = ConfigLoader.summary(of: snapshot)
+            for warning in warnings { logger.warning("\(configPath): \(warning.pointer): \(warning.message)") }
+            logger.info("configuration reloaded: \(summary)")
+            return .reloaded(summary: summary, warnings: warnings)
+        }
+    }
+
+    private func publish(_ snapshot: GatewaySnapshot, accessLog: AccessLogWriter?) {
+        for (_, box) in loops {
+            box.eventLoop.execute {
+                let state = box.value
+                state.snapshot = snapshot
+                state.accessLog = accessLog
+                state.retainPools(for: snapshot)
+            }
+        }
+    }
+
+    /// Graceful stop: stop accepting, let in-flight requests finish (bounded), then release everything.
+    public func drainAndStop() async {
+        let listeners = shared.withLock { state -> [Channel] in
+            let channels = state.listeners
+            state.listeners = []
+            return channels
+        }
+        for channel in listeners { try? await channel.close() }
+        for (_, box) in loops {
+            box.eventLoop.execute {
+                let state = box.value
+                state.draining = true
+                for handler in Array(state.connections.values) { handler.drain() }
+            }
+        }
+        let deadline = ContinuousClock.now.advanced(by: options.drainTimeout)
+        while ContinuousClock.now < deadline {
+            if await openConnections() == 0 { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for (_, box) in loops {
+            try? await box.eventLoop.submit {
+                let state = box.value
+                for handler in Array(state.connections.values) { handler.forceClose() }
+                state.closeAllIdleUpstreams()
+            }.get()
+        }
+        let writers = shared.withLock { Array($0.accessLogs.values) }
+        for writer in writers { writer.close() }
+        try? await group.shutdownGracefully()
+        logger.info("portcullis stopped")
+    }
+
+    public func openConnections() async -> Int {
+        var total = 0
+        for (_, box) in loops {
+            total += (try? await box.eventLoop.submit { box.value.connections.count }.get()) ?? 0
+        }
+        return total
+    }
+
+    private static func accessLogWriter(for snapshot: GatewaySnapshot, cache: inout [String: AccessLogWriter],
+                                        metrics: GatewayMetrics) throws -> AccessLogWriter? {
+        guard let path = snapshot.settings.accessLog?.path else { return nil }
+        if let writer = cache[path] { return writer }
+        let dropped = metrics.accessLogDropped
+        let writer = try AccessLogWriter(path: path, onDrop: { dropped.increment(by: $0) })
+        cache[path] = writer
+        return writer
+    }
+}
+
+extension SocketAddress {
+    /// "127.0.0.1:8080" / "[::1]:8080", for log lines.
+    var displayString: String {
+        let host = ipAddress ?? "?"
+        let port = self.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

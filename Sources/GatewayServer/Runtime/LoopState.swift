@@ -1,0 +1,56 @@
+import GatewayCore
+import GatewayIntegrations
+import NIOCore
+
+/// Everything one event loop owns. Confined to that loop, so the request path takes no lock and
+/// makes no cross-thread hop: a reload publishes a new snapshot here with `eventLoop.execute`.
+final class LoopState {
+    let eventLoop: EventLoop
+    var snapshot: GatewaySnapshot
+    var accessLog: AccessLogWriter?
+    var draining = false
+    var requestIDs = RequestIDGenerator()
+    var roundRobin = 0
+    let requestMetrics: RequestMetricsCache
+    let metrics: GatewayMetrics
+    /// Open client connections on this loop, for draining on shutdown.
+    var connections: [ObjectIdentifier: GatewayHandler] = [:]
+    private var pools: [UpstreamTarget: UpstreamPool] = [:]
+    private let maxUpstreamConnections: Int
+
+    init(eventLoop: EventLoop, snapshot: GatewaySnapshot, metrics: GatewayMetrics, accessLog: AccessLogWriter?,
+         maxUpstreamConnections: Int) {
+        self.eventLoop = eventLoop
+        self.snapshot = snapshot
+        self.metrics = metrics
+        self.requestMetrics = RequestMetricsCache(metrics: metrics)
+        self.accessLog = accessLog
+        self.maxUpstreamConnections = maxUpstreamConnections
+    }
+
+    func pool(for target: UpstreamTarget) -> UpstreamPool {
+        if let pool = pools[target] { return pool }
+        let pool = UpstreamPool(eventLoop: eventLoop, target: target, maxConnections: maxUpstreamConnections,
+                                gauges: metrics.upstreamGauges(for: target.authority))
+        pools[target] = pool
+        return pool
+    }
+
+    /// Keeps pools of targets still configured; closes idle connections of targets a reload removed.
+    func retainPools(for snapshot: GatewaySnapshot) {
+        var live = Set<UpstreamTarget>()
+        for api in snapshot.apis {
+            for route in api.routes {
+                if case .http(let http) = route.integration { live.formUnion(http.targets) }
+            }
+        }
+        for (target, pool) in pools where !live.contains(target) {
+            pool.closeIdle()
+            if pool.totalCount == 0 { pools[target] = nil }
+        }
+    }
+
+    func closeAllIdleUpstreams() {
+        for pool in pools.values { pool.closeIdle() }
+    }
+}
