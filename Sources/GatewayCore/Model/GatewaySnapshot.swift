@@ -8,12 +8,16 @@ public final class GatewaySnapshot: Sendable {
     public let hostRouter: HostRouter
     /// Absolute path of the config file this snapshot came from (for reloads and diagnostics).
     public let sourcePath: String
+    /// Configured custom domain names (lowercased, in file order), for summaries and the admin API.
+    public let domainNames: [String]
 
-    public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String) {
+    public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
+                domainNames: [String] = []) {
         self.settings = settings
         self.apis = apis
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
+        self.domainNames = domainNames
     }
 }
 

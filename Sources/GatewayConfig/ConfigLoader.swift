@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GatewayCore
+
+/// The outcome of loading a config: a snapshot only when there is no error, plus every diagnostic found.
+public struct ConfigLoadResult: Sendable {
+    public let snapshot: GatewaySnapshot?
+    public let diagnostics: [ConfigDiagnostic]
+
+    public init(snapshot: GatewaySnapshot?, diagnostics: [ConfigDiagnostic]) {
+        self.snapshot = snapshot
+        self.diagnostics = diagnostics
+    }
+
+    public var errors: [ConfigDiagnostic] { diagnostics.filter(\.isError) }
+    public var warnings: [ConfigDiagnostic] { diagnostics.filter { !$0.isError } }
+}
+
+/// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
+public enum ConfigLoader {
+    /// Sections a later release implements; present ones are errors so nothing is silently ignored.
+    static let unsupportedSections = ["tls", "state", "throttle", "cache", "models", "functions", "usagePlans", "apiKeys", "waf"]
+
+    /// Reads, decodes and compiles; `environment` is injected for tests.
+    public static func load(path: String, environment: [String: String]) -> ConfigLoadResult {
+        switch readFile(path) {
+        case .success(let bytes):
+            return compile(data: bytes, sourcePath: path, environment: environment)
+        case .failure(let error):
+            return ConfigLoadResult(snapshot: nil, diagnostics: [.error("", "cannot read file: \(error.message)")])
+        }
+    }
+
+    /// Decodes and compiles bytes as if read from `sourcePath` (relative paths resolve against its directory).
+    public static func compile(data: [UInt8], sourcePath: String, environment: [String: String]) -> ConfigLoadResult {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(data)
+        } catch {
+            return ConfigLoadResult(snapshot: nil, diagnostics: [.error(error.pointer, error.description)])
+        }
+        let context = DecodeContext(environment: environment, baseDirectory: ConfigPaths.directory(of: sourcePath))
+        let snapshot = compile(Node(value: value, pointer: "", context: context), sourcePath: ConfigPaths.absolute(sourcePath))
+        return ConfigLoadResult(snapshot: context.errorCount == 0 ? snapshot : nil, diagnostics: context.diagnostics)
+    }
+
+    static func compile(_ root: Node, sourcePath: String) -> GatewaySnapshot? {
+        guard case .object = root.value else {
+            root.context.error("", "the configuration must be a JSON object (got \(root.value.typeName))")
+            return nil
+        }
+        guard let reader = root.object() else { return nil }
+        defer { reader.finish() }
+        let settings = SettingsDecoder.decode(reader)
+        let apis = APIDecoder.decode(reader.optional("apis"))
+        let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
+        reader.rejectUnsupported(unsupportedSections)
+        if !reader.has("apis") {
+            root.context.warning("", "no \"apis\" are configured; every request will get 404")
+        }
+        guard let settings, let compiledAPIs = apis.apis, let domains else { return nil }
+        let defaultEndpoint = settings.defaultEndpoint
+            ? compiledAPIs.enumerated().map { BasePathMapping(basePath: $1.basePath, api: $0) }
+            : nil
+        return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
+                               hostRouter: HostRouter(domains: domains, defaultEndpoint: defaultEndpoint),
+                               sourcePath: sourcePath, domainNames: domains.map(\.name))
+    }
+
+    /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").
+    static func readFile(_ path: String) -> Result<[UInt8], MessageError> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(MessageError(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(MessageError(String(cString: strerror(errno))))
+            }
+            if n == 0 { return .success(bytes) }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import GatewayCore
+
+/// `apis`: each API's name, base path and routes, compiled into a `CompiledAPI` with its route table.
+enum APIDecoder {
+    static let defaultTimeout = Duration.seconds(29)
+    static let maxTimeout = Duration.seconds(15 * 60)
+    static let unsupportedRouteKeys = ["apiKeyRequired", "throttle", "cache", "validate"]
+
+    struct Decoded {
+        /// Names in document order (nil where a name was invalid) so domains can resolve `api` references.
+        var names: [String?]
+        /// nil when any API had an error.
+        var apis: [CompiledAPI]?
+    }
+
+    static func decode(_ node: Node?) -> Decoded {
+        guard let node else {
+            return Decoded(names: [], apis: [])
+        }
+        guard let items = node.array() else { return Decoded(names: [], apis: nil) }
+        if items.isEmpty { node.context.warning(node.pointer, "no APIs are configured; every request will get 404") }
+        var names: [String?] = []
+        var firstIndex: [String: Int] = [:]
+        var apis: [CompiledAPI] = []
+        var ok = true
+        for (index, item) in items.enumerated() {
+            let (name, api) = decodeAPI(item)
+            if let name {
+                if let earlier = firstIndex[name] {
+                    node.context.error(JSONPointer.appending(item.pointer, "name"),
+                                       "duplicate API name \"\(name)\" (also at \(JSONPointer.appending(node.pointer, earlier)))")
+                    ok = false
+                } else {
+                    firstIndex[name] = index
+                }
+            }
+            names.append(name)
+            if let api { apis.append(api) } else { ok = false }
+        }
+        return Decoded(names: names, apis: ok ? apis : nil)
+    }
+
+    static func decodeAPI(_ node: Node) -> (name: String?, api: CompiledAPI?) {
+        guard let reader = node.object() else { return (nil, nil) }
+        defer { reader.finish() }
+        let context = node.context
+        let before = context.errorCount
+        let name = reader.required("name")?.nonEmptyString()
+        var basePath = "/"
+        if let baseNode = reader.optional("basePath"), let text = baseNode.string() {
+            switch NetworkSyntax.normalizeBasePath(text) {
+            case .success(let normalized): basePath = normalized
+            case .failure(let error): context.error(baseNode.pointer, error.message)
+            }
+        }
+        reader.rejectUnsupported(["throttle"])
+        var routes: [CompiledRoute?] = []
+        if let routesNode = reader.required("routes"), let items = routesNode.array() {
+            if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
+            routes = items.map(decodeRoute)
+            checkConflicts(routes, items: items)
+        }
+        guard context.errorCount == before, let name else { return (name, nil) }
+        let compiled = routes.compactMap { $0 }
+        guard let table = try? RouteTable(keys: compiled.map(\.key)) else { return (name, nil) }
+        return (name, CompiledAPI(name: name, basePath: basePath, routes: compiled, routeTable: table))
+    }
+
+    /// Builds a table from the routes that decoded, mapping conflict indices back to their pointers.
+    static func checkConflicts(_ routes: [CompiledRoute?], items: [Node]) {
+        let keyed: [(index: Int, key: RouteKey)] = zip(routes.indices, routes).compactMap { i, route in route.map { (i, $0.key) } }
+        var remaining = keyed
+        // Report every conflict: drop the second route of each and try again.
+        while !remaining.isEmpty {
+            do {
+                _ = try RouteTable(keys: remaining.map(\.key))
+                return
+            } catch {
+                guard remaining.indices.contains(error.second) else { return }
+                let second = remaining[error.second].index
+                items[second].context.error(JSONPointer.appending(items[second].pointer, "route"), error.message)
+                remaining.remove(at: error.second)
+            }
+        }
+    }
+
+    static func decodeRoute(_ node: Node) -> CompiledRoute? {
+        guard let reader = node.object() else { return nil }
+        defer { reader.finish() }
+        let context = node.context
+        let before = context.errorCount
+        var key: RouteKey?
+        if let keyNode = reader.required("route"), let text = keyNode.string() {
+            switch RouteKey.parse(text) {
+            case .success(let parsed): key = parsed
+            case .failure(let error): context.error(keyNode.pointer, error.message)
+            }
+        }
+        let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key) }
+        let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
+        reader.rejectUnsupported(unsupportedRouteKeys)
+        guard context.errorCount == before, let key, let integration, let timeout else { return nil }
+        return CompiledRoute(key: key, integration: integration, timeout: timeout)
+    }
+}

@@ -1,0 +1,159 @@
+import GatewayCore
+
+/// A route's `integration`: where the request goes (`http`) or what is answered (`mock`).
+enum IntegrationDecoder {
+    static let types = ["http", "mock", "function"]
+
+    /// `routeKey` is nil when the route key itself was invalid; path-template checks are skipped then.
+    static func decode(_ node: Node, routeKey: RouteKey?) -> Integration? {
+        guard let reader = node.object() else { return nil }
+        guard let typeNode = reader.required("type"), let type = typeNode.string() else { return nil }
+        switch type {
+        case "http":
+            defer { reader.finish() }
+            return decodeHTTP(reader, routeKey: routeKey).map(Integration.http)
+        case "mock":
+            defer { reader.finish() }
+            return decodeMock(reader).map(Integration.mock)
+        case "function":
+            node.context.error(typeNode.pointer, "integration type \"function\" is not supported yet")
+            return nil
+        default:
+            // Unknown keys are not reported: without a valid type we cannot know which keys belong.
+            node.context.error(typeNode.pointer, "must be one of \"http\", \"mock\" or \"function\" (got \"\(type)\")")
+            return nil
+        }
+    }
+
+    static func decodeHTTP(_ reader: ObjectReader, routeKey: RouteKey?) -> HTTPIntegration? {
+        let context = reader.context
+        let before = context.errorCount
+        let urlNode = reader.optional("url")
+        let targetsNode = reader.optional("targets")
+        var targets: [UpstreamTarget] = []
+        switch (urlNode, targetsNode) {
+        case (nil, nil):
+            context.error(reader.pointer, "missing required key \"url\" (or \"targets\")")
+        case (.some, .some):
+            context.error(reader.pointer, "use either \"url\" or \"targets\", not both")
+        case (let url?, nil):
+            if let target = upstream(url) { targets = [target] }
+        case (nil, let list?):
+            if let items = list.array() {
+                if items.isEmpty { context.error(list.pointer, "must not be empty") }
+                targets = items.compactMap(upstream)
+            }
+        }
+        var template: PathTemplate?
+        if let pathNode = reader.optional("path"), let text = pathNode.string() {
+            template = pathTemplate(text, node: pathNode, routeKey: routeKey)
+        }
+        guard context.errorCount == before else { return nil }
+        return HTTPIntegration(targets: targets, pathTemplate: template)
+    }
+
+    static func upstream(_ node: Node) -> UpstreamTarget? {
+        guard let text = node.string() else { return nil }
+        switch NetworkSyntax.parseUpstreamURL(text) {
+        case .success(let target): return target
+        case .failure(let error):
+            node.context.error(node.pointer, error.message)
+            return nil
+        }
+    }
+
+    /// "/internal/orders/{id}"; `{proxy}` (or `{proxy+}`) names the route's greedy parameter.
+    static func pathTemplate(_ text: String, node: Node, routeKey: RouteKey?) -> PathTemplate? {
+        guard text.hasPrefix("/") else {
+            node.context.error(node.pointer, "must start with \"/\" (got \"\(text)\")")
+            return nil
+        }
+        var parts: [PathTemplate.Part] = []
+        var literal = ""
+        var rest = text[...]
+        while let c = rest.first {
+            rest = rest.dropFirst()
+            if c == "{" {
+                guard let close = rest.firstIndex(of: "}") else {
+                    node.context.error(node.pointer, "unclosed \"{\" in path template \"\(text)\"")
+                    return nil
+                }
+                var name = String(rest[..<close])
+                if name.hasSuffix("+") { name.removeLast() }
+                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+                    node.context.error(node.pointer, "invalid parameter name \"\(rest[..<close])\" in path template \"\(text)\"")
+                    return nil
+                }
+                if !literal.isEmpty { parts.append(.literal(literal)) }
+                literal = ""
+                parts.append(.parameter(name))
+                rest = rest[rest.index(after: close)...]
+            } else if c == "}" || !NetworkSyntax.isPathCharacter(c) {
+                node.context.error(node.pointer, "invalid character \"\(c)\" in path template \"\(text)\"")
+                return nil
+            } else {
+                literal.append(c)
+            }
+        }
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        if let routeKey {
+            let available = Set(routeKey.segments.compactMap { segment -> String? in
+                switch segment {
+                case .parameter(let n), .greedy(let n): return n
+                case .literal: return nil
+                }
+            })
+            var ok = true
+            for case .parameter(let name) in parts where !available.contains(name) {
+                node.context.error(node.pointer, "path parameter \"\(name)\" is not in the route key \"\(routeKey)\"")
+                ok = false
+            }
+            if !ok { return nil }
+        }
+        return PathTemplate(parts: parts)
+    }
+
+    static func decodeMock(_ reader: ObjectReader) -> MockIntegration? {
+        let context = reader.context
+        let before = context.errorCount
+        let status = reader.optional("status").map { $0.int(in: 100...599) } ?? 200
+        var headers: [(name: String, value: String)] = []
+        if let headersNode = reader.optional("headers"), let object = headersNode.object() {
+            var seen: [String: String] = [:]
+            for member in object.object.members {
+                let node = Node(value: member.value, pointer: object.pointer(of: member.key), context: context)
+                guard NetworkSyntax.isToken(member.key) else {
+                    context.error(node.pointer, "invalid header name \"\(member.key)\"")
+                    continue
+                }
+                if let earlier = seen[member.key.lowercased()] {
+                    context.error(node.pointer, "duplicate header \"\(member.key)\" (also \"\(earlier)\"; header names are case-insensitive)")
+                    continue
+                }
+                seen[member.key.lowercased()] = member.key
+                guard let value = node.string() else { continue }
+                if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                    context.error(node.pointer, "header value must not contain CR, LF or NUL")
+                    continue
+                }
+                headers.append((member.key, value))
+            }
+        }
+        var body: [UInt8] = []
+        if let bodyNode = reader.optional("body"), let expanded = bodyNode.expandedValue() {
+            let hasContentType = headers.contains { $0.name.lowercased() == "content-type" }
+            if case .string(let text) = expanded {
+                body = Array(text.utf8)
+                if !hasContentType { headers.append(("content-type", "text/plain; charset=utf-8")) }
+            } else {
+                body = expanded.serialized()
+                if !hasContentType { headers.append(("content-type", "application/json")) }
+            }
+            if let status, status < 200 || status == 204 || status == 304 {
+                context.error(bodyNode.pointer, "a \(status) response cannot have a body")
+            }
+        }
+        guard context.errorCount == before, let status else { return nil }
+        return MockIntegration(status: status, headers: headers, body: body)
+    }
+}

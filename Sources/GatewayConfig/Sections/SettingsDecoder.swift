@@ -1,0 +1,137 @@
+import GatewayCore
+
+/// Top-level gateway settings: listeners, admin, trusted proxies, limits, access log, default endpoint.
+enum SettingsDecoder {
+    static let defaultAdminListen = ListenAddress(host: "127.0.0.1", port: 9901)
+
+    /// Bounds that catch typos (a 10GB header limit, a zero idle timeout) without limiting real deployments.
+    static let maxBodySizeRange = 0...(4 * 1024 * 1024 * 1024)
+    static let maxHeaderSizeRange = 1024...(1024 * 1024)
+    static let maxHeaderTimeout = Duration.seconds(600)
+    static let maxIdleTimeout = Duration.seconds(86_400)
+
+    struct Decoded {
+        var settings: GatewaySettings
+        var defaultEndpoint: Bool
+    }
+
+    static func decode(_ root: ObjectReader) -> Decoded? {
+        let before = root.context.errorCount
+        let listen = root.required("listen").flatMap { decodeListen($0) }
+        let admin = decodeAdmin(root.optional("admin"), httpListen: listen?.http)
+        let proxies = root.optional("trustedProxies").map(decodeTrustedProxies) ?? .empty
+        let limits = root.optional("limits").map(decodeLimits) ?? Limits.defaults
+        let accessLog = root.optional("accessLog").flatMap(decodeAccessLog)
+        let defaultEndpoint = root.optional("defaultEndpoint").map { $0.bool() ?? true } ?? true
+        guard root.context.errorCount == before, let listen, let admin, let proxies else { return nil }
+        return Decoded(settings: GatewaySettings(listen: listen, admin: admin, trustedProxies: proxies,
+                                                 limits: limits, accessLog: accessLog),
+                       defaultEndpoint: defaultEndpoint)
+    }
+
+    static func decodeListen(_ node: Node) -> ListenSettings? {
+        guard let reader = node.object() else { return nil }
+        defer { reader.finish() }
+        let http = reader.optional("http")
+        if let https = reader.optional("https") {
+            node.context.error(https.pointer, "HTTPS listeners are not supported yet (TLS lands with custom domains)")
+        } else if http == nil {
+            node.context.error(node.pointer, "must have at least one of \"http\" or \"https\"")
+        }
+        guard let http, let address = listenAddress(http) else { return nil }
+        return ListenSettings(http: address)
+    }
+
+    static func listenAddress(_ node: Node) -> ListenAddress? {
+        guard let text = node.string() else { return nil }
+        switch NetworkSyntax.parseListenAddress(text) {
+        case .success(let address): return address
+        case .failure(let error):
+            node.context.error(node.pointer, error.message)
+            return nil
+        }
+    }
+
+    static func decodeAdmin(_ node: Node?, httpListen: ListenAddress?) -> AdminSettings? {
+        guard let node else { return AdminSettings(listen: defaultAdminListen, token: nil) }
+        guard let reader = node.object() else { return nil }
+        defer { reader.finish() }
+        var listen = defaultAdminListen
+        var ok = true
+        if let listenNode = reader.optional("listen") {
+            if let address = listenAddress(listenNode) {
+                listen = address
+                if let http = httpListen, clash(http, address) {
+                    node.context.error(listenNode.pointer, "the admin listener cannot share \(address) with /listen/http")
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        var token: String?
+        if let tokenNode = reader.optional("token") {
+            token = tokenNode.nonEmptyString()
+            if token == nil { ok = false }
+        }
+        return ok ? AdminSettings(listen: listen, token: token) : nil
+    }
+
+    /// Two binds clash on the same non-zero port when the hosts are equal or either is a wildcard.
+    static func clash(_ a: ListenAddress, _ b: ListenAddress) -> Bool {
+        guard a.port == b.port, a.port != 0 else { return false }
+        let wildcards: Set = ["0.0.0.0", "::"]
+        return a.host == b.host || wildcards.contains(a.host) || wildcards.contains(b.host)
+    }
+
+    /// Each entry is checked on its own so every bad CIDR is reported, not just the first.
+    static func decodeTrustedProxies(_ node: Node) -> CIDRSet? {
+        guard let items = node.array() else { return nil }
+        var cidrs: [String] = []
+        var ok = true
+        for item in items {
+            guard let text = item.string() else {
+                ok = false
+                continue
+            }
+            do {
+                _ = try CIDRSet(parsing: [text])
+                cidrs.append(text)
+            } catch {
+                node.context.error(item.pointer, error.message)
+                ok = false
+            }
+        }
+        guard ok else { return nil }
+        do {
+            return try CIDRSet(parsing: cidrs)
+        } catch {
+            node.context.error(JSONPointer.appending(node.pointer, error.index), error.message)
+            return nil
+        }
+    }
+
+    static func decodeLimits(_ node: Node) -> Limits {
+        var limits = Limits.defaults
+        guard let reader = node.object() else { return limits }
+        defer { reader.finish() }
+        if let n = reader.optional("maxBodySize"), let v = n.size(in: maxBodySizeRange) { limits.maxBodySize = v }
+        if let n = reader.optional("maxHeaderSize"), let v = n.size(in: maxHeaderSizeRange) { limits.maxHeaderSize = v }
+        if let n = reader.optional("headerTimeout"), let v = n.duration(max: maxHeaderTimeout, minExclusive: true) {
+            limits.headerTimeout = v
+        }
+        if let n = reader.optional("idleTimeout"), let v = n.duration(max: maxIdleTimeout, minExclusive: true) {
+            limits.idleTimeout = v
+        }
+        return limits
+    }
+
+    static func decodeAccessLog(_ node: Node) -> AccessLogSettings? {
+        guard let reader = node.object() else { return nil }
+        defer { reader.finish() }
+        guard let pathNode = reader.required("path") else { return nil }
+        guard let path = pathNode.nonEmptyString() else { return nil }
+        if path == "-" { return AccessLogSettings(path: "-") }
+        return AccessLogSettings(path: ConfigPaths.resolve(path, against: node.context.baseDirectory))
+    }
+}
