@@ -30,7 +30,7 @@ enum EdgeListener {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(timeouts)
         try sync.configureHTTPServerPipeline(position: .last, withPipeliningAssistance: false,
-                                             withErrorHandling: false, withOutboundHeaderValidation: false,
+                                             withErrorHandling: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
                                              withDecoderLimitConfiguration: decoderLimits)
         try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer))
     }

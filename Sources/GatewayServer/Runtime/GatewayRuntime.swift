@@ -136,7 +136,7 @@ public final class GatewayRuntime: Sendable {
             shared.withLock { $0.snapshot = snapshot }
             publish(snapshot, accessLog: accessLog)
             metrics.reloadSuccess.increment()
-            let summary = ConfigLoader.summary(of: snapshot)
+            let summary = ConfigSummary.summary(of: snapshot)
             for warning in warnings { logger.warning("\(configPath): \(warning.pointer): \(warning.message)") }
             logger.info("configuration reloaded: \(summary)")
             return .reloaded(summary: summary, warnings: warnings)

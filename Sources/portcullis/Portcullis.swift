@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Portcullis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portcullis",
+        abstract: "A self-hosted API gateway configured by one gateway.json.",
+        subcommands: [Serve.self, Check.self],
+        defaultSubcommand: Serve.self)
+}
