@@ -13,7 +13,9 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     public let channel: Channel
     unowned let pool: UpstreamPool
     private var context: ChannelHandlerContext?
-    private weak var sink: UpstreamResponseSink?
+    /// Strong while a response is in flight (cleared at its end, on failure and on abandon): a weak
+    /// reference costs an atomic load per response part.
+    private var sink: UpstreamResponseSink?
     private var requestComplete = false
     private var responseStarted = false
     private var responseKeepAlive = true

@@ -3,16 +3,20 @@ import NIOCore
 
 /// First handler of every client connection: sees raw bytes before the HTTP decoder, so it can tell a
 /// slow, incomplete head (slowloris) from an idle keep-alive connection. No package provides this.
-final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler, LoopTimerTarget {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private var machine: ConnectionTimeoutStateMachine
-    private var timer: Scheduled<Void>?
+    private let timers: LoopTimers
+    /// Bumped on every arm and cancel: only the newest armed timer may fire.
+    private var timerGeneration: UInt64 = 0
+    private var timerArmed = false
     private var context: ChannelHandlerContext?
 
-    init(limits: Limits) {
+    init(limits: Limits, timers: LoopTimers) {
         machine = ConnectionTimeoutStateMachine(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
+        self.timers = timers
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -31,8 +35,8 @@ final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimer()
+        self.context = nil
         context.fireChannelInactive()
     }
 
@@ -42,24 +46,34 @@ final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHan
         perform(machine.exchangeFinished(nextRequestQueued: nextRequestQueued))
     }
 
+    func loopTimerFired(generation: UInt64) {
+        guard timerArmed, generation == timerGeneration else { return }
+        timerArmed = false
+        perform(machine.timerFired())
+    }
+
+    func loopTimerIsLive(generation: UInt64) -> Bool {
+        timerArmed && generation == timerGeneration
+    }
+
+    private func cancelTimer() {
+        timerGeneration &+= 1
+        timerArmed = false
+    }
+
     private func perform(_ action: ConnectionTimeoutStateMachine.Action) {
         switch action {
         case .none:
             return
         case .cancel:
-            timer?.cancel()
-            timer = nil
+            cancelTimer()
         case .arm(let duration):
-            timer?.cancel()
-            guard let context else { return }
-            let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-            timer = context.eventLoop.scheduleTask(in: .nanoseconds(duration.nanoseconds)) {
-                let handler = loopBoundSelf.value
-                handler.timer = nil
-                handler.perform(handler.machine.timerFired())
-            }
+            guard context != nil else { return }
+            timerGeneration &+= 1
+            timerArmed = true
+            timers.arm(self, generation: timerGeneration, after: duration.nanoseconds)
         case .close:
-            timer = nil
+            cancelTimer()
             context?.close(promise: nil)
         }
     }

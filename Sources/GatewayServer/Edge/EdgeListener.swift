@@ -22,7 +22,7 @@ enum EdgeListener {
 
     static func configure(_ channel: Channel, loop: LoopState) throws {
         let limits = loop.snapshot.settings.limits
-        let timeouts = ConnectionTimeoutHandler(limits: limits)
+        let timeouts = ConnectionTimeoutHandler(limits: limits, timers: loop.timers)
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderSize

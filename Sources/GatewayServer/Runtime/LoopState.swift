@@ -12,6 +12,7 @@ final class LoopState {
     var requestIDs = RequestIDGenerator()
     var roundRobin = 0
     let requestMetrics: RequestMetricsCache
+    let timers: LoopTimers
     let metrics: GatewayMetrics
     /// Open client connections on this loop, for draining on shutdown.
     var connections: [ObjectIdentifier: GatewayHandler] = [:]
@@ -24,6 +25,7 @@ final class LoopState {
         self.snapshot = snapshot
         self.metrics = metrics
         self.requestMetrics = RequestMetricsCache(metrics: metrics)
+        self.timers = LoopTimers(eventLoop: eventLoop)
         self.accessLog = accessLog
         self.maxUpstreamConnections = maxUpstreamConnections
     }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Benchmarks/run.sh: the gateway vs nginx as reverse proxies, with ../shared/bench/peers.sh.
+#
+#   Benchmarks/run.sh              # release build, then c50 and c200 runs; prints RESULT lines and RSS
+#   CONNS_LIST="50" Benchmarks/run.sh
+#
+# The gateway runs Benchmarks/bench.json (no access log) on 127.0.0.1:8088, forwarding to the
+# static upstream peers.sh starts on 127.0.0.1:9001. Release build only; one run per connection count.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+peers=${PEERS:-$root/../shared/bench/peers.sh}
+cd "$root"
+swift build -c release --product portcullis >/dev/null
+bin=$(swift build -c release --show-bin-path)/portcullis
+
+"$bin" serve --config Benchmarks/bench.json 2>/tmp/portcullis-bench.log &
+gw=$!
+trap 'kill -TERM $gw 2>/dev/null; wait $gw 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:9988/healthz && break; sleep 0.1; done
+
+rss() { awk '/VmRSS/ {print int($2/1024)}' /proc/$gw/status; }
+peak_rss() { awk '/VmHWM/ {print int($2/1024)}' /proc/$gw/status; }
+echo "gateway RSS idle: $(rss) MB"
+for conns in ${CONNS_LIST:-50 200}; do
+    echo "== $conns connections"
+    CONNS=$conns GATEWAY_PID=$gw "$peers" http://127.0.0.1:8088/bench 2>&1 | grep -E "^(gateway|nginx|target|ratio|RESULT)" || true
+    echo "gateway RSS now: $(rss) MB, peak: $(peak_rss) MB"
+done
