@@ -71,6 +71,12 @@ import Testing
         #expect(route(t, "GET", "/café") == nil)
     }
 
+    @Test func rawNonASCIIPathBytesAreCapturedIntact() throws {
+        let t = try table(["GET /u/{name}", "GET /f/{rest+}"])
+        #expect(params(t, "GET", "/u/jörg") == ["name": "jörg"])
+        #expect(params(t, "GET", "/f/ä/ö ü") == ["rest": "ä/ö ü"])
+    }
+
     // MARK: Greedy
 
     @Test func greedyCapturesTheRestWithSlashes() throws {
@@ -273,10 +279,10 @@ import Testing
     @Test func manyMatchesOnALargeTable() throws {
         let t = try table(RouteTableTests.manyKeys(2_500))
         var hits = 0
-        for n in 0..<100_000 {
+        for n in 0..<20_000 {
             let i = n % 2_500
             if case .matched(let r, _) = t.match(method: "GET", path: Substring("/svc\(i)/items/\(n)")), r == 4 * i { hits += 1 }
         }
-        #expect(hits == 100_000)
+        #expect(hits == 20_000)
     }
 }
