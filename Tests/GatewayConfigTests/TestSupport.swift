@@ -37,7 +37,7 @@ extension TestConfig {
 
     /// Top-level members plus one valid API; `listen` is added unless given.
     static func top(_ members: String) -> String {
-        let listen = members.contains("\"listen\"") ? "" : #""listen": {"http": ":8080"}, "#
+        let listen = members.hasPrefix("\"listen\"") ? "" : #""listen": {"http": ":8080"}, "#
         return "{\(listen)\(members)\(members.isEmpty ? "" : ", ")\(pingAPI)}"
     }
 }
