@@ -6,6 +6,12 @@ public struct ConfigSummary: Sendable, Equatable {
     public let routes: Int
     public let domains: Int
 
+    public init(apis: Int, routes: Int, domains: Int) {
+        self.apis = apis
+        self.routes = routes
+        self.domains = domains
+    }
+
     public init(of snapshot: GatewaySnapshot) {
         apis = snapshot.apis.count
         routes = snapshot.apis.reduce(0) { $0 + $1.routes.count }

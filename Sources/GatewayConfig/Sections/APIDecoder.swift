@@ -57,8 +57,9 @@ enum APIDecoder {
         var routes: [CompiledRoute?] = []
         if let routesNode = reader.required("routes"), let items = routesNode.array() {
             if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
-            routes = items.map(decodeRoute)
-            checkConflicts(routes, items: items)
+            let decoded = items.map(decodeRoute)
+            routes = decoded.map(\.route)
+            checkConflicts(decoded.map(\.key), items: items)
         }
         guard context.errorCount == before, let name else { return (name, nil) }
         let compiled = routes.compactMap { $0 }
@@ -67,8 +68,9 @@ enum APIDecoder {
     }
 
     /// Builds a table from the routes that decoded, mapping conflict indices back to their pointers.
-    static func checkConflicts(_ routes: [CompiledRoute?], items: [Node]) {
-        let keyed: [(index: Int, key: RouteKey)] = zip(routes.indices, routes).compactMap { i, route in route.map { (i, $0.key) } }
+    /// Keys of routes with other errors still take part, so a conflict is reported in the same run.
+    static func checkConflicts(_ keys: [RouteKey?], items: [Node]) {
+        let keyed: [(index: Int, key: RouteKey)] = zip(keys.indices, keys).compactMap { i, key in key.map { (i, $0) } }
         var remaining = keyed
         // Report every conflict: drop the second route of each and try again.
         while !remaining.isEmpty {
@@ -84,8 +86,8 @@ enum APIDecoder {
         }
     }
 
-    static func decodeRoute(_ node: Node) -> CompiledRoute? {
-        guard let reader = node.object() else { return nil }
+    static func decodeRoute(_ node: Node) -> (key: RouteKey?, route: CompiledRoute?) {
+        guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
         let before = context.errorCount
@@ -99,7 +101,7 @@ enum APIDecoder {
         let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key) }
         let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
         reader.rejectUnsupported(unsupportedRouteKeys)
-        guard context.errorCount == before, let key, let integration, let timeout else { return nil }
-        return CompiledRoute(key: key, integration: integration, timeout: timeout)
+        guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
+        return (key, CompiledRoute(key: key, integration: integration, timeout: timeout))
     }
 }
