@@ -27,6 +27,20 @@ public struct CIDRSet: Sendable, Equatable {
 
     /// Longest prefix first (a host route is the most common trusted-proxy entry).
     private(set) var buckets: [Bucket] = []
+    /// The same networks as (prefix, network) pairs in a canonical order, scanned directly while the set is small
+    /// (typical trusted-proxy lists): a few ANDs beat hashing.
+    private(set) var small: [SmallEntry] = []
+    private var total = 0
+    static let smallLimit = 16
+
+    struct SmallEntry: Equatable, Sendable {
+        let high: UInt64
+        let low: UInt64
+        let highMask: UInt64
+        let lowMask: UInt64
+    }
+
+    public static func == (a: CIDRSet, b: CIDRSet) -> Bool { a.buckets == b.buckets }
 
     public static let empty = CIDRSet()
 
@@ -42,6 +56,10 @@ public struct CIDRSet: Sendable, Equatable {
     public var isEmpty: Bool { buckets.isEmpty }
 
     public func contains(_ address: IPAddress) -> Bool {
+        if total <= CIDRSet.smallLimit {
+            for e in small where address.high & e.highMask == e.high && address.low & e.lowMask == e.low { return true }
+            return false
+        }
         for bucket in buckets where bucket.networks.contains(CIDRSet.masked(address, bucket.prefix)) {
             return true
         }
@@ -51,17 +69,32 @@ public struct CIDRSet: Sendable, Equatable {
     mutating func insert(_ address: IPAddress, prefix: Int) {
         let network = CIDRSet.masked(address, prefix)
         if let i = buckets.firstIndex(where: { $0.prefix == prefix }) {
-            buckets[i].networks.insert(network)
+            guard buckets[i].networks.insert(network).inserted else { return }
         } else {
             buckets.append(Bucket(prefix: prefix, networks: [network]))
             buckets.sort { $0.prefix > $1.prefix }
         }
+        total += 1
+        small = []
+        guard total <= CIDRSet.smallLimit else { return }
+        for bucket in buckets {
+            let (hm, lm) = CIDRSet.masks(bucket.prefix)
+            for n in bucket.networks.sorted(by: { ($0.high, $0.low) < ($1.high, $1.low) }) {
+                small.append(SmallEntry(high: n.high, low: n.low, highMask: hm, lowMask: lm))
+            }
+        }
+    }
+
+    @inline(__always)
+    static func masks(_ prefix: Int) -> (UInt64, UInt64) {
+        let hiMask: UInt64 = prefix >= 64 ? .max : (prefix == 0 ? 0 : .max << UInt64(64 - prefix))
+        let loMask: UInt64 = prefix <= 64 ? 0 : (prefix == 128 ? .max : .max << UInt64(128 - prefix))
+        return (hiMask, loMask)
     }
 
     @inline(__always)
     static func masked(_ a: IPAddress, _ prefix: Int) -> Network {
-        let hiMask: UInt64 = prefix >= 64 ? .max : (prefix == 0 ? 0 : .max << UInt64(64 - prefix))
-        let loMask: UInt64 = prefix <= 64 ? 0 : (prefix == 128 ? .max : .max << UInt64(128 - prefix))
+        let (hiMask, loMask) = masks(prefix)
         return Network(high: a.high & hiMask, low: a.low & loMask)
     }
 

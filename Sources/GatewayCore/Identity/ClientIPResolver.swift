@@ -11,22 +11,33 @@ public enum ClientIPResolver {
         if trusted.isEmpty || forwardedFor.isEmpty || !trusted.contains(peer) { return peer }
         var leftmostTrusted: IPAddress?
         for line in forwardedFor.reversed() {
-            var end = line.endIndex
-            while end > line.startIndex {
-                // The entry is (start..<end) after the last comma before `end`.
-                var start = end
-                while start > line.startIndex, line.utf8[line.utf8.index(before: start)] != UInt8(ascii: ",") {
-                    start = line.utf8.index(before: start)
+            let verdict = PathScan.withBytes(line) { bytes -> Walk in
+                var end = bytes.count
+                while end > 0 {
+                    var start = end
+                    while start > 0, bytes[start - 1] != UInt8(ascii: ",") { start -= 1 }
+                    let entry = trimmed(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                    end = start - 1
+                    if entry.isEmpty { continue }  // "a,,b" or a trailing comma: nothing to judge
+                    guard let address = parseEntry(entry) else { return .malformed }
+                    if !trusted.contains(address) { return .client(address) }
+                    leftmostTrusted = address
                 }
-                let entry = trimmed(line[start..<end])
-                end = start > line.startIndex ? line.utf8.index(before: start) : start
-                if entry.isEmpty { continue }  // "a,,b" or a trailing comma: nothing to judge
-                guard let address = parseEntry(entry) else { return peer }
-                if !trusted.contains(address) { return address }
-                leftmostTrusted = address
+                return .allTrusted
+            }
+            switch verdict {
+            case .client(let address): return address
+            case .malformed: return peer
+            case .allTrusted: continue
             }
         }
         return leftmostTrusted ?? peer
+    }
+
+    private enum Walk {
+        case client(IPAddress)
+        case malformed
+        case allTrusted
     }
 
     /// Value to send upstream: incoming header + ", " + peer when the peer is trusted, else just the peer.
@@ -44,27 +55,30 @@ public enum ClientIPResolver {
     }
 
     /// One X-Forwarded-For element: an address, also "[v6]", "[v6]:port" or "v4:port" as some proxies write.
-    static func parseEntry(_ entry: Substring) -> IPAddress? {
-        if let a = IPAddress(entry) { return a }
-        let utf8 = entry.utf8
-        if utf8.first == UInt8(ascii: "["), let close = utf8.firstIndex(of: UInt8(ascii: "]")) {
-            let rest = entry[utf8.index(after: close)...]
-            guard rest.isEmpty || isPort(rest) else { return nil }
-            let inner = entry[utf8.index(after: utf8.startIndex)..<close]
-            guard let a = IPAddress(inner), !a.isIPv4 else { return nil }
+    static func parseEntry(_ entry: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        if let a = IPAddress.parse(entry) { return a }
+        if entry.first == UInt8(ascii: "["), let close = entry.firstIndex(of: UInt8(ascii: "]")) {
+            guard close + 1 == entry.count || isPort(UnsafeBufferPointer(rebasing: entry[(close + 1)...])),
+                  let a = IPAddress.parse(UnsafeBufferPointer(rebasing: entry[1..<close])), !a.isIPv4 else { return nil }
             return a
         }
-        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")), isPort(entry[colon...]) {
-            guard let a = IPAddress(entry[..<colon]), a.isIPv4 else { return nil }
+        if let colon = entry.firstIndex(of: UInt8(ascii: ":")), isPort(UnsafeBufferPointer(rebasing: entry[colon...])) {
+            guard let a = IPAddress.parse(UnsafeBufferPointer(rebasing: entry[..<colon])), a.isIPv4 else { return nil }
             return a
         }
         return nil
     }
 
-    private static func isPort(_ s: Substring) -> Bool {
-        let u = s.utf8
-        return u.count >= 2 && u.count <= 6 && u.first == UInt8(ascii: ":")
-            && u.dropFirst().allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    private static func isPort(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        s.count >= 2 && s.count <= 6 && s[0] == UInt8(ascii: ":") && s.dropFirst().allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    private static func trimmed(_ s: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var lo = 0
+        var hi = s.count
+        while lo < hi, s[lo] == 0x20 || s[lo] == 0x09 { lo += 1 }
+        while hi > lo, s[hi - 1] == 0x20 || s[hi - 1] == 0x09 { hi -= 1 }
+        return UnsafeBufferPointer(rebasing: s[lo..<hi])
     }
 
     private static func trimmed(_ s: Substring) -> Substring {

@@ -32,14 +32,18 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) { self.init(Substring(text)) }
 
     public init?(_ text: Substring) {
-        let utf8 = text.utf8
-        if utf8.contains(UInt8(ascii: ":")) {
-            guard let (h, l) = IPAddress.parseIPv6(utf8) else { return nil }
-            self.init(high: h, low: l, isIPv4: false)
-        } else {
-            guard let v = IPAddress.parseIPv4(utf8) else { return nil }
-            self.init(high: 0, low: IPAddress.mappedPrefix | UInt64(v), isIPv4: true)
+        guard let a = PathScan.withBytes(text, IPAddress.parse) else { return nil }
+        self = a
+    }
+
+    /// Parses raw bytes (the X-Forwarded-For walk calls this without making strings).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        if bytes.contains(UInt8(ascii: ":")) {
+            guard let (h, l) = parseIPv6(bytes) else { return nil }
+            return IPAddress(high: h, low: l, isIPv4: false)
         }
+        guard let v = parseIPv4(bytes[...]) else { return nil }
+        return IPAddress(high: 0, low: mappedPrefix | UInt64(v), isIPv4: true)
     }
 
     static let mappedPrefix: UInt64 = 0x0000_FFFF_0000_0000
@@ -104,7 +108,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Parsing
 
-    static func parseIPv4<C: Collection<UInt8>>(_ s: C) -> UInt32? {
+    static func parseIPv4(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
         var value: UInt32 = 0
         var part: UInt32 = 0
         var digits = 0
@@ -142,7 +146,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func parseIPv6(_ s: Substring.UTF8View) -> (UInt64, UInt64)? {
+    static func parseIPv6(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         var head = U128()  // groups before "::" (or all groups without one)
         var tail = U128()  // groups after "::"
         var headCount = 0
@@ -155,10 +159,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
         if i == end { return nil }
         if s[i] == UInt8(ascii: ":") {
-            let n = s.index(after: i)
-            guard n < end, s[n] == UInt8(ascii: ":") else { return nil }
+            guard i + 1 < end, s[i + 1] == UInt8(ascii: ":") else { return nil }
             sawGap = true
-            i = s.index(after: n)
+            i += 2
         }
         while i < end {
             // One group: 1–4 hex digits, or a final dotted quad.
@@ -169,7 +172,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
                 guard digits < 4 else { return nil }
                 v = v << 4 | UInt16(h)
                 digits += 1
-                s.formIndex(after: &i)
+                i += 1
             }
             if i < end, s[i] == UInt8(ascii: ".") {
                 guard headCount + tailCount <= 6, let v4 = parseIPv4(s[start..<end]) else { return nil }
@@ -182,12 +185,12 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             put(v)
             if i == end { break }
             guard s[i] == UInt8(ascii: ":") else { return nil }
-            s.formIndex(after: &i)
+            i += 1
             guard i < end else { return nil }  // trailing single ":"
             if s[i] == UInt8(ascii: ":") {
                 guard !sawGap else { return nil }
                 sawGap = true
-                s.formIndex(after: &i)
+                i += 1
             }
         }
         let total = headCount + tailCount

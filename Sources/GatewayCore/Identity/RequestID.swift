@@ -28,7 +28,10 @@ public struct RequestIDGenerator {
     }
 
     /// For tests: a fixed seed gives predictable ids.
-    init(seed: UInt64) { self.seed = seed }
+    init(seed: UInt64, counter: UInt64 = 0) {
+        self.seed = seed
+        self.counter = counter
+    }
 
     public mutating func next() -> String {
         counter &+= 1

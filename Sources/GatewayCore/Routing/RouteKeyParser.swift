@@ -63,6 +63,10 @@ extension RouteKey {
             if part == "." || part == ".." { return fail("path segment \"\(part)\" is not allowed") }
             if let bad = part.unicodeScalars.first(where: { !isLiteralScalar($0) }) {
                 if bad == "?" { return fail("route path must not contain a query string (\"?\")") }
+                if bad.value > 0x7F {
+                    let encoded = String(bad).utf8.map { "%" + ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }.joined()
+                    return fail("invalid character \"\(bad)\" in path segment \"\(part)\" (percent-encode it: \"\(encoded)\")")
+                }
                 let shown = bad.value < 0x21 || bad.value == 0x7F ? "U+" + String(bad.value, radix: 16, uppercase: true) : "\"\(bad)\""
                 return fail("invalid character \(shown) in path segment \"\(part)\"")
             }
