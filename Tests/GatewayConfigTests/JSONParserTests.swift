@@ -147,3 +147,13 @@ import Testing
         #expect(failure("[1 2]")?.pointer == "")
     }
 }
+
+extension JSONParserTests {
+    @Test func largeDocumentsParse() throws {
+        let item = #"{"id": 12345, "name": "widget \u00e9", "tags": ["a", "b"], "price": 12.5, "ok": true, "none": null}"#
+        let text = "[" + Array(repeating: item, count: 10_000).joined(separator: ",") + "]"
+        guard case .array(let items) = try JSONParser.parse(text) else { Issue.record("not an array"); return }
+        #expect(items.count == 10_000)
+        #expect(items.last == (try JSONParser.parse(item)))
+    }
+}

@@ -50,10 +50,27 @@ private struct Failure: Error {
     var key: String? = nil
 }
 
+/// Open containers are reference types so appending to a large array never copies it.
+private final class ArrayFrame {
+    var items: [JSONValue] = []
+    /// True while a child value is being parsed (it then contributes `items.count` to an error's pointer).
+    var inValue = true
+}
+
+private final class ObjectFrame {
+    var members: [JSONObject.Member] = []
+    /// The member whose value is being parsed, when `inValue`.
+    var key: String
+    var inValue = true
+    /// Built once an object grows large, so duplicate detection stays linear overall.
+    var index: Set<String>?
+
+    init(key: String) { self.key = key }
+}
+
 private enum Frame {
-    case array([JSONValue])
-    /// `key` is the member whose value is being parsed; `index` is a key set once objects grow large.
-    case object(members: [JSONObject.Member], key: String, index: Set<String>?)
+    case array(ArrayFrame)
+    case object(ObjectFrame)
 }
 
 private let quote = UInt8(ascii: "\"")
@@ -90,7 +107,7 @@ private struct Parser {
                     value = .object(JSONObject(members: []))
                 } else {
                     let key = try parseKey(expecting: "a string key or '}'")
-                    stack.append(.object(members: [], key: key, index: nil))
+                    stack.append(.object(ObjectFrame(key: key)))
                     continue parsing
                 }
             case UInt8(ascii: "["):
@@ -101,7 +118,7 @@ private struct Parser {
                     pos += 1
                     value = .array([])
                 } else {
-                    stack.append(.array([]))
+                    stack.append(.array(ArrayFrame()))
                     continue parsing
                 }
             case quote:
@@ -116,7 +133,7 @@ private struct Parser {
 
             // Attach the finished value to its parent; close every parent that ends right here.
             while true {
-                guard let frame = stack.popLast() else {
+                guard let frame = stack.last else {
                     skipWhitespace()
                     if pos < input.count {
                         throw Failure(message: "unexpected \(describe(input[pos])) after the end of the document", offset: pos)
@@ -124,8 +141,9 @@ private struct Parser {
                     return value
                 }
                 switch frame {
-                case .array(var items):
-                    items.append(value)
+                case .array(let array):
+                    array.items.append(value)
+                    array.inValue = false
                     skipWhitespace()
                     guard pos < input.count else { throw Failure(message: "unexpected end of input, expected ',' or ']'", offset: pos) }
                     if input[pos] == UInt8(ascii: ",") {
@@ -134,16 +152,18 @@ private struct Parser {
                         if pos < input.count, input[pos] == UInt8(ascii: "]") {
                             throw Failure(message: "trailing comma before ']'", offset: pos)
                         }
-                        stack.append(.array(items))
+                        array.inValue = true
                         continue parsing
                     } else if input[pos] == UInt8(ascii: "]") {
                         pos += 1
-                        value = .array(items)
+                        stack.removeLast()
+                        value = .array(array.items)
                     } else {
                         throw Failure(message: "unexpected \(describe(input[pos])), expected ',' or ']'", offset: pos)
                     }
-                case .object(var members, let key, var index):
-                    members.append(JSONObject.Member(key: key, value: value))
+                case .object(let object):
+                    object.members.append(JSONObject.Member(key: object.key, value: value))
+                    object.inValue = false
                     skipWhitespace()
                     guard pos < input.count else { throw Failure(message: "unexpected end of input, expected ',' or '}'", offset: pos) }
                     if input[pos] == UInt8(ascii: ",") {
@@ -154,14 +174,16 @@ private struct Parser {
                         }
                         let keyOffset = pos
                         let next = try parseKey(expecting: "a string key")
-                        if isDuplicate(next, members: members, index: &index) {
+                        if isDuplicate(next, in: object) {
                             throw Failure(message: "duplicate key \"\(next)\"", offset: keyOffset, key: next)
                         }
-                        stack.append(.object(members: members, key: next, index: index))
+                        object.key = next
+                        object.inValue = true
                         continue parsing
                     } else if input[pos] == UInt8(ascii: "}") {
                         pos += 1
-                        value = .object(JSONObject(members: members))
+                        stack.removeLast()
+                        value = .object(JSONObject(members: object.members))
                     } else {
                         throw Failure(message: "unexpected \(describe(input[pos])), expected ',' or '}'", offset: pos)
                     }
@@ -177,14 +199,14 @@ private struct Parser {
     }
 
     /// Small objects are scanned; from 16 members on, a set keeps duplicate detection linear overall.
-    func isDuplicate(_ key: String, members: [JSONObject.Member], index: inout Set<String>?) -> Bool {
-        if index == nil {
-            if members.count < 16 {
-                return members.contains { $0.key == key }
+    func isDuplicate(_ key: String, in object: ObjectFrame) -> Bool {
+        if object.index == nil {
+            if object.members.count < 16 {
+                return object.members.contains { $0.key == key }
             }
-            index = Set(members.map(\.key))
+            object.index = Set(object.members.map(\.key))
         }
-        return !index!.insert(key).inserted
+        return !object.index!.insert(key).inserted
     }
 
     /// Reads `"key"` and the following `:`; `pos` is at the opening quote (whitespace already skipped).
@@ -213,20 +235,27 @@ private struct Parser {
     }
 
     mutating func parseLiteral() throws(Failure) -> JSONValue {
-        for (text, value) in [("true", JSONValue.bool(true)), ("false", .bool(false)), ("null", .null)] {
-            let bytes = text.utf8
-            if input.count - pos >= bytes.count, zip(bytes, input[pos...]).allSatisfy({ $0 == $1 }) {
-                let end = pos + bytes.count
-                // "nullx" must not parse as null followed by garbage at a confusing position.
-                if end < input.count, isLetter(input[end]) { break }
-                pos = end
-                return value
-            }
+        switch input[pos] {
+        case UInt8(ascii: "t") where matches("true"): return .bool(true)
+        case UInt8(ascii: "f") where matches("false"): return .bool(false)
+        case UInt8(ascii: "n") where matches("null"): return .null
+        default: break
         }
         var end = pos
         while end < input.count, isLetter(input[end]) { end += 1 }
         let word = String(decoding: input[pos..<end], as: UTF8.self)
         throw Failure(message: "unexpected word \"\(word)\", expected a value (true, false and null are lowercase)", offset: pos)
+    }
+
+    /// Consumes `word` when it is next and not followed by more letters ("nullx" is one bad word, not null + garbage).
+    mutating func matches(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard input.count - pos >= count else { return false }
+        let bytes = word.utf8Start
+        for i in 0..<count where input[pos + i] != bytes[i] { return false }
+        if pos + count < input.count, isLetter(input[pos + count]) { return false }
+        pos += count
+        return true
     }
 
     func isLetter(_ b: UInt8) -> Bool {
@@ -470,8 +499,9 @@ private struct Parser {
         var pointer = ""
         for frame in stack {
             switch frame {
-            case .array(let items): pointer = JSONPointer.appending(pointer, items.count)
-            case .object(_, let key, _): pointer = JSONPointer.appending(pointer, key)
+            case .array(let array) where array.inValue: pointer = JSONPointer.appending(pointer, array.items.count)
+            case .object(let object) where object.inValue: pointer = JSONPointer.appending(pointer, object.key)
+            default: break
             }
         }
         if let key = failure.key { pointer = JSONPointer.appending(pointer, key) }
