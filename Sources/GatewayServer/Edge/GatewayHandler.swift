@@ -600,7 +600,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink {
         finishExchange()
         if closed || closeAfterResponse { return }
         timeouts.exchangeFinished(nextRequestQueued: !queue.isEmpty)
-        while !busy, let next = queue.popFirst() {
+        // Feed queued parts until the next exchange has its whole request (head, body and end), not just
+        // its head: stopping at the head left a pipelined request's `.end` queued and its upstream unflushed.
+        while !(busy && requestEnded), let next = queue.popFirst() {
             process(next)
         }
         if !busy && (inputClosed || loop.draining) {
