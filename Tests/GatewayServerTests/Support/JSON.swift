@@ -21,8 +21,11 @@ enum JSON: Sendable, Equatable {
     private static func convert(_ any: Any) throws -> JSON {
         switch any {
         case is NSNull: return .null
-        case let b as Bool where type(of: any) == Bool.self: return .bool(b)
-        case let n as NSNumber: return .number(n.doubleValue)
+        case let n as NSNumber:
+            // Foundation hands booleans back as a boolean NSNumber subclass ("c"), numbers as plain NSNumber.
+            if type(of: n) != NSNumber.self, String(cString: n.objCType) == "c" { return .bool(n.boolValue) }
+            return .number(n.doubleValue)
+        case let b as Bool: return .bool(b)
         case let s as String: return .string(s)
         case let a as [Any]: return .array(try a.map(convert))
         case let o as [String: Any]: return .object(try o.mapValues(convert))
