@@ -88,6 +88,15 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink {
         loop.metrics.connectionsActive.increment(by: 1)
     }
 
+    /// A channel closed before it ever became active (accepted as the listener closed) gets no
+    /// `channelInactive`; without this it stayed in `loop.connections` and held a drain to its deadline.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed = true
+        if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
+            loop.metrics.connectionsActive.decrement(by: 1)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
