@@ -90,6 +90,15 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         loop.metrics.connectionsActive.increment(by: 1)
     }
 
+    /// A channel closed before it ever became active (accepted as the listener closed) gets no
+    /// `channelInactive`; without this it stayed in `loop.connections` and held a drain to its deadline.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed = true
+        if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
+            loop.metrics.connectionsActive.decrement(by: 1)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
@@ -606,7 +615,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         finishExchange()
         if closed || closeAfterResponse { return }
         timeouts.exchangeFinished(nextRequestQueued: !queue.isEmpty)
-        while !busy, let next = queue.popFirst() {
+        // Feed queued parts until the next exchange has its whole request (head, body and end), not just
+        // its head: stopping at the head left a pipelined request's `.end` queued and its upstream unflushed.
+        while !(busy && requestEnded), let next = queue.popFirst() {
             process(next)
         }
         if !busy && (inputClosed || loop.draining) {
