@@ -115,6 +115,25 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func clientThatSendsItsWholeOversizedBodyStillReadsThe413() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream, limits: #""maxBodySize": "1KB""#)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    // A naive client writes all 4 MB before reading. Closing on unread input would make the kernel
+                    // reset the connection and could destroy the 413; the gateway drains (lingering close) instead.
+                    let body = [UInt8](repeating: UInt8(ascii: "q"), count: 4 << 20)
+                    try client.send("POST /echo HTTP/1.1\r\nHost: g\r\nContent-Length: \(body.count)\r\n\r\n")
+                    try client.send(body, timeout: .seconds(20))
+                    let response = try client.readResponse()
+                    try expectProblem(response, status: 413, code: "REQUEST_TOO_LARGE", close: true)
+                    client.shutdownWrite()
+                    #expect(client.waitForClose())
+                    #expect(upstream.requestCount == 0)
+                    try expectStillServing(port: gateway.port)
+                }
+            }
+        }
+
         @Test func chunkedBodyOverLimitIs413WhileStreaming() async throws {
             try await withUpstream { upstream in
                 try await withGateway(Self.config(upstream: upstream, limits: #""maxBodySize": "1KB""#)) { gateway in

@@ -29,6 +29,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     // Connection state.
     private var queue = CircularBuffer<HTTPServerRequestPart>()
     private var closeAfterResponse = false
+    /// After a response that leaves request bytes unread (413, 400), input is drained and dropped until the
+    /// client closes: closing with unread data makes the kernel send RST, which can destroy the response.
+    private var lingering = false
+    private static let lingerTimeout: Duration = .seconds(5)
     private var closed = false
     private var inputClosed = false
     private var clientReadPaused = false
@@ -117,7 +121,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if closeAfterResponse && !busy { return }
+        if lingering || (closeAfterResponse && !busy) { return }
         if !queue.isEmpty || (busy && requestEnded) {
             queue.append(part)
             return
@@ -132,6 +136,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
+            if lingering {
+                context.close(promise: nil)
+                return
+            }
             if !busy && queue.isEmpty { context.close(promise: nil) }
             return
         }
@@ -139,6 +147,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if lingering && error is HTTPParserError { return }  // bytes of the abandoned request
         guard let parserError = error as? HTTPParserError else {
             context.close(promise: nil)
             return
@@ -504,7 +513,26 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func loopTimerFired(generation: UInt64) {
         guard timeoutArmed, generation == self.generation else { return }
+        if lingering {
+            forceClose()
+            return
+        }
         integrationTimedOut()
+    }
+
+    private func startLingering() {
+        guard !closed else { return }
+        lingering = true
+        clientReadPaused = false
+        context.close(mode: .output, promise: nil)
+        if inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        generation &+= 1
+        timeoutArmed = true
+        loop.timers.arm(self, generation: generation, after: Self.lingerTimeout.nanoseconds)
+        context.read()
     }
 
     func loopTimerIsLive(generation: UInt64) -> Bool {
@@ -600,10 +628,18 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func writeEnd(_ trailers: HTTPHeaders?) {
         responseEnded = true
         if closeAfterResponse {
-            // The rest of this connection's input is not read: close once the response is on the wire.
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in channel.close(promise: nil) }
-            requestEnded = true
+            if requestEnded {
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                // The client may still be sending this request: half-close, then drain until it closes.
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { result in
+                    let handler = loopBound.value
+                    if case .success = result { handler.startLingering() } else { handler.forceClose() }
+                }
+                requestEnded = true
+            }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         }
