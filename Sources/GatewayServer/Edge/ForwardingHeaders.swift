@@ -54,14 +54,20 @@ enum ForwardingHeaders {
     }
 
     /// Names listed in `Connection` (other than the well-known options), which are hop-by-hop too.
+    /// Scans without splitting: the common `Connection: keep-alive` allocates nothing.
     private static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? {
         var tokens: [Substring]?
         for (name, value) in headers where name.utf8.count == 10 && name.equalsASCIICaseInsensitive("connection") {
-            for token in value.split(separator: ",") {
-                let trimmed = token.trimmingASCIIWhitespace()
-                if trimmed.isEmpty || trimmed.equalsASCIICaseInsensitive("close")
-                    || trimmed.equalsASCIICaseInsensitive("keep-alive") { continue }
-                tokens = (tokens ?? []) + [trimmed]
+            var rest = Substring(value)
+            while !rest.isEmpty {
+                let comma = rest.firstIndex(of: ",") ?? rest.endIndex
+                let token = rest[..<comma].trimmingASCIIWhitespace()
+                rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+                if token.isEmpty || token.equalsASCIICaseInsensitive("close") || token.equalsASCIICaseInsensitive("keep-alive") {
+                    continue
+                }
+                if tokens == nil { tokens = [] }
+                tokens!.append(token)
             }
         }
         return tokens

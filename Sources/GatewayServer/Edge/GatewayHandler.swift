@@ -256,18 +256,20 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         let snapshot = self.snapshot!
         let settings = snapshot.settings
 
-        if let incoming = head.headers.first(name: "x-request-id"), RequestID.isValidIncoming(Substring(incoming)) {
-            requestId = incoming
-        }
-
         let accepted: RequestHeadValidator.Accepted
         switch RequestHeadValidator.validate(head) {
         case .failure(let rejection):
+            if let incoming = head.headers.first(name: "x-request-id"), RequestID.isValidIncoming(Substring(incoming)) {
+                requestId = incoming
+            }
             logPath = Substring(head.uri).prefix(256)
             respondProblem(rejection.code, rejection.detail, close: true)
             return
         case .success(let value):
             accepted = value
+        }
+        if let incoming = accepted.requestId, RequestID.isValidIncoming(Substring(incoming)) {
+            requestId = incoming
         }
         host = accepted.host
         let target = accepted.target
@@ -323,7 +325,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                            close: true)
             return
         }
-        if let expect = head.headers.first(name: "expect") {
+        if let expect = accepted.expect {
             guard expect.trimmingASCIIWhitespace().equalsASCIICaseInsensitive("100-continue") else {
                 respondProblem(.badRequest, "unsupported Expect value", close: true, status: 417)
                 return

@@ -23,6 +23,9 @@ enum RequestHeadValidator {
         /// The path and query from an origin-form or (same-host) absolute-form target.
         let target: Substring
         let host: Substring?
+        /// Found in the same scan so the request path reads the header list once.
+        var requestId: String? = nil
+        var expect: String? = nil
     }
 
     static func validate(_ head: HTTPRequestHead) -> Result<Accepted, Rejection> {
@@ -32,6 +35,8 @@ enum RequestHeadValidator {
         var hostValue: Substring?
         var hostCount = 0
         var chunked = false
+        var requestId: String?
+        var expect: String?
         for (name, value) in head.headers {
             if name.utf8.count == 14 && name.equalsASCIICaseInsensitive("content-length") {
                 guard contentLength == nil else {
@@ -51,6 +56,10 @@ enum RequestHeadValidator {
             } else if name.utf8.count == 4 && name.equalsASCIICaseInsensitive("host") {
                 hostCount += 1
                 hostValue = Substring(value)
+            } else if name.utf8.count == 12 && requestId == nil && name.equalsASCIICaseInsensitive("x-request-id") {
+                requestId = value
+            } else if name.utf8.count == 6 && expect == nil && name.equalsASCIICaseInsensitive("expect") {
+                expect = value
             }
         }
         if chunked && contentLength != nil {
@@ -70,7 +79,7 @@ enum RequestHeadValidator {
         // Target: origin-form, or absolute-form naming this same host (RFC 9112 §3.2.2).
         let uri = Substring(head.uri)
         if uri.utf8.first == UInt8(ascii: "/") {
-            return .success(Accepted(framing: framing, target: uri, host: hostValue))
+            return .success(Accepted(framing: framing, target: uri, host: hostValue, requestId: requestId, expect: expect))
         }
         guard let schemeEnd = uri.range(of: "://"),
               uri[..<schemeEnd.lowerBound].equalsASCIICaseInsensitive("http")
@@ -85,7 +94,7 @@ enum RequestHeadValidator {
         }
         var rest = afterScheme[authorityEnd...]
         if rest.isEmpty || rest.first == "?" { rest = "/" + rest }
-        return .success(Accepted(framing: framing, target: rest, host: hostValue))
+        return .success(Accepted(framing: framing, target: rest, host: hostValue, requestId: requestId, expect: expect))
     }
 
     static func parseContentLength(_ value: String) -> Int? {
