@@ -98,7 +98,10 @@ public final class UpstreamPool {
             .connectTimeout(connectTimeout)
             .channelInitializer { [unowned self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    // Outbound validation is off: every header sent was either parsed (and so validated) by llhttp
+                    // from the client, or built by the gateway from validated parts.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .fireError, enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: self))
                 }
             }
