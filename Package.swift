@@ -46,6 +46,10 @@ let package = Package(
         ]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "GatewayCore"]),
+        .testTarget(name: "GatewayIntegrationsTests", dependencies: [
+            "GatewayIntegrations",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "GatewayServerTests", dependencies: [
             "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -79,6 +79,42 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func http10ClientGetsAChunkedUpstreamBodyDechunkedAndCloseDelimited() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    try client.send("GET /echo/chunked/25000 HTTP/1.0\r\nHost: g\r\nConnection: keep-alive\r\n\r\n")
+                    let response = try client.readResponse()
+                    #expect(response.status == 200)
+                    #expect(response.header("transfer-encoding") == nil, "HTTP/1.0 has no chunked coding")
+                    #expect(response.header("connection") == "close")
+                    #expect(response.bodyLength == 25000)
+                    #expect(response.body.allSatisfy { $0 == UInt8(ascii: "c") })
+                    #expect(client.waitForClose())
+                    try expectStillServing(port: gateway.port)
+                }
+            }
+        }
+
+        @Test func http10KeepAliveClientKeepsItsConnectionForFramedResponses() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    for _ in 0..<2 {
+                        try client.send("GET /echo/a HTTP/1.0\r\nHost: g\r\nConnection: keep-alive\r\n\r\n")
+                        let response = try client.readResponse()
+                        #expect(response.status == 200)
+                        #expect(response.header("connection")?.lowercased() == "keep-alive")
+                        #expect(response.header("content-length") != nil)
+                    }
+                    // Without keep-alive, HTTP/1.0 closes after the response.
+                    try client.send("GET /echo/a HTTP/1.0\r\nHost: g\r\n\r\n")
+                    #expect(try client.readResponse().status == 200)
+                    #expect(client.waitForClose())
+                }
+            }
+        }
+
         @Test func expectContinueGetsInterimResponseThenFinal() async throws {
             try await withUpstream { upstream in
                 try await withGateway(Self.config(upstream: upstream)) { gateway in

@@ -3,12 +3,20 @@ import NIOHTTP1
 
 /// One keep-alive HTTP/1.1 connection to an upstream, owned by a loop-local `UpstreamPool`.
 ///
-/// It forwards response parts to the current sink, returns itself to the pool when a response ends on a
-/// reusable connection, and holds back `read()` while the client cannot take more bytes (back-pressure).
+/// Requests go out through NIO's `HTTPRequestEncoder`; responses come in as raw bytes that this handler
+/// frames itself (`UpstreamResponseHeadParser`, `ChunkedBodyScanner`) and hands over without decoding the
+/// body, so the gateway can splice them to the client. It returns itself to the pool when a response ends
+/// on a reusable connection, and holds back `read()` while the client cannot take more (back-pressure).
 public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = HTTPClientResponsePart
+    public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = HTTPClientRequestPart
     public typealias OutboundOut = HTTPClientRequestPart
+
+    private enum ResponseState {
+        case idle
+        case head
+        case body(UpstreamResponseHead.BodyFraming)
+    }
 
     public let channel: Channel
     unowned let pool: UpstreamPool
@@ -16,8 +24,13 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     /// Strong while a response is in flight (cleared at its end, on failure and on abandon): a weak
     /// reference costs an atomic load per response part.
     private var sink: UpstreamResponseSink?
+    private var state = ResponseState.idle
+    private var headBuffer: ByteBuffer?
+    private var remaining = 0
+    private var chunkScanner = ChunkedBodyScanner()
+    private var requestIsHead = false
+    private var dechunk = false
     private var requestComplete = false
-    private var responseStarted = false
     private var responseKeepAlive = true
     private var readPaused = false
     private var pendingRead = false
@@ -34,12 +47,15 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Starts a request: writes the head without flushing (the caller flushes after `.end` for one syscall).
-    public func start(_ head: HTTPRequestHead, sink: UpstreamResponseSink) {
+    /// `dechunk` asks for chunked bodies as bare payload (for HTTP/1.0 clients).
+    public func start(_ head: HTTPRequestHead, sink: UpstreamResponseSink, dechunk: Bool = false) {
         self.sink = sink
-        self.requestComplete = false
-        self.responseStarted = false
-        self.responseKeepAlive = true
-        self.requestsServed += 1
+        state = .head
+        requestIsHead = head.method == .HEAD
+        self.dechunk = dechunk
+        requestComplete = false
+        responseKeepAlive = true
+        requestsServed += 1
         context?.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
     }
 
@@ -86,21 +102,110 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     // MARK: inbound
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            responseStarted = true
-            responseKeepAlive = head.isKeepAlive
-            sink?.upstreamResponseHead(head)
-        case .body(let buffer):
-            sink?.upstreamResponseBody(buffer)
-        case .end(let trailers):
-            let sink = self.sink
-            self.sink = nil
-            responseStarted = false
-            let reusable = requestComplete && responseKeepAlive
-            if reusable { pool.release(self) } else { closeNow() }
-            sink?.upstreamResponseEnd(trailers)
+        var buffer = unwrapInboundIn(data)
+        do {
+            try consume(&buffer)
+        } catch {
+            fail(.protocolError(error.message))
+            closeNow()
         }
+    }
+
+    private func consume(_ buffer: inout ByteBuffer) throws(UpstreamProtocolError) {
+        while buffer.readableBytes > 0 {
+            switch state {
+            case .idle:
+                // Bytes with no request outstanding: the upstream is out of step; never reuse this connection.
+                throw UpstreamProtocolError(message: "unexpected bytes between responses")
+            case .head:
+                guard try readHead(&buffer) else { return }
+            case .body(let framing):
+                try readBody(&buffer, framing)
+            }
+        }
+    }
+
+    /// Returns false when the head is still incomplete (all bytes were buffered).
+    private func readHead(_ buffer: inout ByteBuffer) throws(UpstreamProtocolError) -> Bool {
+        var scanFrom = 0
+        if headBuffer != nil {
+            scanFrom = max(0, headBuffer!.readableBytes - 3)
+            headBuffer!.writeBuffer(&buffer)
+        } else {
+            headBuffer = buffer
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+        }
+        guard let end = UpstreamResponseHeadParser.headEnd(in: headBuffer!.readableBytesView, from: scanFrom) else {
+            if headBuffer!.readableBytes > UpstreamResponseHeadParser.maxHeadSize {
+                throw UpstreamProtocolError(message: "response head too large")
+            }
+            return false
+        }
+        var pending = headBuffer!
+        headBuffer = nil
+        let headBytes = pending.readSlice(length: end)!
+        buffer = pending
+        let head = try UpstreamResponseHeadParser.parse(headBytes, requestMethodIsHead: requestIsHead)
+        if head.status < 200 {
+            // Interim responses (100, 103) are not forwarded; 101 would switch protocols, which we never ask for.
+            if head.status == 101 { throw UpstreamProtocolError(message: "unexpected 101 Switching Protocols") }
+            return true
+        }
+        responseKeepAlive = head.keepAlive
+        sink?.upstreamResponseHead(head)
+        switch head.framing {
+        case .none:
+            finishResponse()
+        case .contentLength(let length):
+            remaining = length
+            state = .body(head.framing)
+        case .chunked:
+            chunkScanner = ChunkedBodyScanner()
+            state = .body(head.framing)
+        case .untilClose:
+            state = .body(head.framing)
+        }
+        return true
+    }
+
+    private func readBody(_ buffer: inout ByteBuffer, _ framing: UpstreamResponseHead.BodyFraming) throws(UpstreamProtocolError) {
+        switch framing {
+        case .contentLength:
+            let n = min(remaining, buffer.readableBytes)
+            let slice = buffer.readSlice(length: n)!
+            remaining -= n
+            sink?.upstreamResponseBody(slice)
+            if remaining == 0 { finishResponse() }
+        case .chunked:
+            let view = buffer.readableBytesView
+            let end: Int?
+            if dechunk, let sink {
+                var ranges: [Range<Int>] = []
+                end = try chunkScanner.scan(view) { ranges.append($0) }
+                for range in ranges where !range.isEmpty {
+                    sink.upstreamResponseBody(buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!)
+                }
+                buffer.moveReaderIndex(forwardBy: end ?? buffer.readableBytes)
+            } else {
+                end = try chunkScanner.scan(view)
+                let slice = buffer.readSlice(length: end ?? buffer.readableBytes)!
+                sink?.upstreamResponseBody(slice)
+            }
+            if end != nil { finishResponse() }
+        case .untilClose:
+            sink?.upstreamResponseBody(buffer)
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+        case .none:
+            finishResponse()
+        }
+    }
+
+    private func finishResponse() {
+        let sink = self.sink
+        self.sink = nil
+        state = .idle
+        if requestComplete && responseKeepAlive { pool.release(self) } else { closeNow() }
+        sink?.upstreamResponseEnd()
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
@@ -113,22 +218,29 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        failAndForget(.connectionLost(responseStarted: responseStarted))
+        if case .body(.untilClose) = state {
+            // The close is this body's end.
+            responseKeepAlive = false
+            finishResponse()
+        } else {
+            let started: Bool
+            if case .body = state { started = true } else { started = false }
+            fail(.connectionLost(responseStarted: started))
+        }
         context.fireChannelInactive()
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError {
-            failAndForget(.protocolError("\(error)"))
-        } else {
-            failAndForget(.connectionLost(responseStarted: responseStarted))
-        }
+        let started: Bool
+        if case .body = state { started = true } else { started = false }
+        fail(.connectionLost(responseStarted: started))
         closeNow()
     }
 
-    private func failAndForget(_ error: UpstreamError) {
+    private func fail(_ error: UpstreamError) {
         let sink = self.sink
         self.sink = nil
+        state = .idle
         if !closed {
             closed = true
             pool.connectionClosed(self)

@@ -98,10 +98,11 @@ public final class UpstreamPool {
             .connectTimeout(connectTimeout)
             .channelInitializer { [unowned self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Only the request encoder: responses are framed from raw bytes by `UpstreamConnection`.
                     // Outbound validation is off: every header sent was either parsed (and so validated) by llhttp
                     // from the client, or built by the gateway from validated parts.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .fireError, enableOutboundHeaderValidation: false)
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPRequestEncoder(configuration: .init()))
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: self))
                 }
             }

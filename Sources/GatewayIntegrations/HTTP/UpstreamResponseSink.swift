@@ -5,13 +5,15 @@ import NIOHTTP1
 ///
 /// A protocol rather than closures so the per-request path allocates nothing to deliver parts.
 public protocol UpstreamResponseSink: AnyObject {
-    func upstreamResponseHead(_ head: HTTPResponseHead)
+    func upstreamResponseHead(_ head: UpstreamResponseHead)
+    /// Body bytes exactly as framed by the upstream (chunked framing included), or only the payload when the
+    /// request was started with `dechunk`.
     func upstreamResponseBody(_ body: ByteBuffer)
     /// The response is complete; the connection has already gone back to its pool (or been closed).
-    func upstreamResponseEnd(_ trailers: HTTPHeaders?)
+    func upstreamResponseEnd()
     /// End of one read burst: the moment to flush what was written to the client.
     func upstreamReadComplete()
-    /// The connection failed before the response ended; `beforeResponse` says whether no byte of the head arrived.
+    /// The connection failed before the response ended.
     func upstreamFailed(_ error: UpstreamError)
     /// The upstream channel's writability changed: pause or resume reading the client's request body.
     func upstreamWritabilityChanged(isWritable: Bool)

@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// Binds the plain-HTTP data-plane listener and builds each connection's pipeline:
-/// raw-byte timeouts → NIO's HTTP/1.1 codec (limits from config) → `GatewayHandler`.
+/// raw-byte timeouts → NIO's HTTP/1.1 request decoder (limits from config) → `GatewayHandler`.
 enum EdgeListener {
     static func bind(runtime: GatewayRuntime, address: ListenAddress) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: runtime.group)
@@ -29,9 +29,10 @@ enum EdgeListener {
         let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(timeouts)
-        try sync.configureHTTPServerPipeline(position: .last, withPipeliningAssistance: false,
-                                             withErrorHandling: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
-                                             withDecoderLimitConfiguration: decoderLimits)
+        // Only the request decoder: `GatewayHandler` serialises responses itself (and handles pipelining).
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                    informationalResponseStrategy: .drop,
+                                                                    limitConfiguration: decoderLimits)))
         try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer))
     }
 }

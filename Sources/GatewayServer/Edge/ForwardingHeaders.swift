@@ -1,7 +1,7 @@
 import NIOHTTP1
 
-/// Header rewriting between client and upstream: hop-by-hop removal (RFC 9110 §7.6.1) and the
-/// X-Forwarded-* / X-Request-Id set the contract requires. One pass, no lower-cased copies.
+/// The upstream request's headers: hop-by-hop removal (RFC 9110 §7.6.1) and the X-Forwarded-* /
+/// X-Request-Id set the contract requires. One pass, no lower-cased copies. (Responses: `ResponseHeadWriter`.)
 enum ForwardingHeaders {
     /// Headers that belong to one connection and never cross the gateway.
     private static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
@@ -34,22 +34,6 @@ enum ForwardingHeaders {
         out.add(name: "x-forwarded-proto", value: ctx.forwardedProto)
         if let host = ctx.forwardedHost { out.add(name: "x-forwarded-host", value: String(host)) }
         out.add(name: "x-request-id", value: ctx.requestId)
-        return out
-    }
-
-    /// The upstream's response headers as the client sees them: hop-by-hop removed, our request id set.
-    static func clientResponseHeaders(from upstream: HTTPHeaders, requestId: String, close: Bool) -> HTTPHeaders {
-        let connectionTokens = connectionNominated(upstream)
-        var out = HTTPHeaders()
-        out.reserveCapacity(upstream.count + 2)
-        for (name, value) in upstream {
-            if isListed(name, hopByHop) { continue }
-            if name.utf8.count == 12 && name.equalsASCIICaseInsensitive("x-request-id") { continue }
-            if let connectionTokens, connectionTokens.contains(where: { name.equalsASCIICaseInsensitive($0) }) { continue }
-            out.add(name: name, value: value)
-        }
-        out.add(name: "x-request-id", value: requestId)
-        if close { out.add(name: "connection", value: "close") }
         return out
     }
 

@@ -15,8 +15,10 @@ import Glibc
 /// to its end and the response has been written to its end.
 final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTimerTarget {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses are written as serialised bytes (see `ResponseHeadWriter`): no NIO response encoder, so a
+    /// proxied response is spliced from the upstream's bytes instead of being decoded and re-encoded.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum BodyDisposition { case forward, discard }
 
@@ -331,8 +333,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 return
             }
             if head.version.minor >= 1 {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                                      promise: nil)
+                var interim = context.channel.allocator.buffer(capacity: 25)
+                interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
             }
         }
 
@@ -404,7 +407,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func upstreamConnected(_ connection: UpstreamConnection) {
         upstream = connection
         if !context.channel.isWritable { connection.pauseReading() }
-        connection.start(upstreamHead!, sink: self)
+        connection.start(upstreamHead!, sink: self, dechunk: version.minor == 0)
         if pendingParts.isEmpty {
             if requestEnded { connection.flush() }
             return
@@ -423,31 +426,39 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         resumeClientReads()
     }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
+    func upstreamResponseHead(_ head: UpstreamResponseHead) {
         guard busy, !responseEnded else { return }
         var close = !keepAlive || closeAfterResponse
-        if version.minor == 0 && !head.headers.contains(name: "content-length") && method != .HEAD {
-            close = true  // an HTTP/1.0 client can only see the end of an unframed body by the close
+        let http10 = version.minor == 0
+        switch head.framing {
+        case .untilClose:
+            close = true  // the client can only see the end of an unframed body by the close
+        case .chunked where http10:
+            close = true  // de-chunked for an HTTP/1.0 client, so its end is the close too
+        default:
+            break
         }
         if close { closeAfterResponse = true }
-        status = Int(head.status.code)
+        status = head.status
         responseHeadSent = true
-        let headers = ForwardingHeaders.clientResponseHeaders(from: head.headers, requestId: requestId, close: close)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))),
-                      promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
+                                            chunkedPassthrough: head.framing == .chunked && !http10, close: close,
+                                            keepAlive10: http10 && !close)
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
         guard busy, !responseEnded else { return }
         responseBytes += body.readableBytes
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.write(wrapOutboundOut(body), promise: nil)
     }
 
     func upstreamReadComplete() {
         if responseHeadSent { context.flush() }
     }
 
-    func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+    func upstreamResponseEnd() {
         guard busy, !responseEnded else { return }
         upstream = nil
         integrationEndNanos = NIODeadline.now().uptimeNanoseconds
@@ -455,7 +466,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             // The upstream answered before the body ended; it is not reusable and the rest is discarded.
             disposition = .discard
         }
-        writeEnd(trailers)
+        writeEnd()
     }
 
     func upstreamFailed(_ error: UpstreamError) {
@@ -585,65 +596,66 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     // MARK: responses made by the gateway
 
     private func respondMock(_ mock: MockIntegration) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(mock.headers.count + 3)
-        for (name, value) in mock.headers { headers.add(name: name, value: value) }
-        headers.add(name: "content-length", value: String(mock.body.count))
-        headers.add(name: "x-request-id", value: requestId)
-        let close = !keepAlive || closeAfterResponse
-        if close { headers.add(name: "connection", value: "close") }
-        var body = context.channel.allocator.buffer(capacity: mock.body.count)
-        body.writeBytes(mock.body)
-        writeResponse(status: mock.status, headers: headers, body: body, close: close)
+        writeResponse(status: mock.status, headers: mock.headers, contentType: nil, body: mock.body,
+                      close: !keepAlive || closeAfterResponse)
     }
 
     private func respondProblem(_ code: GatewayErrorCode, _ detail: String, close: Bool, status: Int? = nil,
-                                extraHeaders: [(String, String)] = []) {
+                                extraHeaders: [(name: String, value: String)] = []) {
         errorCode = code
         let document = ProblemDocument(code: code, detail: detail, requestId: requestId, status: status)
-        let bytes = document.encoded()
-        let close = close || !keepAlive || closeAfterResponse
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/problem+json")
-        headers.add(name: "content-length", value: String(bytes.count))
-        headers.add(name: "x-request-id", value: requestId)
-        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
-        if close { headers.add(name: "connection", value: "close") }
-        var body = context.channel.allocator.buffer(capacity: bytes.count)
-        body.writeBytes(bytes)
-        writeResponse(status: document.status, headers: headers, body: body, close: close)
+        writeResponse(status: document.status, headers: extraHeaders, contentType: "application/problem+json",
+                      body: document.encoded(), close: close || !keepAlive || closeAfterResponse)
     }
 
-    /// Head, body and end in one flush: one `writev`.
-    private func writeResponse(status: Int, headers: HTTPHeaders, body: ByteBuffer, close: Bool) {
+    /// Head and body serialised into one buffer and written with one flush: one `write` syscall.
+    private func writeResponse(status: Int, headers: [(name: String, value: String)], contentType: String?,
+                               body: [UInt8], close: Bool) {
         timeoutArmed = false
         if close { closeAfterResponse = true }
         self.status = status
         responseHeadSent = true
-        responseBytes = body.readableBytes
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .init(statusCode: status),
-                                                             headers: headers))), promise: nil)
-        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        writeEnd(nil)
+        let sendsBody = method != .HEAD
+        responseBytes = sendsBody ? body.count : 0
+        var buffer = context.channel.allocator.buffer(capacity: 160 + body.count + headers.count * 32)
+        ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
+        if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
+        for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
+        buffer.writeStaticString("content-length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\nx-request-id: ")
+        buffer.writeString(requestId)
+        buffer.writeStaticString("\r\n")
+        if close {
+            buffer.writeStaticString("connection: close\r\n")
+        } else if version.minor == 0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        if sendsBody { buffer.writeBytes(body) }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeEnd()
     }
 
-    private func writeEnd(_ trailers: HTTPHeaders?) {
+    private func writeEnd() {
         responseEnded = true
         if closeAfterResponse {
+            // An empty write completes once everything before it is on the wire.
+            let flushed = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
             if requestEnded {
                 let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in channel.close(promise: nil) }
+                flushed.whenComplete { _ in channel.close(promise: nil) }
             } else {
                 // The client may still be sending this request: half-close, then drain until it closes.
                 let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { result in
+                flushed.whenComplete { result in
                     let handler = loopBound.value
                     if case .success = result { handler.startLingering() } else { handler.forceClose() }
                 }
                 requestEnded = true
             }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.flush()
         }
         finishIfDone()
     }
