@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks/run.sh: the gateway vs nginx as reverse proxies, with ../shared/bench/peers.sh.
 #
-#   Benchmarks/run.sh              # release build, then c50 and c200 runs; prints RESULT lines and RSS
-#   CONNS_LIST="50" Benchmarks/run.sh
+#   Benchmarks/run.sh                      # release build, then c50 and c200 runs; prints RESULT lines and RSS
+#   CONNS_LIST="50" REPS=5 Benchmarks/run.sh
+#   GATEWAY_THREADS=2 Benchmarks/run.sh    # the gateway's default (one event loop per core) instead
 #
 # The gateway runs Benchmarks/bench.json (no access log) on 127.0.0.1:8088, forwarding to the
 # static upstream peers.sh starts on 127.0.0.1:9001. Release build only; one run per connection count.
+# GATEWAY_THREADS defaults to 1 to match the peer: peers.sh runs nginx with one worker process, and on a
+# 2-core machine shared with wrk and the upstream a second event loop mostly adds scheduler contention
+# (more throughput, but a longer latency tail measured by a wrk that is itself waiting for a core).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 peers=${PEERS:-$root/../shared/bench/peers.sh}
@@ -16,7 +20,7 @@ flags=(-c release --scratch-path .build-release -Xswiftc -enforce-exclusivity=un
 swift build "${flags[@]}" --product portcullis >/dev/null
 bin=$(swift build "${flags[@]}" --show-bin-path)/portcullis
 
-"$bin" serve --config Benchmarks/bench.json ${GATEWAY_THREADS:+--threads $GATEWAY_THREADS} 2>/tmp/portcullis-bench.log &
+"$bin" serve --config Benchmarks/bench.json --threads ${GATEWAY_THREADS:-1} 2>/tmp/portcullis-bench.log &
 gw=$!
 trap 'kill -TERM $gw 2>/dev/null; wait $gw 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:9988/healthz && break; sleep 0.1; done
