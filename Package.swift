@@ -14,12 +14,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Pure core: routing, client identity, problem responses. No sockets, no dependencies.
         .target(name: "GatewayCore"),
         // Strict gateway.json decoding and compilation into an immutable snapshot. Pure.
-        .target(name: "GatewayConfig", dependencies: ["GatewayCore"]),
+        .target(name: "GatewayConfig", dependencies: [
+            "GatewayCore",
+            // Certificate files are inspected when the config compiles (SANs, expiry, key match) and the dev CA
+            // issues certificates: pure-Swift X.509, no TLS stack.
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         // Upstream HTTP forwarding over event-loop-local connection pools.
         .target(name: "GatewayIntegrations", dependencies: [
             "GatewayCore",
@@ -38,6 +50,8 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ]),
         .executableTarget(name: "portcullis", dependencies: [
             "GatewayServer", "GatewayConfig", "GatewayCore",
@@ -45,7 +59,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
-        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "GatewayCore"]),
+        .testTarget(name: "GatewayConfigTests", dependencies: [
+            "GatewayConfig", "GatewayCore",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "GatewayIntegrationsTests", dependencies: [
             "GatewayIntegrations",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -57,6 +75,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
     ],
     swiftLanguageModes: [.v6]
