@@ -28,14 +28,17 @@ public struct GatewaySettings: Sendable, Equatable {
     public var trustedProxies: CIDRSet
     public var limits: Limits
     public var accessLog: AccessLogSettings?
+    /// Present exactly when `listen.https` is.
+    public var tls: TLSSettings?
 
     public init(listen: ListenSettings, admin: AdminSettings, trustedProxies: CIDRSet, limits: Limits,
-                accessLog: AccessLogSettings?) {
+                accessLog: AccessLogSettings?, tls: TLSSettings? = nil) {
         self.listen = listen
         self.admin = admin
         self.trustedProxies = trustedProxies
         self.limits = limits
         self.accessLog = accessLog
+        self.tls = tls
     }
 }
 
@@ -52,7 +55,11 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 
 public struct ListenSettings: Sendable, Equatable {
     public var http: ListenAddress?
-    public init(http: ListenAddress?) { self.http = http }
+    public var https: ListenAddress?
+    public init(http: ListenAddress?, https: ListenAddress? = nil) {
+        self.http = http
+        self.https = https
+    }
 }
 
 public struct AdminSettings: Sendable, Equatable {
