@@ -26,6 +26,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private let timeouts: ConnectionTimeoutHandler
     private let peer: IPAddress
     private let peerText: String
+    /// "http" or "https": the listener this connection came in on, for `X-Forwarded-Proto`.
+    private let forwardedProto: String
     private var context: ChannelHandlerContext!
 
     // Connection state.
@@ -82,8 +84,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var targetIndex = 0
     private var staleRetryUsed = false
 
-    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress) {
+    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress, forwardedProto: String = "http") {
         self.loop = loop
+        self.forwardedProto = forwardedProto
         self.timeouts = timeouts
         self.peer = peer
         self.peerText = peer.description
@@ -374,7 +377,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         let forwardedFor = settings.trustedProxies.isEmpty ? peerText : ClientIPResolver.upstreamForwardedFor(
             peer: peer, incoming: head.headers["x-forwarded-for"].map { Substring($0) }, trusted: settings.trustedProxies)
         let headers = ForwardingHeaders.upstreamRequestHeaders(from: head.headers, .init(
-            upstreamAuthority: target.authority, forwardedFor: forwardedFor, forwardedProto: "http",
+            upstreamAuthority: target.authority, forwardedFor: forwardedFor, forwardedProto: forwardedProto,
             forwardedHost: host, requestId: requestId, chunkedBody: framing == .chunked))
         upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: Self.upstreamURI(target, suffix),
                                        headers: headers)
