@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,20 +23,22 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["tls", "state", "throttle", "cache", "models", "functions", "usagePlans", "apiKeys", "waf"]
+    static let unsupportedSections = ["state", "throttle", "cache", "models", "functions", "usagePlans", "apiKeys", "waf"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
-    public static func load(path: String, environment: [String: String]) -> ConfigLoadResult {
+    /// `now` is when certificates are checked for expiry (injected for tests).
+    public static func load(path: String, environment: [String: String], now: Date = Date()) -> ConfigLoadResult {
         switch readFile(path) {
         case .success(let bytes):
-            return compile(data: bytes, sourcePath: path, environment: environment)
+            return compile(data: bytes, sourcePath: path, environment: environment, now: now)
         case .failure(let error):
             return ConfigLoadResult(snapshot: nil, diagnostics: [.error("", "cannot read file: \(error.message)")])
         }
     }
 
     /// Decodes and compiles bytes as if read from `sourcePath` (relative paths resolve against its directory).
-    public static func compile(data: [UInt8], sourcePath: String, environment: [String: String]) -> ConfigLoadResult {
+    public static func compile(data: [UInt8], sourcePath: String, environment: [String: String],
+                               now: Date = Date()) -> ConfigLoadResult {
         let value: JSONValue
         do {
             value = try JSONParser.parse(data)
@@ -43,11 +46,12 @@ public enum ConfigLoader {
             return ConfigLoadResult(snapshot: nil, diagnostics: [.error(error.pointer, error.description)])
         }
         let context = DecodeContext(environment: environment, baseDirectory: ConfigPaths.directory(of: sourcePath))
-        let snapshot = compile(Node(value: value, pointer: "", context: context), sourcePath: ConfigPaths.absolute(sourcePath))
+        let snapshot = compile(Node(value: value, pointer: "", context: context), sourcePath: ConfigPaths.absolute(sourcePath),
+                               now: now)
         return ConfigLoadResult(snapshot: context.errorCount == 0 ? snapshot : nil, diagnostics: context.diagnostics)
     }
 
-    static func compile(_ root: Node, sourcePath: String) -> GatewaySnapshot? {
+    static func compile(_ root: Node, sourcePath: String, now: Date) -> GatewaySnapshot? {
         guard case .object = root.value else {
             root.context.error("", "the configuration must be a JSON object (got \(root.value.typeName))")
             return nil
@@ -57,17 +61,27 @@ public enum ConfigLoader {
         let settings = SettingsDecoder.decode(reader)
         let apis = APIDecoder.decode(reader.optional("apis"))
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
+        let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         reader.rejectUnsupported(unsupportedSections)
+        var tls: TLSSettings?
+        if let settings, let tlsSection, let domains {
+            tls = TLSDecoder.compile(https: settings.settings.listen.https, httpsPointer: "/listen/https",
+                                     section: tlsSection, domains: domains.certificates, context: root.context, now: now)
+        }
         if !reader.has("apis") {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
-        guard let settings, let compiledAPIs = apis.apis, let domains else { return nil }
+        guard var settings, let compiledAPIs = apis.apis, let domains else { return nil }
+        if settings.settings.listen.https != nil {
+            guard let tls else { return nil }
+            settings.settings.tls = tls
+        }
         let defaultEndpoint = settings.defaultEndpoint
             ? compiledAPIs.enumerated().map { BasePathMapping(basePath: $1.basePath, api: $0) }
             : nil
         return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
-                               hostRouter: HostRouter(domains: domains, defaultEndpoint: defaultEndpoint),
-                               sourcePath: sourcePath, domainNames: domains.map(\.name))
+                               hostRouter: HostRouter(domains: domains.routes, defaultEndpoint: defaultEndpoint),
+                               sourcePath: sourcePath, domainNames: domains.routes.map(\.name))
     }
 
     /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").

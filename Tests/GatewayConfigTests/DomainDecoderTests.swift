@@ -29,7 +29,7 @@ import Testing
         let context = DecodeContext(environment: [:], baseDirectory: "/")
         let value = try! JSONParser.parse(#"[{"name": "a.test", "mappings": [{"basePath": "/v1/", "api": "public"}, {"api": "orders"}]}]"#)
         let domains = DomainDecoder.decode(Node(value: value, pointer: "/domains", context: context), apiNames: ["orders", "public"])
-        #expect(domains == [DomainRoute(name: "a.test", mappings: [BasePathMapping(basePath: "/v1", api: 1), BasePathMapping(basePath: "/", api: 0)])])
+        #expect(domains?.routes == [DomainRoute(name: "a.test", mappings: [BasePathMapping(basePath: "/v1", api: 1), BasePathMapping(basePath: "/", api: 0)])])
         #expect(context.diagnostics == [])
     }
 
@@ -55,10 +55,22 @@ import Testing
         #expect(lines(#"{"name": "a.test"}"#) == ["/domains: must be an array (got object)"])
     }
 
-    @Test func certificatesAreNotSupportedYet() {
-        #expect(lines(#"[{"name": "a.test", "cert": "a.crt", "key": "a.key", "mappings": [{"api": "orders"}]}]"#) == [
-            #"/domains/0/cert: "cert" is not supported yet (custom-domain certificates land with TLS)"#,
-            #"/domains/0/key: "key" is not supported yet (custom-domain certificates land with TLS)"#,
+    @Test func certificateAndKeyGoTogether() {
+        #expect(lines(#"[{"name": "a.test", "cert": "a.crt", "mappings": [{"api": "orders"}]}]"#) == [
+            #"/domains/0: missing required key "key" ("cert" needs its private key)"#,
         ])
+        #expect(lines(#"[{"name": "a.test", "key": "a.key", "mappings": [{"api": "orders"}]}]"#) == [
+            #"/domains/0: missing required key "cert" ("key" needs its certificate)"#,
+        ])
+    }
+
+    @Test func domainCertificatesAreResolvedAgainstTheConfigDirectory() {
+        let context = DecodeContext(environment: [:], baseDirectory: "/etc/portcullis")
+        let value = try! JSONParser.parse(#"[{"name": "a.test", "cert": "certs/a.crt", "key": "/k/a.key", "mappings": [{"api": "orders"}]}]"#)
+        let domains = DomainDecoder.decode(Node(value: value, pointer: "/domains", context: context), apiNames: ["orders"])
+        #expect(domains?.certificates.map(\.name) == ["a.test"])
+        #expect(domains?.certificates.first?.reference.certificatePath == "/etc/portcullis/certs/a.crt")
+        #expect(domains?.certificates.first?.reference.keyPath == "/k/a.key")
+        #expect(domains?.certificates.first?.reference.keyPointer == "/domains/0/key")
     }
 }

@@ -30,7 +30,7 @@ import Testing
 
     @Test func listenErrors() {
         #expect(lines(#""listen": {}"#) == [#"/listen: must have at least one of "http" or "https""#])
-        #expect(lines(#""listen": {"http": ":8080", "https": ":8443"}"#) == ["/listen/https: HTTPS listeners are not supported yet (TLS lands with custom domains)"])
+        #expect(lines(#""listen": {"http": "127.0.0.1:8443", "https": "127.0.0.1:8443"}"#) == ["/listen/https: the HTTPS listener cannot share 127.0.0.1:8443 with /listen/http"])
         #expect(lines(#""listen": {"http": "8080"}"#) == [#"/listen/http: invalid listen address "8080": expected HOST:PORT such as "0.0.0.0:8080", "[::1]:8080" or ":8080""#])
         #expect(lines(#""listen": {"http": ":65536"}"#) == ["/listen/http: port must be between 0 and 65535 (got 65536)"])
         #expect(lines(#""listen": {"http": 8080}"#) == ["/listen/http: must be a string (got number)"])

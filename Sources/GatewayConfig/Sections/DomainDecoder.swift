@@ -3,27 +3,34 @@ import GatewayCore
 /// `domains`: host names and their base-path mappings onto APIs.
 enum DomainDecoder {
     /// `apiNames` are the APIs in document order; a mapping names one of them.
-    static func decode(_ node: Node?, apiNames: [String?]) -> [DomainRoute]? {
-        guard let node else { return [] }
+    struct Decoded {
+        var routes: [DomainRoute] = []
+        /// Domains with their own certificate (custom-domain TLS), by domain name.
+        var certificates: [(name: String, reference: TLSDecoder.CertificateReference)] = []
+    }
+
+    static func decode(_ node: Node?, apiNames: [String?]) -> Decoded? {
+        guard let node else { return Decoded() }
         guard let items = node.array() else { return nil }
         let context = node.context
         let before = context.errorCount
         var seen: [String: Int] = [:]
-        var domains: [DomainRoute] = []
+        var decoded = Decoded()
         for (index, item) in items.enumerated() {
-            guard let domain = decodeDomain(item, apiNames: apiNames) else { continue }
+            guard let (domain, certificate) = decodeDomain(item, apiNames: apiNames) else { continue }
             if let earlier = seen[domain.name] {
                 context.error(JSONPointer.appending(item.pointer, "name"),
                               "duplicate domain \"\(domain.name)\" (also at \(JSONPointer.appending(node.pointer, earlier)))")
                 continue
             }
             seen[domain.name] = index
-            domains.append(domain)
+            decoded.routes.append(domain)
+            if let certificate { decoded.certificates.append((domain.name, certificate)) }
         }
-        return context.errorCount == before ? domains : nil
+        return context.errorCount == before ? decoded : nil
     }
 
-    static func decodeDomain(_ node: Node, apiNames: [String?]) -> DomainRoute? {
+    static func decodeDomain(_ node: Node, apiNames: [String?]) -> (DomainRoute, TLSDecoder.CertificateReference?)? {
         guard let reader = node.object() else { return nil }
         defer { reader.finish() }
         let context = node.context
@@ -35,7 +42,7 @@ enum DomainDecoder {
                 context.error(nameNode.pointer, "must be a hostname such as \"api.example.test\" or a wildcard such as \"*.example.test\" (got \"\(text)\")")
             }
         }
-        reader.rejectUnsupported(["cert", "key"], note: " (custom-domain certificates land with TLS)")
+        let certificate = TLSDecoder.reference(in: reader, at: node, required: false)
         var mappings: [BasePathMapping] = []
         if let mappingsNode = reader.required("mappings"), let items = mappingsNode.array() {
             if items.isEmpty { context.error(mappingsNode.pointer, "must not be empty") }
@@ -52,7 +59,7 @@ enum DomainDecoder {
             }
         }
         guard context.errorCount == before, let name else { return nil }
-        return DomainRoute(name: name, mappings: mappings)
+        return (DomainRoute(name: name, mappings: mappings), certificate)
     }
 
     /// Lowercased hostname or `*.` + hostname; nil when invalid.

@@ -33,13 +33,19 @@ enum SettingsDecoder {
         guard let reader = node.object() else { return nil }
         defer { reader.finish() }
         let http = reader.optional("http")
-        if let https = reader.optional("https") {
-            node.context.error(https.pointer, "HTTPS listeners are not supported yet (TLS lands with custom domains)")
-        } else if http == nil {
+        let https = reader.optional("https")
+        if http == nil && https == nil {
             node.context.error(node.pointer, "must have at least one of \"http\" or \"https\"")
+            return nil
         }
-        guard let http, let address = listenAddress(http) else { return nil }
-        return ListenSettings(http: address)
+        let httpAddress = http.flatMap(listenAddress)
+        let httpsAddress = https.flatMap(listenAddress)
+        guard http == nil || httpAddress != nil, https == nil || httpsAddress != nil else { return nil }
+        if let httpAddress, let httpsAddress, clash(httpAddress, httpsAddress), let https {
+            node.context.error(https.pointer, "the HTTPS listener cannot share \(httpsAddress) with /listen/http")
+            return nil
+        }
+        return ListenSettings(http: httpAddress, https: httpsAddress)
     }
 
     static func listenAddress(_ node: Node) -> ListenAddress? {

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import GatewayServer
+
+extension GatewayServerTests {
+    /// Real handshakes against the HTTPS listener with OpenSSL's own client and curl.
+    @Suite struct TLSListener {
+        struct Certificates {
+            let directory: String
+            let localhost: (cert: String, key: String)
+            let api: (cert: String, key: String)
+            let tenants: (cert: String, key: String)
+        }
+
+        static func makeCertificates() throws -> Certificates {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            return Certificates(
+                directory: directory,
+                localhost: try ExternalTool.makeCertificate(names: ["localhost", "127.0.0.1"], directory: directory, file: "localhost"),
+                api: try ExternalTool.makeCertificate(names: ["api.example.test"], directory: directory, file: "api"),
+                tenants: try ExternalTool.makeCertificate(names: ["*.tenants.example.test"], directory: directory, file: "tenants"))
+        }
+
+        static func config(_ c: Certificates, upstreamPort: Int, minVersion: String = "1.2") -> String {
+            #"""
+            { "listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" }, "admin": { "listen": "127.0.0.1:0" },
+              "tls": { "certificates": [ { "cert": "\#(c.localhost.cert)", "key": "\#(c.localhost.key)" } ], "minVersion": "\#(minVersion)" },
+              "domains": [
+                { "name": "api.example.test", "cert": "\#(c.api.cert)", "key": "\#(c.api.key)", "mappings": [ { "basePath": "/", "api": "test" } ] },
+                { "name": "*.tenants.example.test", "cert": "\#(c.tenants.cert)", "key": "\#(c.tenants.key)", "mappings": [ { "basePath": "/", "api": "test" } ] } ],
+              "apis": [ { "name": "test", "routes": [
+                { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } },
+                { "route": "ANY /echo/{p+}", "integration": { "type": "http", "url": "http://127.0.0.1:\#(upstreamPort)" } } ] } ] }
+            """#
+        }
+
+        /// The subjectAltName line of the certificate the server presents for `serverName` (nil = no SNI).
+        static func presentedNames(port: Int, serverName: String?) throws -> String {
+            var arguments = ["s_client", "-connect", "127.0.0.1:\(port)"]
+            arguments += serverName.map { ["-servername", $0] } ?? ["-noservername"]
+            let handshake = try ExternalTool.run("/usr/bin/openssl", arguments)
+            let certificate = try ExternalTool.run("/usr/bin/openssl", ["x509", "-noout", "-ext", "subjectAltName"],
+                                                   input: handshake.stdout)
+            return certificate.stdout.replacingOccurrences(of: "\n", with: " ")
+        }
+
+        @Test func sniSelectsTheCertificateInTheContractOrder() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    #expect(try Self.presentedNames(port: port, serverName: "api.example.test").contains("DNS:api.example.test"))
+                    #expect(try Self.presentedNames(port: port, serverName: "acme.tenants.example.test").contains("DNS:*.tenants.example.test"))
+                    #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
+                    #expect(try Self.presentedNames(port: port, serverName: "unknown.test").contains("DNS:localhost"), "first default")
+                    #expect(try Self.presentedNames(port: port, serverName: nil).contains("DNS:localhost"), "no SNI")
+                }
+            }
+        }
+
+        @Test func httpsRequestsAreRoutedAndForwardedWithProtoHttps() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    let ping = try ExternalTool.run("/usr/bin/curl", [
+                        "-sS", "--http1.1", "--cacert", certificates.api.cert,
+                        "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
+                    #expect(ping.status == 0, "\(ping.stderr)")
+                    #expect(ping.stdout == "pong")
+                    let echo = try ExternalTool.run("/usr/bin/curl", [
+                        "-sS", "--cacert", certificates.tenants.cert,
+                        "--resolve", "acme.tenants.example.test:\(port):127.0.0.1",
+                        "https://acme.tenants.example.test:\(port)/echo/x"])
+                    #expect(echo.status == 0, "\(echo.stderr)")
+                    let seen = try TestUpstream.parseEcho(Array(echo.stdout.utf8))
+                    #expect(seen.header("x-forwarded-proto") == "https")
+                    #expect(seen.header("x-forwarded-host") == "acme.tenants.example.test:\(port)")
+                }
+            }
+        }
+
+        @Test func oldProtocolVersionsAreRefusedAndMinVersionIsEnforced() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    // The client side is opened up to TLS 1.0/1.1 explicitly so a refusal can only come from the server.
+                    for version in ["-tls1", "-tls1_1"] {
+                        let old = try ExternalTool.run("/usr/bin/openssl", [
+                            "s_client", "-connect", "127.0.0.1:\(port)", version, "-cipher", "DEFAULT:@SECLEVEL=0"])
+                        #expect(old.status != 0, "\(version) must be refused")
+                        #expect(!old.stdout.contains("BEGIN CERTIFICATE"))
+                    }
+                    let modern = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
+                    #expect(modern.stdout.contains("BEGIN CERTIFICATE"), "TLS 1.2 works")
+                    // Weak TLS 1.2 suites are not offered: RSA key exchange and CBC are refused.
+                    let weak = try ExternalTool.run("/usr/bin/openssl", [
+                        "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", "AES128-SHA:AES256-SHA:ECDHE-ECDSA-AES128-SHA"])
+                    #expect(!weak.stdout.contains("BEGIN CERTIFICATE"), "CBC / RSA-kx suites must not be negotiated")
+                }
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port, minVersion: "1.3")) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    let tls12 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
+                    #expect(!tls12.stdout.contains("BEGIN CERTIFICATE"), "minVersion 1.3 refuses TLS 1.2")
+                    let tls13 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3"])
+                    #expect(tls13.stdout.contains("BEGIN CERTIFICATE"))
+                }
+            }
+        }
+
+        @Test func plainHTTPOnTheTLSPortIsClosedAndTheListenerKeepsServing() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    let client = try RawClient(port: port)
+                    try client.send("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    #expect(client.waitForClose())
+                    #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
+                }
+            }
+        }
+    }
+}
