@@ -63,11 +63,9 @@ public enum ConfigLoader {
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         reader.rejectUnsupported(unsupportedSections)
-        var tls: TLSSettings?
-        if let settings, let tlsSection, let domains {
-            tls = TLSDecoder.compile(https: settings.settings.listen.https, httpsPointer: "/listen/https",
-                                     section: tlsSection, domains: domains.certificates, context: root.context, now: now)
-        }
+        let tls = TLSDecoder.compile(https: settings?.settings.listen.https, listenKnown: settings != nil,
+                                     httpsPointer: "/listen/https", section: tlsSection,
+                                     domains: domains?.certificates ?? [], context: root.context, now: now)
         if !reader.has("apis") {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }

@@ -18,11 +18,12 @@ enum TLSDecoder {
         var defaults: [CertificateReference] = []
     }
 
-    static func decodeSection(_ node: Node?) -> Section? {
+    /// Whatever parsed, even when some of it had errors: certificate files are still checked, so one run
+    /// reports every problem.
+    static func decodeSection(_ node: Node?) -> Section {
         guard let node else { return Section() }
-        guard let reader = node.object() else { return nil }
+        guard let reader = node.object() else { return Section() }
         defer { reader.finish() }
-        let before = node.context.errorCount
         var section = Section()
         if let versionNode = reader.optional("minVersion"), let text = versionNode.string() {
             if let version = TLSSettings.MinimumVersion(rawValue: text) {
@@ -37,7 +38,7 @@ enum TLSDecoder {
                 if let reference = decodeReference(item) { section.defaults.append(reference) }
             }
         }
-        return node.context.errorCount == before ? section : nil
+        return section
     }
 
     /// `{ "cert": PATH, "key": PATH }`, or the same two keys inside a domain object.
@@ -69,7 +70,9 @@ enum TLSDecoder {
     }
 
     /// Loads each distinct certificate once and builds the selector; nil (with diagnostics) on any error.
-    static func compile(https: ListenAddress?, httpsPointer: String, section: Section,
+    /// `https` is nil when there is no HTTPS listener; `listenKnown` is false when `listen` itself had errors, so
+    /// only the certificate files are checked.
+    static func compile(https: ListenAddress?, listenKnown: Bool, httpsPointer: String, section: Section,
                         domains: [(name: String, reference: CertificateReference)], context: DecodeContext,
                         now: Date) -> TLSSettings? {
         let before = context.errorCount
@@ -114,6 +117,7 @@ enum TLSDecoder {
             }
             domainCertificates.append((name, index))
         }
+        guard listenKnown else { return nil }
         guard https != nil else {
             if !certificates.isEmpty {
                 context.warning(httpsPointer, "certificates are configured but there is no HTTPS listener")
