@@ -82,6 +82,28 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func aHostTheConnectionsCertificateDoesNotCoverIsMisdirected() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    func request(host: String) throws -> ExternalTool.Output {
+                        // SNI says api.example.test (the URL's host); the Host header names another domain.
+                        try ExternalTool.run("/usr/bin/curl", [
+                            "-sS", "--http1.1", "-D", "-", "--cacert", certificates.api.cert, "-H", "Host: \(host)",
+                            "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
+                    }
+                    let misdirected = try request(host: "acme.tenants.example.test")
+                    #expect(misdirected.stdout.hasPrefix("HTTP/1.1 421 Misdirected Request"), "\(misdirected.stdout)")
+                    #expect(misdirected.stdout.contains(#""code":"MISDIRECTED_REQUEST""#))
+                    let same = try request(host: "API.example.test.:\(port)")
+                    #expect(same.stdout.hasPrefix("HTTP/1.1 200"), "\(same.stdout)")
+                    #expect(same.stdout.hasSuffix("pong"))
+                }
+            }
+        }
+
         @Test func oldProtocolVersionsAreRefusedAndMinVersionIsEnforced() async throws {
             let certificates = try Self.makeCertificates()
             defer { try? FileManager.default.removeItem(atPath: certificates.directory) }

@@ -3,11 +3,13 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// Binds the plain-HTTP data-plane listener and builds each connection's pipeline:
 /// raw-byte timeouts → NIO's HTTP/1.1 request decoder (limits from config) → `GatewayHandler`.
 enum EdgeListener {
-    /// `tls` makes this the HTTPS listener: BoringSSL first in every pipeline, `X-Forwarded-Proto: https`.
+    /// `tls` makes this the HTTPS listener: the ClientHello's SNI name is read first (for 421 checks), then
+    /// BoringSSL, then the same HTTP pipeline with `X-Forwarded-Proto: https`.
     static func bind(runtime: GatewayRuntime, address: ListenAddress, tls: NIOSSLContext? = nil) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: runtime.group)
             .serverChannelOption(.backlog, value: 4096)
@@ -16,26 +18,47 @@ enum EdgeListener {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try configure(channel, loop: runtime.loopState(for: channel.eventLoop), forwardedProto: tls == nil ? "http" : "https")
+                    let loop = runtime.loopState(for: channel.eventLoop)
+                    // First, on raw bytes: also bounds a client that never finishes its TLS handshake.
+                    let timeouts = ConnectionTimeoutHandler(limits: loop.snapshot.settings.limits, timers: loop.timers)
+                    try channel.pipeline.syncOperations.addHandler(timeouts)
+                    guard let tls else {
+                        try configureHTTP(channel, loop: loop, timeouts: timeouts, forwardedProto: "http", presentedNames: nil)
+                        return
+                    }
+                    let sni = ByteToMessageHandler(SNIHandler { result in
+                        channel.eventLoop.makeCompletedFuture {
+                            var serverName: String?
+                            if case .hostname(let name) = result { serverName = name }
+                            let presented = loop.snapshot.settings.tls.map {
+                                $0.certificates[$0.selector.select(serverName: serverName)].names
+                            }
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                            try configureHTTP(channel, loop: loop, timeouts: timeouts, forwardedProto: "https",
+                                              presentedNames: presented ?? [])
+                        }
+                    })
+                    try channel.pipeline.syncOperations.addHandler(sni)
                 }
             }
         return try await bootstrap.bind(host: address.host, port: address.port).get()
     }
 
-    static func configure(_ channel: Channel, loop: LoopState, forwardedProto: String) throws {
+    /// NIO's HTTP/1.1 request decoder (limits from config), then `GatewayHandler`. `presentedNames` are the
+    /// names of the certificate this TLS connection presented (nil on plain HTTP), for 421 checks.
+    static func configureHTTP(_ channel: Channel, loop: LoopState, timeouts: ConnectionTimeoutHandler,
+                              forwardedProto: String, presentedNames: [String]?) throws {
         let limits = loop.snapshot.settings.limits
-        let timeouts = ConnectionTimeoutHandler(limits: limits, timers: loop.timers)
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderSize
         let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(timeouts)
         // Only the request decoder: `GatewayHandler` serialises responses itself (and handles pipelining).
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                                     informationalResponseStrategy: .drop,
                                                                     limitConfiguration: decoderLimits)))
-        try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer, forwardedProto: forwardedProto))
+        try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer, forwardedProto: forwardedProto,
+                                           presentedNames: presentedNames))
     }
 }

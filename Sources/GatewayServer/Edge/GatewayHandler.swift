@@ -28,6 +28,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private let peerText: String
     /// "http" or "https": the listener this connection came in on, for `X-Forwarded-Proto`.
     private let forwardedProto: String
+    /// On TLS connections, the names the presented certificate covers: a request for any other host is
+    /// misdirected (421), so one connection cannot be used to reach a domain its certificate does not vouch for.
+    private let presentedNames: [String]?
     private var context: ChannelHandlerContext!
 
     // Connection state.
@@ -84,9 +87,11 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var targetIndex = 0
     private var staleRetryUsed = false
 
-    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress, forwardedProto: String = "http") {
+    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress, forwardedProto: String = "http",
+         presentedNames: [String]? = nil) {
         self.loop = loop
         self.forwardedProto = forwardedProto
+        self.presentedNames = presentedNames
         self.timeouts = timeouts
         self.peer = peer
         self.peerText = peer.description
@@ -290,6 +295,14 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 clientIP = ClientIPResolver.clientIP(peer: peer, forwardedFor: forwarded.map { Substring($0) },
                                                      trusted: settings.trustedProxies)
             }
+        }
+
+        if let presentedNames, let hostHeader = accepted.host,
+           !CertificateSelector.covers(presentedNames, host: Self.hostname(of: hostHeader)) {
+            respondProblem(.misdirectedRequest,
+                           "this connection's certificate does not cover \(Self.hostname(of: hostHeader)); open a new connection for that host",
+                           close: false)
+            return
         }
 
         // Routing: host → domain → base path → API(s) → route.
@@ -718,6 +731,18 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         } else {
             keepAlive = false
         }
+    }
+
+    /// The Host header without its port, brackets (IPv6) or trailing dot.
+    static func hostname(of host: Substring) -> String {
+        var name = host
+        if name.first == "[", let close = name.firstIndex(of: "]") {
+            name = name[name.index(after: name.startIndex)..<close]
+        } else if let colon = name.lastIndex(of: ":") {
+            name = name[..<colon]
+        }
+        if name.last == "." { name = name.dropLast() }
+        return String(name)
     }
 
     /// End of the drain deadline: whatever is still open is cut.
