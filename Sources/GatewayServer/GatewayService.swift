@@ -16,9 +16,11 @@ public struct GatewayService: Service {
                 _ = runtime.reload()
             }
         }
+        let certificateChecks = Task { await runtime.watchCertificateFiles() }
         try? await gracefulShutdown()
         runtime.logger.info("draining: no new connections; finishing in-flight requests")
         reloads.cancel()
+        certificateChecks.cancel()
         await runtime.drainAndStop()
     }
 }

@@ -134,6 +134,72 @@ extension GatewayServerTests {
             }
         }
 
+        /// SHA-256 fingerprint of the certificate a fresh handshake presents for `localhost`.
+        static func fingerprint(port: Int) throws -> String {
+            let handshake = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"])
+            return try ExternalTool.run("/usr/bin/openssl", ["x509", "-noout", "-fingerprint", "-sha256"], input: handshake.stdout).stdout
+        }
+
+        static func fingerprint(file: String) throws -> String {
+            try ExternalTool.run("/usr/bin/openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", file]).stdout
+        }
+
+        @Test func reloadSwapsCertificatesForNewHandshakesWhileOpenConnectionsKeepWorking() async throws {
+            let certificates = try Self.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                let gateway = try await TestGateway.start(Self.config(certificates, upstreamPort: upstream.port),
+                                                          certificateCheckInterval: .milliseconds(50))
+                let watcher = Task { await gateway.runtime.watchCertificateFiles() }
+                defer { watcher.cancel() }
+                do {
+                    let port = try #require(gateway.runtime.httpsAddress?.port)
+                    let original = try Self.fingerprint(file: certificates.localhost.cert)
+                    #expect(try Self.fingerprint(port: port) == original)
+                    let open = try await TLSTestClient.connect(port: port, serverName: "localhost")
+                    _ = try await open.exchange("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n", expecting: "pong")
+
+                    // 1. POST /reload (the admin path) after replacing the files: new handshakes get the new certificate.
+                    let renewed = try ExternalTool.makeCertificate(names: ["localhost", "127.0.0.1"], directory: certificates.directory, file: "renewed")
+                    try FileManager.default.removeItem(atPath: certificates.localhost.cert)
+                    try FileManager.default.removeItem(atPath: certificates.localhost.key)
+                    try FileManager.default.copyItem(atPath: renewed.cert, toPath: certificates.localhost.cert)
+                    try FileManager.default.copyItem(atPath: renewed.key, toPath: certificates.localhost.key)
+                    let reload = try exchange(port: gateway.adminPort, "POST /reload HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\r\n")
+                    #expect(reload.status == 200)
+                    let second = try Self.fingerprint(file: certificates.localhost.cert)
+                    #expect(second != original)
+                    #expect(try Self.fingerprint(port: port) == second)
+                    // The connection opened before keeps working on its original certificate.
+                    _ = try await open.exchange("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n", expecting: "pong")
+
+                    // 2. A broken file keeps the running certificate (the reload is rejected and says why).
+                    try "not a certificate".write(toFile: certificates.localhost.cert, atomically: true, encoding: .utf8)
+                    let rejected = try exchange(port: gateway.adminPort, "POST /reload HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\n\r\n")
+                    #expect(rejected.status == 400)
+                    #expect(String(decoding: rejected.body, as: UTF8.self).contains("/tls/certificates/0/cert"))
+                    #expect(try Self.fingerprint(port: port) == second)
+
+                    // 3. A renewal written to disk is picked up by the periodic check, without any reload call.
+                    let third = try ExternalTool.makeCertificate(names: ["localhost", "127.0.0.1"], directory: certificates.directory, file: "third")
+                    try FileManager.default.removeItem(atPath: certificates.localhost.cert)
+                    try FileManager.default.removeItem(atPath: certificates.localhost.key)
+                    try FileManager.default.copyItem(atPath: third.key, toPath: certificates.localhost.key)
+                    try FileManager.default.copyItem(atPath: third.cert, toPath: certificates.localhost.cert)
+                    let expected = try Self.fingerprint(file: third.cert)
+                    #expect(await eventually(timeout: .seconds(10), interval: .milliseconds(100)) {
+                        (try? Self.fingerprint(port: port)) == expected
+                    }, "the periodic check picks up the renewed files")
+                    _ = try await open.exchange("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n", expecting: "pong")
+                    await open.close()
+                } catch {
+                    await gateway.stop()
+                    throw error
+                }
+                await gateway.stop()
+            }
+        }
+
         @Test func plainHTTPOnTheTLSPortIsClosedAndTheListenerKeepsServing() async throws {
             let certificates = try Self.makeCertificates()
             defer { try? FileManager.default.removeItem(atPath: certificates.directory) }

@@ -16,6 +16,8 @@ public final class GatewayRuntime: Sendable {
         public var maxUpstreamConnectionsPerLoop: Int
         /// How long a drain waits for in-flight requests before closing what is left.
         public var drainTimeout: Duration
+        /// How often certificate and key files are checked for changes on disk (renewals).
+        public var certificateCheckInterval: Duration = .seconds(5)
         public init(eventLoops: Int = System.coreCount, maxUpstreamConnectionsPerLoop: Int = 512,
                     drainTimeout: Duration = .seconds(30)) {
             self.eventLoops = eventLoops
@@ -182,6 +184,21 @@ public final class GatewayRuntime: Sendable {
                 state.snapshot = snapshot
                 state.accessLog = accessLog
                 state.retainPools(for: snapshot)
+            }
+        }
+    }
+
+    /// Until cancelled: reloads when a certificate or key file of the running snapshot changes on disk. A reload
+    /// that fails (say, a half-written file) keeps the running certificates; the next change tries again.
+    public func watchCertificateFiles() async {
+        var watcher = CertificateFileWatcher(settings: snapshot.settings.tls)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.certificateCheckInterval)
+            if Task.isCancelled { return }
+            if watcher.changed(settings: snapshot.settings.tls) {
+                logger.info("certificate files changed on disk; reloading")
+                _ = reload()
+                watcher = CertificateFileWatcher(settings: snapshot.settings.tls)
             }
         }
     }

@@ -43,7 +43,8 @@ final class TestGateway: Sendable {
     }
 
     static func start(_ configJSON: String, eventLoops: Int = 2, drainTimeout: Duration = .seconds(10),
-                      environment: [String: String] = [:]) async throws -> TestGateway {
+                      environment: [String: String] = [:],
+                      certificateCheckInterval: Duration = .seconds(5)) async throws -> TestGateway {
         let directory = try makeTemporaryDirectory()
         let configPath = directory + "/gateway.json"
         try configJSON.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -52,9 +53,11 @@ final class TestGateway: Sendable {
             throw TestGatewayError(description: "config rejected: " + result.diagnostics.map(\.description).joined(separator: "; "))
         }
         let logger = Logger(label: "portcullis-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        var options = GatewayRuntime.Options(eventLoops: eventLoops, maxUpstreamConnectionsPerLoop: 64,
+                                             drainTimeout: drainTimeout)
+        options.certificateCheckInterval = certificateCheckInterval
         let runtime = try GatewayRuntime(
-            snapshot: snapshot, configPath: configPath,
-            options: .init(eventLoops: eventLoops, maxUpstreamConnectionsPerLoop: 64, drainTimeout: drainTimeout),
+            snapshot: snapshot, configPath: configPath, options: options,
             logger: logger, environment: { environment })
         try await runtime.start()
         return try TestGateway(runtime: runtime, directory: directory, configPath: configPath)

@@ -1,0 +1,65 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A long-lived TLS connection for tests: sends raw HTTP/1.1 and collects what comes back, so a test can show
+/// that an established connection keeps working while the server's certificates change.
+final class TLSTestClient: Sendable {
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received = Mutex<[UInt8]>([])
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            received.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+        }
+    }
+
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+    private let collector: Collector
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, collector: Collector) {
+        self.group = group
+        self.channel = channel
+        self.collector = collector
+    }
+
+    static func connect(port: Int, serverName: String) async throws -> TLSTestClient {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let collector = Collector()
+        // The custom callback replaces chain verification: tests check presented certificates with openssl.
+        let configuration = TLSConfiguration.makeClientConfiguration()
+        let context = try NIOSSLContext(configuration: configuration)
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName,
+                                                          customVerificationCallback: { _, promise in
+                        promise.succeed(.certificateVerified)
+                    })
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return TLSTestClient(group: group, channel: channel, collector: collector)
+    }
+
+    /// Sends `request` and waits (bounded) until the collected bytes contain `expected`.
+    func exchange(_ request: String, expecting expected: String, timeout: Duration = .seconds(5)) async throws -> String {
+        collector.received.withLock { $0.removeAll() }
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let text = String(decoding: collector.received.withLock { $0 }, as: UTF8.self)
+            if text.contains(expected) { return text }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestGatewayError(description: "no \(expected.debugDescription) within \(timeout)")
+    }
+
+    func close() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+}
