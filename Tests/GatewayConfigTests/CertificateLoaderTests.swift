@@ -173,6 +173,19 @@ import X509
         #expect(result.material?.privateKeyPEM.hasPrefix("-----BEGIN EC PRIVATE KEY-----") == true)
     }
 
+    @Test func chainInTheWrongOrderIsAWarning() throws {
+        let dir = try CertificateFixtures.temporaryDirectory()
+        let files = try DevCertificateAuthority.issue(names: ["a.test"], directory: dir, now: now)
+        let blocks = try PEMDocument.parseMultiple(pemString: String(contentsOfFile: files.certificatePath, encoding: .utf8))
+        let unrelated = try CertificateFixtures.selfSigned(names: ["b.test"], notBefore: now - day, notAfter: now + 365 * day)
+        try [blocks[0].pemString, unrelated.certificatePEM].joined(separator: "\n")
+            .write(toFile: files.certificatePath, atomically: true, encoding: .utf8)
+        let result = CertificateLoader.load(certificatePath: files.certificatePath, keyPath: files.keyPath, now: now)
+        #expect(result.material?.chainPEM.count == 2)
+        #expect(result.problems.map(\.severity) == [.warning])
+        #expect(result.problems.first?.message.hasPrefix("chain certificate 2 (CN=b.test) did not issue certificate 1") == true)
+    }
+
     @Test func keyKinds() throws {
         let p256 = Certificate.PrivateKey(P256.Signing.PrivateKey()).publicKey
         let p384 = Certificate.PrivateKey(P384.Signing.PrivateKey()).publicKey
