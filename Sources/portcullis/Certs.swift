@@ -52,6 +52,7 @@ struct Certs: ParsableCommand {
             print("  Debian/Ubuntu: sudo cp \(ca) /usr/local/share/ca-certificates/portcullis-dev-ca.crt && sudo update-ca-certificates")
             print("  macOS:         sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain \(ca)")
             print("  curl only:     curl --cacert \(ca) https://\(files.names[0].hasPrefix("*.") ? "x" + files.names[0].dropFirst() : files.names[0]):8443/")
+            print("Only trust a CA whose key never left this machine (not one committed to git).")
             print("Development certificates: for local use only, never in production.")
         }
 

@@ -112,6 +112,20 @@ import X509
         }
     }
 
+    @Test func leafNeverOutlivesTheCAAndAnExpiredCAIsRefused() throws {
+        let dir = try CertificateFixtures.temporaryDirectory()
+        let old = now.addingTimeInterval(-3600 * 86_400) // CA made ten years ago minus 50 days: 50 days left
+        let ca = try DevCertificateAuthority.issue(names: ["old.test"], directory: dir, now: old)
+        let leaf = try DevCertificateAuthority.issue(names: ["new.test"], directory: dir, now: now)
+        let caCertificate = try Certificate(pemEncoded: String(contentsOfFile: ca.caCertificatePath, encoding: .utf8))
+        #expect(leaf.notAfter == caCertificate.notValidAfter)
+        let later = now.addingTimeInterval(51 * 86_400)
+        #expect(throws: DevCertificateError.caExpired(path: ca.caCertificatePath,
+                                                      notAfter: CertificateLoader.timestamp(caCertificate.notValidAfter))) {
+            try DevCertificateAuthority.issue(names: ["new.test"], directory: dir, now: later)
+        }
+    }
+
     @Test(arguments: ["", "a..b", "-a.test", "a_b.test", "*.test", "a.*.test", "f*.test", "*"])
     func invalidNamesAreRefused(name: String) throws {
         let dir = try CertificateFixtures.temporaryDirectory()
