@@ -18,15 +18,11 @@ struct Certs: ParsableCommand {
                 SANs; "*.example.test" becomes _wildcard.example.test. For local use only, never production.
                 """)
 
-        @Argument(help: "DNS names, *.wildcards or IP addresses the certificate is for.")
+        @Argument(help: ArgumentHelp("DNS names, *.wildcards or IP addresses the certificate is for.", valueName: "name"))
         var names: [String]
 
         @Option(help: "Directory holding the CA and the issued files.")
         var dir: String = "certs"
-
-        func validate() throws {
-            if names.isEmpty { throw ValidationError("give at least one NAME") }
-        }
 
         func run() throws {
             let files: DevCertificateFiles
