@@ -44,13 +44,9 @@ enum CertificateKeyKind: Equatable, CustomStringConvertible {
         }
     }
 
-    /// SubjectPublicKeyInfo ::= SEQUENCE { algorithm, BIT STRING { RSAPublicKey ::= SEQUENCE { modulus, exponent } } }.
-    static func rsaModulusBits(_ spki: ArraySlice<UInt8>) -> Int? {
-        guard let root = try? DER.parse(spki), case .constructed(let top) = root.content else { return nil }
-        var fields = top.makeIterator()
-        guard fields.next() != nil, let bitNode = fields.next(),
-              let bits = try? ASN1BitString(derEncoded: bitNode),
-              let rsa = try? DER.parse(bits.bytes), case .constructed(let parts) = rsa.content,
+    /// `subjectPublicKeyInfoBytes` is the key's BIT STRING content: for RSA, RSAPublicKey ::= SEQUENCE { modulus, exponent }.
+    static func rsaModulusBits(_ keyBytes: ArraySlice<UInt8>) -> Int? {
+        guard let rsa = try? DER.parse(keyBytes), case .constructed(let parts) = rsa.content,
               let modulus = parts.first(where: { _ in true }), modulus.identifier == .integer,
               case .primitive(let bytes) = modulus.content else { return nil }
         let trimmed = bytes.drop(while: { $0 == 0 })

@@ -41,6 +41,7 @@ public enum CertificateLoader {
                 onKey: true))
         }
         problems += validityProblems(notBefore: leaf.notValidBefore, notAfter: leaf.notValidAfter, now: now)
+        problems += orderProblems(chain.map(\.certificate))
 
         guard let key, !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
         let material = CertificateMaterial(
@@ -169,6 +170,17 @@ public enum CertificateLoader {
             return [.warning("certificate expires in \(dayCount(Int(remaining / 86_400))) (\(timestamp(notAfter)))")]
         }
         return []
+    }
+
+    /// Clients need leaf first, then each issuer; a shuffled chain fails on some clients only, so warn early.
+    static func orderProblems(_ chain: [Certificate]) -> [CertificateProblem] {
+        var problems: [CertificateProblem] = []
+        for index in chain.indices.dropFirst() where chain[index].subject != chain[index - 1].issuer {
+            problems.append(.warning(
+                "chain certificate \(index + 1) (\(chain[index].subject)) did not issue certificate \(index) "
+                    + "(issued by \(chain[index - 1].issuer)); list the leaf first, then each issuer"))
+        }
+        return problems
     }
 
     private static func dayCount(_ days: Int) -> String {

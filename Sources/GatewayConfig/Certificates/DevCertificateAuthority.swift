@@ -32,11 +32,16 @@ public enum DevCertificateAuthority {
             throw DevCertificateError.writeFailed(path: directory, reason: "\(error.localizedDescription)")
         }
         let ca = try loadOrCreateCA(directory: directory, now: now)
+        guard ca.certificate.notValidAfter > now else {
+            throw DevCertificateError.caExpired(
+                path: ca.certificatePath, notAfter: CertificateLoader.timestamp(ca.certificate.notValidAfter))
+        }
 
         let leafKey = P256.Signing.PrivateKey()
         let leafPublicKey = Certificate.PrivateKey(leafKey).publicKey
         let notBefore = now.addingTimeInterval(-backdate)
-        let notAfter = notBefore.addingTimeInterval(leafValidity)
+        // A leaf outliving its CA would fail verification early anyway; say so in its own dates.
+        let notAfter = min(notBefore.addingTimeInterval(leafValidity), ca.certificate.notValidAfter)
         let leaf: Certificate
         let leafPEM: String
         do {
@@ -58,7 +63,7 @@ public enum DevCertificateAuthority {
                 issuerPrivateKey: ca.key)
             leafPEM = try leaf.serializeAsPEM().pemString
         } catch {
-            throw DevCertificateError.writeFailed(path: directory, reason: "cannot build the certificate: \(error)")
+            throw DevCertificateError.signingFailed(reason: "\(error)")
         }
 
         let stem = parsed[0].fileStem
@@ -115,7 +120,7 @@ public enum DevCertificateAuthority {
                 extensions: extensions, issuerPrivateKey: privateKey)
             pem = try certificate.serializeAsPEM().pemString
         } catch {
-            throw DevCertificateError.writeFailed(path: certificatePath, reason: "cannot build the CA: \(error)")
+            throw DevCertificateError.signingFailed(reason: "CA: \(error)")
         }
         // Key first: a crash in between leaves a lone key, which the next run reports instead of trusting blindly.
         try SecureFileWriter.write(key.pemRepresentation + "\n", to: keyPath, mode: 0o600)

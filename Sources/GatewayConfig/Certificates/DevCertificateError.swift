@@ -6,6 +6,8 @@ public enum DevCertificateError: Error, Sendable, Equatable, CustomStringConvert
     case incompleteCA(present: String, missing: String)
     case unreadableCA(path: String, reason: String)
     case caKeyMismatch(certificatePath: String, keyPath: String)
+    case caExpired(path: String, notAfter: String)
+    case signingFailed(reason: String)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -20,6 +22,10 @@ public enum DevCertificateError: Error, Sendable, Equatable, CustomStringConvert
             return "cannot use the development CA \(path): \(reason)"
         case .caKeyMismatch(let certificatePath, let keyPath):
             return "\(keyPath) is not the key of \(certificatePath)"
+        case .caExpired(let path, let notAfter):
+            return "the development CA \(path) expired at \(notAfter); delete its .crt and .key to create a new one"
+        case .signingFailed(let reason):
+            return "cannot build the certificate: \(reason)"
         case .writeFailed(let path, let reason):
             return "cannot write \(path): \(reason)"
         }

@@ -13,21 +13,20 @@ enum SecureFileWriter {
         let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else { throw failure(path) }
-        var ok = fchmod(fd, mode) == 0 // the umask may have narrowed a public file's mode
+        // fchmod: the umask may have narrowed a public file's mode.
+        var problem: DevCertificateError? = fchmod(fd, mode) == 0 ? nil : failure(path)
         var bytes = Array(text.utf8)[...]
-        while ok, !bytes.isEmpty {
+        while problem == nil, !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress, $0.count) }
             if written < 0, errno == EINTR { continue }
-            if written <= 0 { ok = false; break }
-            bytes = bytes.dropFirst(written)
+            if written <= 0 { problem = failure(path) } else { bytes = bytes.dropFirst(written) }
         }
-        if ok { ok = fsync(fd) == 0 }
-        let error = failure(path)
+        if problem == nil, fsync(fd) != 0 { problem = failure(path) }
         close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            let renameError = ok ? failure(path) : error
+        if problem == nil, rename(temporary, path) != 0 { problem = failure(path) }
+        if let problem {
             unlink(temporary)
-            throw renameError
+            throw problem
         }
     }
 
