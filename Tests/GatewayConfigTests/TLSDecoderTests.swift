@@ -106,3 +106,12 @@ import Testing
         #expect(messages(result) == ["/listen/https: warning: certificates are configured but there is no HTTPS listener"])
     }
 }
+
+extension TLSDecoderTests {
+    @Test func explicitHTTP2IsAWarningUntilItIsNegotiated() throws {
+        let localhost = try issue(["localhost"])
+        let result = compile(config(tls: #""tls": { "certificates": [ { "cert": "\#(localhost.certificatePath)", "key": "\#(localhost.keyPath)" } ], "http2": true }"#))
+        #expect(result.snapshot != nil)
+        #expect(messages(result) == ["/tls/http2: warning: HTTP/2 is not negotiated yet; HTTPS serves HTTP/1.1 until it lands"])
+    }
+}

@@ -32,7 +32,12 @@ enum TLSDecoder {
                 node.context.error(versionNode.pointer, "must be \"1.2\" or \"1.3\" (got \"\(text)\")")
             }
         }
-        if let http2Node = reader.optional("http2"), let flag = http2Node.bool() { section.http2 = flag }
+        if let http2Node = reader.optional("http2"), let flag = http2Node.bool() {
+            section.http2 = flag
+            if flag {
+                node.context.warning(http2Node.pointer, "HTTP/2 is not negotiated yet; HTTPS serves HTTP/1.1 until it lands")
+            }
+        }
         if let listNode = reader.optional("certificates"), let items = listNode.array() {
             for item in items {
                 if let reference = decodeReference(item) { section.defaults.append(reference) }
