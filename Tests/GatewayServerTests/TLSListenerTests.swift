@@ -34,6 +34,18 @@ extension GatewayServerTests {
             """#
         }
 
+        /// Certificates, an upstream and a gateway with an HTTPS listener, all torn down afterwards.
+        static func withTLSGateway(minVersion: String = "1.2",
+                                   _ body: (Certificates, TestGateway, _ httpsPort: Int) async throws -> Void) async throws {
+            let certificates = try makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            try await withUpstream { upstream in
+                try await withGateway(config(certificates, upstreamPort: upstream.port, minVersion: minVersion)) { gateway in
+                    try await body(certificates, gateway, try #require(gateway.runtime.httpsAddress?.port))
+                }
+            }
+        }
+
         /// The subjectAltName line of the certificate the server presents for `serverName` (nil = no SNI).
         static func presentedNames(port: Int, serverName: String?) throws -> String {
             var arguments = ["s_client", "-connect", "127.0.0.1:\(port)"]
@@ -45,92 +57,71 @@ extension GatewayServerTests {
         }
 
         @Test func sniSelectsTheCertificateInTheContractOrder() async throws {
-            let certificates = try Self.makeCertificates()
-            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
-            try await withUpstream { upstream in
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    #expect(try Self.presentedNames(port: port, serverName: "api.example.test").contains("DNS:api.example.test"))
-                    #expect(try Self.presentedNames(port: port, serverName: "acme.tenants.example.test").contains("DNS:*.tenants.example.test"))
-                    #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
-                    #expect(try Self.presentedNames(port: port, serverName: "unknown.test").contains("DNS:localhost"), "first default")
-                    #expect(try Self.presentedNames(port: port, serverName: nil).contains("DNS:localhost"), "no SNI")
-                }
+            try await Self.withTLSGateway { (certificates, gateway, port) async throws in
+                #expect(try Self.presentedNames(port: port, serverName: "api.example.test").contains("DNS:api.example.test"))
+                #expect(try Self.presentedNames(port: port, serverName: "acme.tenants.example.test").contains("DNS:*.tenants.example.test"))
+                #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
+                #expect(try Self.presentedNames(port: port, serverName: "unknown.test").contains("DNS:localhost"), "first default")
+                #expect(try Self.presentedNames(port: port, serverName: nil).contains("DNS:localhost"), "no SNI")
             }
         }
 
         @Test func httpsRequestsAreRoutedAndForwardedWithProtoHttps() async throws {
-            let certificates = try Self.makeCertificates()
-            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
-            try await withUpstream { upstream in
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    let ping = try ExternalTool.run("/usr/bin/curl", [
-                        "-sS", "--http1.1", "--cacert", certificates.api.cert,
-                        "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
-                    #expect(ping.status == 0, "\(ping.stderr)")
-                    #expect(ping.stdout == "pong")
-                    let echo = try ExternalTool.run("/usr/bin/curl", [
-                        "-sS", "--cacert", certificates.tenants.cert,
-                        "--resolve", "acme.tenants.example.test:\(port):127.0.0.1",
-                        "https://acme.tenants.example.test:\(port)/echo/x"])
-                    #expect(echo.status == 0, "\(echo.stderr)")
-                    let seen = try TestUpstream.parseEcho(Array(echo.stdout.utf8))
-                    #expect(seen.header("x-forwarded-proto") == "https")
-                    #expect(seen.header("x-forwarded-host") == "acme.tenants.example.test:\(port)")
-                }
+            try await Self.withTLSGateway { (certificates, gateway, port) async throws in
+                let ping = try ExternalTool.run("/usr/bin/curl", [
+                    "-sS", "--http1.1", "--cacert", certificates.api.cert,
+                    "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
+                #expect(ping.status == 0, "\(ping.stderr)")
+                #expect(ping.stdout == "pong")
+                let echo = try ExternalTool.run("/usr/bin/curl", [
+                    "-sS", "--cacert", certificates.tenants.cert,
+                    "--resolve", "acme.tenants.example.test:\(port):127.0.0.1",
+                    "https://acme.tenants.example.test:\(port)/echo/x"])
+                #expect(echo.status == 0, "\(echo.stderr)")
+                let seen = try TestUpstream.parseEcho(Array(echo.stdout.utf8))
+                #expect(seen.header("x-forwarded-proto") == "https")
+                #expect(seen.header("x-forwarded-host") == "acme.tenants.example.test:\(port)")
             }
         }
 
         @Test func aHostTheConnectionsCertificateDoesNotCoverIsMisdirected() async throws {
-            let certificates = try Self.makeCertificates()
-            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
-            try await withUpstream { upstream in
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    func request(host: String) throws -> ExternalTool.Output {
-                        // SNI says api.example.test (the URL's host); the Host header names another domain.
-                        try ExternalTool.run("/usr/bin/curl", [
-                            "-sS", "--http1.1", "-D", "-", "--cacert", certificates.api.cert, "-H", "Host: \(host)",
-                            "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
-                    }
-                    let misdirected = try request(host: "acme.tenants.example.test")
-                    #expect(misdirected.stdout.hasPrefix("HTTP/1.1 421 Misdirected Request"), "\(misdirected.stdout)")
-                    #expect(misdirected.stdout.contains(#""code":"MISDIRECTED_REQUEST""#))
-                    let same = try request(host: "API.example.test.:\(port)")
-                    #expect(same.stdout.hasPrefix("HTTP/1.1 200"), "\(same.stdout)")
-                    #expect(same.stdout.hasSuffix("pong"))
+            try await Self.withTLSGateway { (certificates, gateway, port) async throws in
+                func request(host: String) throws -> ExternalTool.Output {
+                    // SNI says api.example.test (the URL's host); the Host header names another domain.
+                    try ExternalTool.run("/usr/bin/curl", [
+                        "-sS", "--http1.1", "-D", "-", "--cacert", certificates.api.cert, "-H", "Host: \(host)",
+                        "--resolve", "api.example.test:\(port):127.0.0.1", "https://api.example.test:\(port)/ping"])
                 }
+                let misdirected = try request(host: "acme.tenants.example.test")
+                #expect(misdirected.stdout.hasPrefix("HTTP/1.1 421 Misdirected Request"), "\(misdirected.stdout)")
+                #expect(misdirected.stdout.contains(#""code":"MISDIRECTED_REQUEST""#))
+                let same = try request(host: "API.example.test.:\(port)")
+                #expect(same.stdout.hasPrefix("HTTP/1.1 200"), "\(same.stdout)")
+                #expect(same.stdout.hasSuffix("pong"))
             }
         }
 
         @Test func oldProtocolVersionsAreRefusedAndMinVersionIsEnforced() async throws {
-            let certificates = try Self.makeCertificates()
-            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
-            try await withUpstream { upstream in
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    // The client side is opened up to TLS 1.0/1.1 explicitly so a refusal can only come from the server.
-                    for version in ["-tls1", "-tls1_1"] {
-                        let old = try ExternalTool.run("/usr/bin/openssl", [
-                            "s_client", "-connect", "127.0.0.1:\(port)", version, "-cipher", "DEFAULT:@SECLEVEL=0"])
-                        #expect(old.status != 0, "\(version) must be refused")
-                        #expect(!old.stdout.contains("BEGIN CERTIFICATE"))
-                    }
-                    let modern = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
-                    #expect(modern.stdout.contains("BEGIN CERTIFICATE"), "TLS 1.2 works")
-                    // Weak TLS 1.2 suites are not offered: RSA key exchange and CBC are refused.
-                    let weak = try ExternalTool.run("/usr/bin/openssl", [
-                        "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", "AES128-SHA:AES256-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"])
-                    #expect(!weak.stdout.contains("BEGIN CERTIFICATE"), "CBC / RSA-kx suites must not be negotiated")
+            try await Self.withTLSGateway { (_, _, port) async throws in
+                // The client side is opened up to TLS 1.0/1.1 explicitly so a refusal can only come from the server.
+                for version in ["-tls1", "-tls1_1"] {
+                    let old = try ExternalTool.run("/usr/bin/openssl", [
+                        "s_client", "-connect", "127.0.0.1:\(port)", version, "-cipher", "DEFAULT:@SECLEVEL=0"])
+                    #expect(old.status != 0, "\(version) must be refused")
+                    #expect(!old.stdout.contains("BEGIN CERTIFICATE"))
                 }
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port, minVersion: "1.3")) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    let tls12 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
-                    #expect(!tls12.stdout.contains("BEGIN CERTIFICATE"), "minVersion 1.3 refuses TLS 1.2")
-                    let tls13 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3"])
-                    #expect(tls13.stdout.contains("BEGIN CERTIFICATE"))
-                }
+                let modern = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
+                #expect(modern.stdout.contains("BEGIN CERTIFICATE"), "TLS 1.2 works")
+                // Weak TLS 1.2 suites are not offered: RSA key exchange and CBC are refused.
+                let weak = try ExternalTool.run("/usr/bin/openssl", [
+                    "s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2", "-cipher", "AES128-SHA:AES256-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"])
+                #expect(!weak.stdout.contains("BEGIN CERTIFICATE"), "CBC / RSA-kx suites must not be negotiated")
+            }
+            try await Self.withTLSGateway(minVersion: "1.3") { (_, _, port) async throws in
+                let tls12 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_2"])
+                #expect(!tls12.stdout.contains("BEGIN CERTIFICATE"), "minVersion 1.3 refuses TLS 1.2")
+                let tls13 = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3"])
+                #expect(tls13.stdout.contains("BEGIN CERTIFICATE"))
             }
         }
 
@@ -201,16 +192,11 @@ extension GatewayServerTests {
         }
 
         @Test func plainHTTPOnTheTLSPortIsClosedAndTheListenerKeepsServing() async throws {
-            let certificates = try Self.makeCertificates()
-            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
-            try await withUpstream { upstream in
-                try await withGateway(Self.config(certificates, upstreamPort: upstream.port)) { gateway in
-                    let port = try #require(gateway.runtime.httpsAddress?.port)
-                    let client = try RawClient(port: port)
-                    try client.send("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                    #expect(client.waitForClose())
-                    #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
-                }
+            try await Self.withTLSGateway { (certificates, gateway, port) async throws in
+                let client = try RawClient(port: port)
+                try client.send("GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                #expect(client.waitForClose())
+                #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
             }
         }
     }
