@@ -63,6 +63,11 @@ extension GatewayServerTests {
                 #expect(try Self.presentedNames(port: port, serverName: "localhost").contains("DNS:localhost"))
                 #expect(try Self.presentedNames(port: port, serverName: "unknown.test").contains("DNS:localhost"), "first default")
                 #expect(try Self.presentedNames(port: port, serverName: nil).contains("DNS:localhost"), "no SNI")
+                // A verifying client refuses the default certificate for a name it does not cover.
+                let strict = try ExternalTool.run("/usr/bin/curl", [
+                    "-sS", "--cacert", certificates.localhost.cert, "--resolve", "unknown.test:\(port):127.0.0.1",
+                    "https://unknown.test:\(port)/ping"])
+                #expect(strict.status == 60, "curl: \(strict.stderr)")
             }
         }
 
