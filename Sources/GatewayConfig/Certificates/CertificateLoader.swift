@@ -56,22 +56,7 @@ public enum CertificateLoader {
     /// exactly one extra left-most label. IP hosts match IP SANs only, compared as addresses. A host that is itself a
     /// wildcard pattern (a wildcard domain in the config) is covered only by the same wildcard.
     public static func covers(_ dnsNames: [String], host: String) -> Bool {
-        let host = normalized(host)
-        guard !host.isEmpty else { return false }
-        if let hostIP = IPAddress(host) {
-            return dnsNames.contains { IPAddress($0).map { $0.unmapped == hostIP.unmapped } ?? false }
-        }
-        for name in dnsNames.map(normalized) where !name.isEmpty {
-            if name == host { return true }
-            guard name.hasPrefix("*."), !host.hasPrefix("*.") else { continue }
-            let suffix = name.dropFirst(1) // ".example.test"
-            // "*.test" would cover a whole TLD: require two labels after the wildcard.
-            guard suffix.dropFirst().contains(".") else { continue }
-            guard host.hasSuffix(suffix) else { continue }
-            let firstLabel = host.dropLast(suffix.count)
-            if !firstLabel.isEmpty, !firstLabel.contains(".") { return true }
-        }
-        return false
+        CertificateSelector.covers(dnsNames, host: host)
     }
 
     // MARK: - Steps
@@ -80,12 +65,6 @@ public enum CertificateLoader {
         if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL.path }
         let cwd = FileManager.default.currentDirectoryPath
         return URL(fileURLWithPath: cwd).appendingPathComponent(path).standardizedFileURL.path
-    }
-
-    private static func normalized(_ name: String) -> String {
-        var name = name.lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
-        return name
     }
 
     private static func read(_ path: String, onKey: Bool, into problems: inout [CertificateProblem]) -> String? {

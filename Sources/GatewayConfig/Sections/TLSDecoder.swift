@@ -114,8 +114,7 @@ enum TLSDecoder {
         for (name, reference) in domains {
             guard let index = load(reference) else { continue }
             let names = certificates[index].names
-            let covered = name.hasPrefix("*.") ? names.contains(name) : CertificateLoader.covers(names, host: name)
-            if !covered {
+            if !CertificateSelector.covers(names, host: name) {
                 context.error(reference.certificatePointer,
                               "the certificate does not cover \"\(name)\" (it covers \(names.map { "\"\($0)\"" }.joined(separator: ", ")))")
                 continue

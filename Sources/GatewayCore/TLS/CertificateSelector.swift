@@ -39,16 +39,29 @@ public struct CertificateSelector: Sendable, Equatable {
         return fallback
     }
 
-    /// RFC 6125 name matching: exact (case-insensitive) or a `*.` name covering exactly one extra label.
+    /// RFC 6125 name matching, the one rule for SNI selection, 421 checks and config checks: exact name
+    /// (case-insensitive, trailing dot ignored), IP addresses compared as addresses, or a `*.` name covering
+    /// exactly one extra label (never a whole TLD like `*.test`); a wildcard host is covered only by itself.
     public static func covers(_ names: [String], host: String) -> Bool {
-        let host = host.lowercased()
-        for name in names {
+        let host = normalized(host)
+        guard !host.isEmpty else { return false }
+        if let hostIP = IPAddress(host) {
+            return names.contains { IPAddress($0).map { $0.unmapped == hostIP.unmapped } ?? false }
+        }
+        for name in names.map(normalized) where !name.isEmpty {
             if name == host { return true }
-            if name.hasPrefix("*."), let dot = host.firstIndex(of: "."), host.startIndex != dot,
-               host[dot...] == name.dropFirst() {
-                return true
-            }
+            guard name.hasPrefix("*."), !host.hasPrefix("*.") else { continue }
+            let suffix = name.dropFirst(1)  // ".example.test"
+            guard suffix.dropFirst().contains("."), host.hasSuffix(suffix) else { continue }
+            let firstLabel = host.dropLast(suffix.count)
+            if !firstLabel.isEmpty, !firstLabel.contains(".") { return true }
         }
         return false
+    }
+
+    private static func normalized(_ name: String) -> String {
+        var name = name.lowercased()
+        if name.hasSuffix(".") { name.removeLast() }
+        return name
     }
 }
