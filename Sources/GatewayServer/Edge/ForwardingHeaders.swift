@@ -3,9 +3,9 @@ import NIOHTTP1
 /// The upstream request's headers: hop-by-hop removal (RFC 9110 §7.6.1) and the X-Forwarded-* /
 /// X-Request-Id set the contract requires. One pass, no lower-cased copies. (Responses: `ResponseHeadWriter`.)
 enum ForwardingHeaders {
-    /// Headers that belong to one connection and never cross the gateway.
-    private static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                   "transfer-encoding", "upgrade"]
+    /// Headers that belong to one connection and never cross the gateway, in either direction.
+    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                  "transfer-encoding", "upgrade"]
     /// Request headers the gateway sets itself (a client's own values must never reach the upstream).
     private static let replacedOnRequest = ["host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
                                             "x-request-id", "expect"]

@@ -7,9 +7,6 @@ import NIOHTTP1
 /// For proxied responses the upstream's header lines are copied byte for byte (minus hop-by-hop ones), so a
 /// response is never decoded into Strings and re-encoded; the gateway's own responses are written the same way.
 enum ResponseHeadWriter {
-    /// Headers that belong to one connection and never cross the gateway (RFC 9110 §7.6.1).
-    private static let hopByHop: [StaticString] = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                                   "transfer-encoding", "upgrade"]
 
     static func writeStatusLine(_ buffer: inout ByteBuffer, version: HTTPVersion, status: Int) {
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
@@ -37,9 +34,9 @@ enum ResponseHeadWriter {
         buffer.writeBytes(view[(base + head.statusText.lowerBound)..<(base + head.statusText.upperBound)])
         buffer.writeStaticString("\r\n")
         for (line, nameLength) in head.lines {
-            if isHopByHop(view, line.lowerBound, nameLength) { continue }
+            if matchesAny(view, line.lowerBound, nameLength, ForwardingHeaders.hopByHop) { continue }
             if nameLength == 12 && UpstreamResponseHeadParser.nameEquals(view, line.lowerBound, "x-request-id") { continue }
-            if !head.connectionTokens.isEmpty && nominated(view, line.lowerBound, nameLength, head.connectionTokens) {
+            if !head.connectionTokens.isEmpty && matchesAny(view, line.lowerBound, nameLength, head.connectionTokens) {
                 continue
             }
             buffer.writeBytes(view[(base + line.lowerBound)..<(base + line.upperBound)])
@@ -57,14 +54,8 @@ enum ResponseHeadWriter {
         buffer.writeStaticString("\r\n")
     }
 
-    private static func isHopByHop(_ view: ByteBufferView, _ start: Int, _ length: Int) -> Bool {
-        for name in hopByHop where name.utf8CodeUnitCount == length {
-            if UpstreamResponseHeadParser.nameEquals(view, start, name) { return true }
-        }
-        return false
-    }
-
-    private static func nominated(_ view: ByteBufferView, _ start: Int, _ length: Int, _ tokens: [String]) -> Bool {
+    /// Whether the header name at `start` equals one of `names`, ASCII case-insensitively.
+    private static func matchesAny(_ view: ByteBufferView, _ start: Int, _ length: Int, _ tokens: [String]) -> Bool {
         let base = view.startIndex
         for token in tokens where token.utf8.count == length {
             var equal = true
