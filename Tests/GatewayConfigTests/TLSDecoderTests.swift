@@ -108,10 +108,19 @@ import Testing
 }
 
 extension TLSDecoderTests {
-    @Test func explicitHTTP2IsAWarningUntilItIsNegotiated() throws {
+    @Test func http2IsAcceptedWithoutDiagnostics() throws {
         let localhost = try issue(["localhost"])
-        let result = compile(config(tls: #""tls": { "certificates": [ { "cert": "\#(localhost.certificatePath)", "key": "\#(localhost.keyPath)" } ], "http2": true }"#))
-        #expect(result.snapshot != nil)
-        #expect(messages(result) == ["/tls/http2: warning: HTTP/2 is not negotiated yet; HTTPS serves HTTP/1.1 until it lands"])
+        for flag in ["true", "false"] {
+            let result = compile(config(tls: #""tls": { "certificates": [ { "cert": "\#(localhost.certificatePath)", "key": "\#(localhost.keyPath)" } ], "http2": \#(flag) }"#))
+            #expect(result.snapshot?.settings.tls?.http2 == (flag == "true"))
+            #expect(messages(result).isEmpty)
+        }
+    }
+
+    @Test func http2MustBeABoolean() throws {
+        let localhost = try issue(["localhost"])
+        let result = compile(config(tls: #""tls": { "certificates": [ { "cert": "\#(localhost.certificatePath)", "key": "\#(localhost.keyPath)" } ], "http2": "yes" }"#))
+        #expect(result.snapshot == nil)
+        #expect(messages(result).contains { $0.hasPrefix("/tls/http2: must be true or false") }, "\(messages(result))")
     }
 }

@@ -34,9 +34,6 @@ enum TLSDecoder {
         }
         if let http2Node = reader.optional("http2"), let flag = http2Node.bool() {
             section.http2 = flag
-            if flag {
-                node.context.warning(http2Node.pointer, "HTTP/2 is not negotiated yet; HTTPS serves HTTP/1.1 until it lands")
-            }
         }
         if let listNode = reader.optional("certificates"), let items = listNode.array() {
             for item in items {

@@ -204,6 +204,9 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
         let sink = self.sink
         self.sink = nil
         state = .idle
+        // Back-pressure belonged to that client: a pooled connection that stays paused would never read its next
+        // response (or notice the upstream closing it).
+        resumeReading()
         if requestComplete && responseKeepAlive { pool.release(self) } else { closeNow() }
         sink?.upstreamResponseEnd()
     }

@@ -1,6 +1,7 @@
 import GatewayCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import NIOTLS
@@ -15,7 +16,10 @@ enum EdgeListener {
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Plain HTTP keeps half-closure for lingering closes. Over TLS a FIN means the client is gone (no
+            // close_notify is coming), so the connection closes at once: with half-closure NIOSSL would wait out
+            // its 5 s shutdown timeout for a close_notify after every server-initiated close.
+            .childChannelOption(.allowRemoteHalfClosure, value: tls == nil)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let loop = runtime.loopState(for: channel.eventLoop)
@@ -34,8 +38,19 @@ enum EdgeListener {
                                 $0.certificates[$0.selector.select(serverName: serverName)].names
                             }
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                            try configureHTTP(channel, loop: loop, timeouts: timeouts, forwardedProto: "https",
-                                              presentedNames: presented ?? [])
+                            // ALPN decides the rest: "h2" gets HTTP/2, anything else (or nothing) HTTP/1.1.
+                            let alpn = ApplicationProtocolNegotiationHandler { negotiated in
+                                channel.eventLoop.makeCompletedFuture {
+                                    if case .negotiated("h2") = negotiated {
+                                        try configureHTTP2(channel, loop: loop, timeouts: timeouts,
+                                                           presentedNames: presented ?? [])
+                                    } else {
+                                        try configureHTTP(channel, loop: loop, timeouts: timeouts, forwardedProto: "https",
+                                                          presentedNames: presented ?? [])
+                                    }
+                                }
+                            }
+                            try channel.pipeline.syncOperations.addHandler(alpn)
                         }
                     })
                     try channel.pipeline.syncOperations.addHandler(sni)
@@ -60,5 +75,29 @@ enum EdgeListener {
                                                                     limitConfiguration: decoderLimits)))
         try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer, forwardedProto: forwardedProto,
                                            presentedNames: presentedNames))
+    }
+
+    /// NIO's HTTP/2 connection handler with the gateway's limits, then one `GatewayHandler` per stream behind
+    /// the HTTP/2-to-HTTP/1 codec, so h2 requests take exactly the HTTP/1.1 request path.
+    static func configureHTTP2(_ channel: Channel, loop: LoopState, timeouts: ConnectionTimeoutHandler,
+                               presentedNames: [String]) throws {
+        let limits = loop.snapshot.settings.limits
+        let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
+        let connection = HTTP2ConnectionHandler(loop: loop, timeouts: timeouts)
+        // Streams live on the connection's event loop, so loop-confined state may be handed to them.
+        let shared = NIOLoopBound((loop, connection), eventLoop: channel.eventLoop)
+        let sync = channel.pipeline.syncOperations
+        _ = try sync.configureHTTP2Pipeline(mode: .server,
+                                            connectionConfiguration: HTTP2Limits.connection(maxHeaderListSize: limits.maxHeaderSize),
+                                            streamConfiguration: HTTP2Limits.stream()) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let (loop, connection) = shared.value
+                let streamSync = stream.pipeline.syncOperations
+                try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try streamSync.addHandler(GatewayHandler(loop: loop, timeouts: nil, peer: peer, forwardedProto: "https",
+                                                         presentedNames: presentedNames, http2: connection))
+            }
+        }
+        try sync.addHandler(connection)
     }
 }

@@ -13,7 +13,10 @@ import Glibc
 /// Pipelining is handled here (requests queue behind the current exchange) rather than by NIO's pipeline
 /// handler, which measured 6 % slower for a proxy. An exchange is over when both the request has been read
 /// to its end and the response has been written to its end.
-final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTimerTarget {
+///
+/// On HTTP/2 one handler serves one stream (behind NIO's HTTP/2-to-HTTP/1 codec): the same request path,
+/// with responses written as `HTTPServerResponsePart`s instead of bytes and no connection-level state.
+final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTimerTarget, DrainableConnection {
     typealias InboundIn = HTTPServerRequestPart
     /// Responses are written as serialised bytes (see `ResponseHeadWriter`): no NIO response encoder, so a
     /// proxied response is spliced from the upstream's bytes instead of being decoded and re-encoded.
@@ -23,7 +26,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private enum BodyDisposition { case forward, discard }
 
     private let loop: LoopState
-    private let timeouts: ConnectionTimeoutHandler
+    /// The connection's header/idle timers; nil on an HTTP/2 stream, whose connection counts streams instead.
+    private let timeouts: ConnectionTimeoutHandler?
+    /// The HTTP/2 connection this stream belongs to; nil on HTTP/1.x.
+    private let http2: HTTP2ConnectionHandler?
     private let peer: IPAddress
     private let peerText: String
     /// "http" or "https": the listener this connection came in on, for `X-Forwarded-Proto`.
@@ -32,6 +38,11 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// misdirected (421), so one connection cannot be used to reach a domain its certificate does not vouch for.
     private let presentedNames: [String]?
     private var context: ChannelHandlerContext!
+    /// HTTP/2: a request head waits for the rest of its read batch, since only then is it known whether a body
+    /// follows (HEADERS with END_STREAM arrives as head and end together; h2 needs no Content-Length).
+    private var heldHead: HTTPRequestHead?
+    /// HTTP/2: the client ended its side of the stream (END_STREAM), so nothing more will arrive on it.
+    private var streamInputEnded = false
 
     // Connection state.
     private var queue = CircularBuffer<HTTPServerRequestPart>()
@@ -87,9 +98,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var targetIndex = 0
     private var staleRetryUsed = false
 
-    init(loop: LoopState, timeouts: ConnectionTimeoutHandler, peer: IPAddress, forwardedProto: String = "http",
-         presentedNames: [String]? = nil) {
+    init(loop: LoopState, timeouts: ConnectionTimeoutHandler?, peer: IPAddress, forwardedProto: String = "http",
+         presentedNames: [String]? = nil, http2: HTTP2ConnectionHandler? = nil) {
         self.loop = loop
+        self.http2 = http2
         self.forwardedProto = forwardedProto
         self.presentedNames = presentedNames
         self.timeouts = timeouts
@@ -100,6 +112,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let http2 {
+            http2.streamOpened()
+            return
+        }
         loop.connections[ObjectIdentifier(self)] = self
         loop.metrics.connectionsActive.increment(by: 1)
     }
@@ -108,6 +124,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// `channelInactive`; without this it stayed in `loop.connections` and held a drain to its deadline.
     func handlerRemoved(context: ChannelHandlerContext) {
         closed = true
+        if let http2 {
+            http2.streamClosed()
+            return
+        }
         if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
             loop.metrics.connectionsActive.decrement(by: 1)
         }
@@ -115,7 +135,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        if loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
+        if http2 == nil, loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
             loop.metrics.connectionsActive.decrement(by: 1)
         }
         detachUpstream()
@@ -131,6 +151,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if http2 != nil {
+            readStreamPart(part)
+            return
+        }
         if lingering || (closeAfterResponse && !busy) { return }
         if !queue.isEmpty || (busy && requestEnded) {
             queue.append(part)
@@ -140,12 +164,17 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if let head = heldHead {
+            heldHead = nil
+            startExchange(head, bodyFollows: true)
+        }
         if busy && !requestEnded, let upstream { upstream.flush() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
+            if http2 != nil { return }  // a stream's request end; the stream closes itself after the response
             if lingering {
                 context.close(promise: nil)
                 return
@@ -197,6 +226,24 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             pendingClientRead = false
             context.read()
         }
+    }
+
+    /// HTTP/2 stream parts: one request per stream, so no pipelining queue; see `heldHead`.
+    private func readStreamPart(_ part: HTTPServerRequestPart) {
+        if case .end = part { streamInputEnded = true }
+        if case .head(var head) = part {
+            // h2 clients may split Cookie into one field per cookie (RFC 9113 §8.2.3); an HTTP/1.1 upstream
+            // expects a single field, so they are joined back as the RFC requires.
+            let cookies = head.headers["cookie"]
+            if cookies.count > 1 { head.headers.replaceOrAdd(name: "cookie", value: cookies.joined(separator: "; ")) }
+            heldHead = head
+            return
+        }
+        if let head = heldHead {
+            heldHead = nil
+            if case .body = part { startExchange(head, bodyFollows: true) } else { startExchange(head, bodyFollows: false) }
+        }
+        process(part)
     }
 
     private func process(_ part: HTTPServerRequestPart) {
@@ -260,8 +307,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         requestId = loop.requestIDs.next()
     }
 
-    private func startExchange(_ head: HTTPRequestHead) {
-        timeouts.headReceived()
+    /// `bodyFollows` is known on HTTP/2 only: a request body without Content-Length is forwarded chunked.
+    private func startExchange(_ head: HTTPRequestHead, bodyFollows: Bool? = nil) {
+        timeouts?.headReceived()
         beginExchange(method: head.method, version: head.version, keepAlive: head.isKeepAlive)
         let snapshot = self.snapshot!
         let settings = snapshot.settings
@@ -282,12 +330,16 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             requestId = incoming
         }
         host = accepted.host
+        var framing = accepted.framing
+        if bodyFollows == true, framing == .none, !head.headers.contains(name: "content-length") {
+            framing = .chunked
+        }
         let target = accepted.target
         let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = queryStart.map { target[..<$0] } ?? target
         let query = queryStart.map { target[target.index(after: $0)...] }
         logPath = path
-        requestHasBody = accepted.framing != .none
+        requestHasBody = framing != .none
 
         if !settings.trustedProxies.isEmpty {
             let forwarded = head.headers["x-forwarded-for"]
@@ -338,7 +390,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         routeIndex = found.route
         let route = snapshot.apis[found.api].routes[found.route]
 
-        if case .contentLength(let length) = accepted.framing, length > maxBodySize {
+        if case .contentLength(let length) = framing, length > maxBodySize {
             respondProblem(.requestTooLarge, "request body of \(length) bytes exceeds the \(maxBodySize)-byte limit",
                            close: true)
             return
@@ -348,7 +400,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 respondProblem(.badRequest, "unsupported Expect value", close: true, status: 417)
                 return
             }
-            if head.version.minor >= 1 {
+            if http2 != nil {
+                let interim = HTTPResponseHead(version: .http2, status: .continue)
+                context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(interim)), promise: nil)
+            } else if head.version.minor >= 1 {
                 var interim = context.channel.allocator.buffer(capacity: 25)
                 interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
@@ -360,7 +415,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             respondMock(mock)
         case .http(let http):
             startForwarding(http, head: head, path: resolution.remainingPath, query: query,
-                            parameters: found.parameters, framing: accepted.framing, timeout: route.timeout)
+                            parameters: found.parameters, framing: framing, timeout: route.timeout)
         }
     }
 
@@ -423,7 +478,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func upstreamConnected(_ connection: UpstreamConnection) {
         upstream = connection
         if !context.channel.isWritable { connection.pauseReading() }
-        connection.start(upstreamHead!, sink: self, dechunk: version.minor == 0)
+        // HTTP/1.0 and HTTP/2 clients take the body bare: h2 frames it, 1.0 ends it with the close.
+        connection.start(upstreamHead!, sink: self, dechunk: isHTTP10 || http2 != nil)
         if pendingParts.isEmpty {
             if requestEnded { connection.flush() }
             return
@@ -444,8 +500,17 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func upstreamResponseHead(_ head: UpstreamResponseHead) {
         guard busy, !responseEnded else { return }
+        status = head.status
+        if http2 != nil {
+            responseHeadSent = true
+            let headers = ResponseHeadWriter.proxiedHeaders(upstream: head, requestId: requestId)
+            let part = HTTPServerResponsePart.head(HTTPResponseHead(version: .http2, status: .init(statusCode: head.status),
+                                                                    headers: headers))
+            context.write(NIOAny(part), promise: nil)
+            return
+        }
         var close = !keepAlive || closeAfterResponse
-        let http10 = version.minor == 0
+        let http10 = isHTTP10
         switch head.framing {
         case .untilClose:
             close = true  // the client can only see the end of an unframed body by the close
@@ -455,7 +520,6 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             break
         }
         if close { closeAfterResponse = true }
-        status = head.status
         responseHeadSent = true
         var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
         ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
@@ -467,7 +531,11 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     func upstreamResponseBody(_ body: ByteBuffer) {
         guard busy, !responseEnded else { return }
         responseBytes += body.readableBytes
-        context.write(wrapOutboundOut(body), promise: nil)
+        if http2 != nil {
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(body), promise: nil)
+        }
     }
 
     func upstreamReadComplete() {
@@ -633,6 +701,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         responseHeadSent = true
         let sendsBody = method != .HEAD
         responseBytes = sendsBody ? body.count : 0
+        if http2 != nil {
+            writeStreamResponse(status: status, headers: headers, contentType: contentType, body: body, sendsBody: sendsBody)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: 160 + body.count + headers.count * 32)
         ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
         if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
@@ -644,7 +716,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         buffer.writeStaticString("\r\n")
         if close {
             buffer.writeStaticString("connection: close\r\n")
-        } else if version.minor == 0 {
+        } else if isHTTP10 {
             buffer.writeStaticString("connection: keep-alive\r\n")
         }
         buffer.writeStaticString("\r\n")
@@ -653,8 +725,39 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         writeEnd()
     }
 
+    /// The HTTP/2 form of `writeResponse`: the stream codec frames it; connection headers do not exist in h2.
+    private func writeStreamResponse(status: Int, headers: [(name: String, value: String)], contentType: String?,
+                                     body: [UInt8], sendsBody: Bool) {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 3)
+        if let contentType { fields.add(name: "content-type", value: contentType) }
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        fields.add(name: "content-length", value: String(body.count))
+        fields.add(name: "x-request-id", value: requestId)
+        let head = HTTPResponseHead(version: .http2, status: .init(statusCode: status), headers: fields)
+        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        if sendsBody && !body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        }
+        writeEnd()
+    }
+
     private func writeEnd() {
         responseEnded = true
+        if http2 != nil {
+            let flushed = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+            if !streamInputEnded {
+                // The rest of the request is not wanted (413, an early upstream answer): reset the stream once the
+                // response is out, as RFC 9113 §8.1 allows, instead of reading a body nobody will use.
+                requestEnded = true
+                let channel = context.channel
+                flushed.whenComplete { _ in channel.close(promise: nil) }
+            }
+            finishIfDone()
+            return
+        }
         if closeAfterResponse {
             // An empty write completes once everything before it is on the wire.
             let flushed = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
@@ -679,8 +782,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func finishIfDone() {
         guard busy, requestEnded, responseEnded else { return }
         finishExchange()
-        if closed || closeAfterResponse { return }
-        timeouts.exchangeFinished(nextRequestQueued: !queue.isEmpty)
+        if closed || closeAfterResponse || http2 != nil { return }
+        timeouts?.exchangeFinished(nextRequestQueued: !queue.isEmpty)
         // Feed queued parts until the next exchange has its whole request (head, body and end), not just
         // its head: stopping at the head left a pipelined request's `.end` queued and its upstream unflushed.
         while !(busy && requestEnded), let next = queue.popFirst() {
@@ -707,7 +810,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             var entry = AccessLogEntry(
                 epochMilliseconds: Self.wallClockMilliseconds(), requestId: requestId, clientIp: clientIP.description,
                 method: method.rawValue, host: host.map(String.init), path: String(logPath),
-                httpProtocol: version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1", status: status, bytes: responseBytes,
+                httpProtocol: http2 != nil ? "HTTP/2.0" : isHTTP10 ? "HTTP/1.0" : "HTTP/1.1", status: status, bytes: responseBytes,
                 latencyMs: Double(duration) / 1_000_000, integrationLatencyMs: nil, api: api?.name,
                 route: route?.keyText, errorCode: errorCode?.rawValue)
             if integrationStartNanos > 0 {
@@ -732,6 +835,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             keepAlive = false
         }
     }
+
+    private var isHTTP10: Bool { version.major == 1 && version.minor == 0 }
 
     /// The Host header without its port, brackets (IPv6) or trailing dot.
     static func hostname(of host: Substring) -> String {

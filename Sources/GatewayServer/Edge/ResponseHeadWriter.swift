@@ -33,12 +33,7 @@ enum ResponseHeadWriter {
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         buffer.writeBytes(view[(base + head.statusText.lowerBound)..<(base + head.statusText.upperBound)])
         buffer.writeStaticString("\r\n")
-        for (line, nameLength) in head.lines {
-            if matchesAny(view, line.lowerBound, nameLength, ForwardingHeaders.hopByHop) { continue }
-            if nameLength == 12 && UpstreamResponseHeadParser.nameEquals(view, line.lowerBound, "x-request-id") { continue }
-            if !head.connectionTokens.isEmpty && matchesAny(view, line.lowerBound, nameLength, head.connectionTokens) {
-                continue
-            }
+        for (line, nameLength) in head.lines where keeps(view, line.lowerBound, nameLength, head) {
             buffer.writeBytes(view[(base + line.lowerBound)..<(base + line.upperBound)])
             buffer.writeStaticString("\r\n")
         }
@@ -52,6 +47,35 @@ enum ResponseHeadWriter {
             buffer.writeStaticString("connection: keep-alive\r\n")
         }
         buffer.writeStaticString("\r\n")
+    }
+
+    /// The HTTP/2 form of `writeProxiedHead`: the same header lines kept, as fields for the stream codec (which
+    /// lower-cases names for HPACK). h2 has no connection headers, so there is no close or keep-alive to say.
+    static func proxiedHeaders(upstream head: UpstreamResponseHead, requestId: String) -> HTTPHeaders {
+        let view = head.bytes.readableBytesView
+        let base = view.startIndex
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.lines.count + 1)
+        for (line, nameLength) in head.lines where keeps(view, line.lowerBound, nameLength, head) {
+            var valueStart = line.lowerBound + nameLength + 1
+            var valueEnd = line.upperBound
+            while valueStart < valueEnd, view[base + valueStart] == 32 || view[base + valueStart] == 9 { valueStart += 1 }
+            while valueEnd > valueStart, view[base + valueEnd - 1] == 32 || view[base + valueEnd - 1] == 9 { valueEnd -= 1 }
+            let name = String(decoding: view[(base + line.lowerBound)..<(base + line.lowerBound + nameLength)], as: UTF8.self)
+            let value = String(decoding: view[(base + valueStart)..<(base + valueEnd)], as: UTF8.self)
+            headers.add(name: name, value: value)
+        }
+        headers.add(name: "x-request-id", value: requestId)
+        return headers
+    }
+
+    /// Whether an upstream header line reaches the client: not hop-by-hop, not nominated by `Connection`, and
+    /// not `X-Request-Id` (the gateway's own id replaces it).
+    private static func keeps(_ view: ByteBufferView, _ start: Int, _ nameLength: Int, _ head: UpstreamResponseHead) -> Bool {
+        if matchesAny(view, start, nameLength, ForwardingHeaders.hopByHop) { return false }
+        if nameLength == 12 && UpstreamResponseHeadParser.nameEquals(view, start, "x-request-id") { return false }
+        if !head.connectionTokens.isEmpty && matchesAny(view, start, nameLength, head.connectionTokens) { return false }
+        return true
     }
 
     /// Whether the header name at `start` equals one of `names`, ASCII case-insensitively.

@@ -15,7 +15,7 @@ final class LoopState {
     let timers: LoopTimers
     let metrics: GatewayMetrics
     /// Open client connections on this loop, for draining on shutdown.
-    var connections: [ObjectIdentifier: GatewayHandler] = [:]
+    var connections: [ObjectIdentifier: any DrainableConnection] = [:]
     private var pools: [UpstreamTarget: UpstreamPool] = [:]
     private let maxUpstreamConnections: Int
 

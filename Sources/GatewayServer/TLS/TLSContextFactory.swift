@@ -18,8 +18,8 @@ enum TLSContextFactory {
             certificateChain: fallback.chain.map { .certificate($0) }, privateKey: .privateKey(fallback.key))
         configuration.minimumTLSVersion = settings.minimumVersion == .v1_3 ? .tlsv13 : .tlsv12
         configuration.cipherSuites = tls12CipherSuites
-        // h2 lands with the HTTP/2 work; until then only HTTP/1.1 is negotiated.
-        configuration.applicationProtocols = ["http/1.1"]
+        // h2 first (clients pick by server preference in BoringSSL); HTTP/1.1 is always offered.
+        configuration.applicationProtocols = settings.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         configuration.sslContextCallback = { values, promise in
             promise.succeed(store.override(for: values.serverHostname))
         }

@@ -24,11 +24,13 @@ final class TLSTestClient: Sendable {
         self.collector = collector
     }
 
-    static func connect(port: Int, serverName: String) async throws -> TLSTestClient {
+    /// `applicationProtocols` are offered by ALPN (e.g. `["h2"]` to speak raw HTTP/2 frames).
+    static func connect(port: Int, serverName: String, applicationProtocols: [String] = []) async throws -> TLSTestClient {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let collector = Collector()
         // The custom callback replaces chain verification: tests check presented certificates with openssl.
-        let configuration = TLSConfiguration.makeClientConfiguration()
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.applicationProtocols = applicationProtocols
         let context = try NIOSSLContext(configuration: configuration)
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
@@ -56,6 +58,26 @@ final class TLSTestClient: Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         throw TestGatewayError(description: "no \(expected.debugDescription) within \(timeout)")
+    }
+
+    /// Writes raw bytes (e.g. HTTP/2 frames) without waiting for an answer.
+    func send(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+
+    /// Everything received so far.
+    var received: [UInt8] { collector.received.withLock { $0 } }
+
+    var isOpen: Bool { channel.isActive }
+
+    /// Waits (bounded) until the server has closed the connection; false if it is still open.
+    func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !channel.isActive { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return !channel.isActive
     }
 
     func close() async {
