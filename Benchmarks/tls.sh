@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks/tls.sh: HTTPS throughput against nginx terminating TLS, both proxying to the same upstream.
 #
-#   Benchmarks/tls.sh                 # keep-alive and new-handshake-per-request runs; RESULT lines
-#   REPS=5 DURATION=10 CONNS=50 GATEWAY_THREADS=1 Benchmarks/tls.sh
+#   Benchmarks/tls.sh                 # keep-alive, new-handshake-per-request and HTTP/2 runs; RESULT lines
+#   REPS=5 DURATION=10 CONNS=50 H2_STREAMS=10 GATEWAY_THREADS=1 Benchmarks/tls.sh
 #
 # nginx uses ../shared/bench/conf/nginx-tls.conf.in (1 worker, TLS 1.3, ECDSA P-256 self-signed, keep-alive
 # pool to the upstream on :9001); the gateway uses the same certificate with minVersion 1.3 on :8443.
 # "handshake" runs send `Connection: close`, so every request pays a full TLS handshake (no resumption).
+# "h2" runs use h2load (nghttp2-client): CONNS connections with H2_STREAMS concurrent streams each; nginx gets
+# `http2` on its listener for them (wrk never offers h2 by ALPN, so the other runs stay HTTP/1.1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
@@ -18,7 +20,7 @@ BENCH_CONNS=${CONNS:-50}
 BENCH_THREADS=${THREADS:-1}
 REPS=${REPS:-3}
 
-bench_ensure nginx:nginx wrk:wrk curl:curl openssl:openssl
+bench_ensure nginx:nginx wrk:wrk curl:curl openssl:openssl nghttp2-client:h2load
 bench_install_trap
 bench_workdir
 
@@ -29,6 +31,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 bench_start_upstream
 NGINX_PORT=9443
 bench_render "$shared/bench/conf/nginx-tls.conf.in" "$BENCH_WORK/nginx-tls.conf" UPSTREAM_PORT NGINX_PORT
+sed -i 's/ ssl backlog=/ ssl http2 backlog=/' "$BENCH_WORK/nginx-tls.conf"
 bench_start_nginx nginx-tls "$BENCH_WORK/nginx-tls.conf" 9443
 NGINX_PID=$BENCH_LAST_PID
 
@@ -62,14 +65,29 @@ wrk_close() {
     echo "${rps:-0} $(bench_to_ms "${p99:-0}") ${err:-0}"
 }
 
+# h2 URL: h2load for DURATION seconds; prints rps failed (the line format bench_median_line sorts by its first field).
+h2() {
+    local out="$BENCH_WORK/h2load.out"
+    timeout $(( BENCH_DURATION + 30 )) h2load -t1 -c"$BENCH_CONNS" -m"${H2_STREAMS:-10}" -D"$BENCH_DURATION" "$1" >"$out" 2>&1 || true
+    local rps failed
+    rps=$(awk '/^finished in/{gsub(",", "", $4); print $4}' "$out")
+    failed=$(awk '/^requests:/{print $10}' "$out")
+    echo "${rps:-0} ${failed:-?}"
+}
+h2load -n 10 -c 1 "$GW_URL" 2>&1 | grep -q 'Application protocol: h2' || bench_die "the gateway did not negotiate h2"
+h2load -n 10 -c 1 "$NG_URL" 2>&1 | grep -q 'Application protocol: h2' || bench_die "nginx did not negotiate h2"
+
 for u in "$GW_URL" "$NG_URL"; do timeout 20 wrk -t1 -c"$BENCH_CONNS" -d2s "$u" >/dev/null 2>&1 || true; done
 : >"$BENCH_WORK/gw.ka"; : >"$BENCH_WORK/ng.ka"; : >"$BENCH_WORK/gw.hs"; : >"$BENCH_WORK/ng.hs"
+: >"$BENCH_WORK/gw.h2"; : >"$BENCH_WORK/ng.h2"
 for r in $(seq "$REPS"); do
     bench_log "rep $r/$REPS"
     bench_wrk "$GW_URL" gateway="$GATEWAY_PID" upstream="$UPSTREAM_PID" >>"$BENCH_WORK/gw.ka"
     bench_wrk "$NG_URL" nginx="$NGINX_PID" upstream="$UPSTREAM_PID" >>"$BENCH_WORK/ng.ka"
     wrk_close "$GW_URL" >>"$BENCH_WORK/gw.hs"
     wrk_close "$NG_URL" >>"$BENCH_WORK/ng.hs"
+    h2 "$GW_URL" >>"$BENCH_WORK/gw.h2"
+    h2 "$NG_URL" >>"$BENCH_WORK/ng.h2"
 done
 
 report() {
@@ -80,6 +98,7 @@ report() {
     awk -v n="$name" -v a="${gw%% *}" -v b="${ng%% *}" 'BEGIN{ printf "RESULT %s gateway_rps=%s nginx_rps=%s ratio=%.2f\n", n, a, b, (b>0?a/b:0) }'
 }
 echo "wrk: $BENCH_THREADS thread(s), $BENCH_CONNS connections, ${BENCH_DURATION}s; median of $REPS runs"
-echo "columns: rps p50_ms p99_ms errors cpu... (keep-alive) / rps p99_ms errors (handshake)"
+echo "columns: rps p50_ms p99_ms errors cpu... (keep-alive) / rps p99_ms errors (handshake) / rps failed (h2)"
 report tls-keepalive ka
 report tls-handshake hs
+report h2 h2

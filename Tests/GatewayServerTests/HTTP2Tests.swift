@@ -17,11 +17,11 @@ extension GatewayServerTests {
 
         static let maxHeaderSize = 8192
 
-        static func config(_ setup: Setup, upstreamPort: Int, http2: Bool = true) -> String {
+        static func config(_ setup: Setup, upstreamPort: Int, http2: Bool = true, idleTimeout: String = "60s") -> String {
             #"""
             { "listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" }, "admin": { "listen": "127.0.0.1:0" },
               "tls": { "certificates": [ { "cert": "\#(setup.certificate.cert)", "key": "\#(setup.certificate.key)" } ], "http2": \#(http2) },
-              "limits": { "maxBodySize": "64KB", "maxHeaderSize": "\#(maxHeaderSize)B" },
+              "limits": { "maxBodySize": "64KB", "maxHeaderSize": "\#(maxHeaderSize)B", "idleTimeout": "\#(idleTimeout)" },
               "accessLog": { "path": "access.log" },
               "apis": [ { "name": "test", "routes": [
                 { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } },
@@ -29,14 +29,14 @@ extension GatewayServerTests {
             """#
         }
 
-        static func withH2Gateway(http2: Bool = true,
+        static func withH2Gateway(http2: Bool = true, idleTimeout: String = "60s",
                                   _ body: (Setup, TestGateway, TestUpstream, _ httpsPort: Int) async throws -> Void) async throws {
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let setup = Setup(directory: directory, certificate: try ExternalTool.makeCertificate(
                 names: ["localhost", "127.0.0.1"], directory: directory, file: "localhost"))
             try await withUpstream { upstream in
-                try await withGateway(config(setup, upstreamPort: upstream.port, http2: http2)) { gateway in
+                try await withGateway(config(setup, upstreamPort: upstream.port, http2: http2, idleTimeout: idleTimeout)) { gateway in
                     try await body(setup, gateway, upstream, try #require(gateway.runtime.httpsAddress?.port))
                 }
             }
@@ -300,6 +300,19 @@ extension GatewayServerTests {
                 #expect(refused, "no stream was refused past MAX_CONCURRENT_STREAMS")
                 let after = try Self.curl(setup, port, "/ping")
                 #expect(after.status == 200, "the gateway still serves: \(after)")
+            }
+        }
+
+        @Test func idleConnectionsSayGoAwayBeforeClosing() async throws {
+            try await Self.withH2Gateway(idleTimeout: "1s") { _, _, _, port in
+                let client = try await Self.rawConnection(port)
+                defer { Task { await client.close() } }
+                let block = HTTP2Frames.requestBlock(path: "/ping", authority: "localhost:\(port)")
+                try await client.send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endStream | HTTP2Frames.endHeaders, stream: 1, block))
+                #expect(await eventually { Self.frames(client).contains { $0.streamID == 1 && $0.type == HTTP2Frames.FrameType.data.rawValue } })
+                #expect(await client.waitForClose(timeout: .seconds(5)), "an idle h2 connection stayed open")
+                let goAway = Self.frames(client).first { $0.type == HTTP2Frames.FrameType.goAway.rawValue }
+                #expect(goAway?.goAwayErrorCode == 0, "GOAWAY(NO_ERROR) before the idle close: \(String(describing: goAway))")
             }
         }
 

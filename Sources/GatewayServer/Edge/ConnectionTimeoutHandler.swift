@@ -13,6 +13,9 @@ final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHan
     private var timerGeneration: UInt64 = 0
     private var timerArmed = false
     private var context: ChannelHandlerContext?
+    /// Replaces the plain close when a timer expires: an HTTP/2 connection says GOAWAY first, so a client never
+    /// sends a request onto a connection that is already closing.
+    var closeOnTimeout: (() -> Void)?
 
     init(limits: Limits, timers: LoopTimers) {
         machine = ConnectionTimeoutStateMachine(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
@@ -74,7 +77,7 @@ final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHan
             timers.arm(self, generation: timerGeneration, after: duration.nanoseconds)
         case .close:
             cancelTimer()
-            context?.close(promise: nil)
+            if let closeOnTimeout { closeOnTimeout() } else { context?.close(promise: nil) }
         }
     }
 }

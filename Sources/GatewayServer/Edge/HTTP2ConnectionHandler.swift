@@ -8,6 +8,10 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, DrainableConnection {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
+    /// "No new streams here"; streams already opened are still answered.
+    private static let goAway = HTTP2Frame(streamID: .rootStream,
+                                           payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
+
     private let loop: LoopState
     private let timeouts: ConnectionTimeoutHandler
     private var context: ChannelHandlerContext?
@@ -21,12 +25,14 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, DrainableConnection {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        timeouts.closeOnTimeout = { [unowned self] in self.goAwayAndClose() }
         loop.connections[ObjectIdentifier(self)] = self
         loop.metrics.connectionsActive.increment(by: 1)
         if loop.draining { drain() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        timeouts.closeOnTimeout = nil
         unregister()
         self.context = nil
     }
@@ -69,10 +75,15 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, DrainableConnection {
     func drain() {
         guard !draining, let context else { return }
         draining = true
-        let goAway = HTTP2Frame(streamID: .rootStream,
-                                payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
-        context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(Self.goAway), promise: nil)
         if openStreams == 0 { context.close(promise: nil) }
+    }
+
+    /// Header or idle timeout (no stream is open then): GOAWAY, then close once it is written.
+    private func goAwayAndClose() {
+        guard let context else { return }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(Self.goAway)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func forceClose() {
