@@ -1,0 +1,67 @@
+/// A JSON object that keeps its members in document order (for messages and output) and answers lookups in O(1)
+/// via a hash index built once when the object has more than a handful of members.
+public struct JSONObject: Sendable, Equatable {
+    public private(set) var keys: [String]
+    public private(set) var values: [JSONInstance]
+    /// Key → position; only built past `indexThreshold` members, where a linear scan stops being cheaper.
+    private var index: [String: Int]?
+    private static let indexThreshold = 8
+
+    public init() {
+        keys = []
+        values = []
+    }
+
+    /// Builds from ordered members; a repeated key keeps its first position and takes the last value.
+    public init(_ members: [(String, JSONInstance)]) {
+        self.init()
+        keys.reserveCapacity(members.count)
+        values.reserveCapacity(members.count)
+        for (key, value) in members { self[key] = value }
+    }
+
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    public func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
+    public subscript(key: String) -> JSONInstance? {
+        get { position(of: key).map { values[$0] } }
+        set {
+            if let position = position(of: key) {
+                if let newValue { values[position] = newValue } else { remove(at: position) }
+                return
+            }
+            guard let newValue else { return }
+            keys.append(key)
+            values.append(newValue)
+            if index != nil {
+                index![key] = keys.count - 1
+            } else if keys.count > JSONObject.indexThreshold {
+                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+            }
+        }
+    }
+
+    private mutating func remove(at position: Int) {
+        keys.remove(at: position)
+        values.remove(at: position)
+        index = keys.count > JSONObject.indexThreshold
+            ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) : nil
+    }
+
+    /// Members in document order.
+    public var members: Zip2Sequence<[String], [JSONInstance]> { zip(keys, values) }
+
+    /// Objects are equal when they hold the same keys with equal values, in any order.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for (key, value) in lhs.members {
+            guard let other = rhs[key], other == value else { return false }
+        }
+        return true
+    }
+}
