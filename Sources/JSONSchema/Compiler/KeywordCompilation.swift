@@ -181,7 +181,7 @@ extension CompileSession {
                 if let value = b.object["minContains"] { minimum = try b.count("minContains", value) }
                 if let value = b.object["maxContains"] { maximum = try b.count("maxContains", value) }
             }
-            b.add("contains", .contains(node, min: minimum, max: maximum))
+            b.add("contains", .contains(node, min: minimum, max: maximum, annotatesItems: dialect >= .draft2020_12))
         }
     }
 

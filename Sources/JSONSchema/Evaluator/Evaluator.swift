@@ -254,7 +254,7 @@ final class Evaluator {
                 if !keepGoing { return false }
             }
             return valid
-        case .contains(let node, let minimum, let maximum):
+        case .contains(let node, let minimum, let maximum, let annotatesItems):
             guard case .array(let items) = instance else { return true }
             var matches = 0
             var none: EvaluatedLocations?
@@ -264,7 +264,7 @@ final class Evaluator {
                 path.removeLast()
                 if matched {
                     matches += 1
-                    local?.itemIndices.insert(index)
+                    if annotatesItems { local?.itemIndices.insert(index) }
                     // Without annotations to collect, stop once the verdict cannot change.
                     if local == nil, let maximum, matches > maximum { break }
                     if local == nil, maximum == nil, matches >= minimum { break }

@@ -61,7 +61,8 @@ enum KeywordCheck: Sendable {
     case prefixItems([NodeID])
     /// `items` (schema form), `additionalItems`, or 2020-12 `items` after `prefixItems`: items from `start` on.
     case items(NodeID, start: Int, isFalse: Bool)
-    case contains(NodeID, min: Int, max: Int?)
+    /// `annotatesItems`: 2020-12 counts items matched by `contains` as evaluated for `unevaluatedItems`.
+    case contains(NodeID, min: Int, max: Int?, annotatesItems: Bool)
     case allOf([NodeID])
     case anyOf([NodeID])
     case oneOf([NodeID])

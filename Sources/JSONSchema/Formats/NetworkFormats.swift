@@ -1,16 +1,12 @@
-/// Host-related formats: RFC 1123 `hostname`, dotted-quad `ipv4`, RFC 4291 `ipv6` and RFC 5321 `email`.
+/// Host-related formats: RFC 1123 `hostname` (no trailing dot; A-labels are not decoded), dotted-quad `ipv4`, RFC 4291 `ipv6` and RFC 5321 `email`.
 enum NetworkFormats {
     static func isHostname(_ string: String) -> Bool {
-        var name = Substring(string)
-        if name.hasSuffix(".") { name = name.dropLast() }
+        let name = Substring(string)
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
             let bytes = Array(label.utf8)
             guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-"),
                   bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else { return false }
-            // "--" in positions 3-4 is reserved for A-labels ("xn--").
-            if bytes.count >= 4, bytes[2] == UInt8(ascii: "-"), bytes[3] == UInt8(ascii: "-"),
-               label.lowercased().hasPrefix("xn--") == false { return false }
         }
         return true
     }

@@ -1,4 +1,7 @@
 /// A parsed JSON value as JSON Schema sees it: numbers are exact decimals and objects keep member order.
+///
+/// Equality is JSON equality: numbers by value, objects regardless of member order, and strings by code points —
+/// never Unicode canonical equivalence, which Swift's `String ==` applies ("é" ≠ "e\u{301}" in JSON Schema).
 public enum JSONInstance: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -6,6 +9,18 @@ public enum JSONInstance: Sendable, Equatable {
     case string(String)
     case array([JSONInstance])
     case object(JSONObject)
+
+    public static func == (lhs: JSONInstance, rhs: JSONInstance) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
 
     /// The JSON Schema primitive type name (`integer` is reported for whole numbers).
     public var typeName: String {

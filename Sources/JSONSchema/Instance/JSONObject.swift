@@ -1,10 +1,11 @@
 /// A JSON object that keeps its members in document order (for messages and output) and answers lookups in O(1)
-/// via a hash index built once when the object has more than a handful of members.
+/// via a hash index built once when the object has more than a handful of members. Keys match by code points,
+/// not by Unicode canonical equivalence as Swift's `String ==` would.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var keys: [String]
     public private(set) var values: [JSONInstance]
     /// Key → position; only built past `indexThreshold` members, where a linear scan stops being cheaper.
-    private var index: [String: Int]?
+    private var index: [ExactKey: Int]?
     private static let indexThreshold = 8
 
     public init() {
@@ -24,8 +25,8 @@ public struct JSONObject: Sendable, Equatable {
     public var isEmpty: Bool { keys.isEmpty }
 
     public func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        if let index { return index[ExactKey(key)] }
+        return keys.firstIndex { $0.utf8.elementsEqual(key.utf8) }
     }
 
     public subscript(key: String) -> JSONInstance? {
@@ -39,9 +40,9 @@ public struct JSONObject: Sendable, Equatable {
             keys.append(key)
             values.append(newValue)
             if index != nil {
-                index![key] = keys.count - 1
+                index![ExactKey(key)] = keys.count - 1
             } else if keys.count > JSONObject.indexThreshold {
-                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
             }
         }
     }
@@ -50,7 +51,7 @@ public struct JSONObject: Sendable, Equatable {
         keys.remove(at: position)
         values.remove(at: position)
         index = keys.count > JSONObject.indexThreshold
-            ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) : nil
+            ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) }) : nil
     }
 
     /// Members in document order.
@@ -63,5 +64,19 @@ public struct JSONObject: Sendable, Equatable {
             guard let other = rhs[key], other == value else { return false }
         }
         return true
+    }
+}
+
+/// A string compared and hashed by its UTF-8 bytes (JSON key identity).
+struct ExactKey: Hashable, Sendable {
+    let value: String
+
+    init(_ value: String) { self.value = value }
+
+    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var value = value
+        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
