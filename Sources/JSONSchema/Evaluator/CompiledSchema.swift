@@ -5,8 +5,9 @@ public final class CompiledSchema: Sendable {
     let resources: [RuntimeResource]
     let root: NodeID
 
-    /// Nested schema evaluations allowed before giving up; bounds the stack for cyclic refs and deep instances.
-    public static let maxEvaluationDepth = 1_200
+    /// Nested schema evaluations allowed before giving up: bounds the stack for cyclic refs and deep instances, and
+    /// stays well inside a 512 KB thread stack (Swift concurrency threads) even in debug builds.
+    public static let maxEvaluationDepth = 250
 
     init(nodes: [SchemaNode], resources: [RuntimeResource], root: NodeID) {
         self.nodes = nodes
