@@ -10,11 +10,18 @@ struct SchemaNode: Sendable {
     var collectsAnnotations = false
 }
 
-/// A keyword ready to run, with the name and schema location its errors report.
-struct CompiledKeyword: Sendable {
+/// A keyword ready to run, with the name and schema location its errors report. A class so the evaluator's loop
+/// over keywords copies a reference, not the whole payload.
+final class CompiledKeyword: Sendable {
     let name: String
     let location: String
     let check: KeywordCheck
+
+    init(name: String, location: String, check: KeywordCheck) {
+        self.name = name
+        self.location = location
+        self.check = check
+    }
 }
 
 /// JSON Schema primitive types as a bit set, so `type` is one AND.
@@ -34,8 +41,9 @@ struct JSONTypes: OptionSet, Sendable {
     ]
 }
 
-/// What a keyword checks, with everything it needs precomputed at compile time.
-enum KeywordCheck: Sendable {
+/// What a keyword checks, with everything it needs precomputed at compile time. Indirect: each case is one boxed
+/// reference, so reading a keyword during validation is a retain rather than a multi-payload copy.
+indirect enum KeywordCheck: Sendable {
     case alwaysFalse
     case type(JSONTypes, names: String)
     case enumeration([JSONInstance])

@@ -26,7 +26,7 @@ public struct JSONObject: Sendable, Equatable {
 
     public func position(of key: String) -> Int? {
         if let index { return index[ExactKey(key)] }
-        return keys.firstIndex { $0.utf8.elementsEqual(key.utf8) }
+        return keys.firstIndex { ExactKey.same($0, key) }
     }
 
     public subscript(key: String) -> JSONInstance? {
@@ -73,7 +73,15 @@ struct ExactKey: Hashable, Sendable {
 
     init(_ value: String) { self.value = value }
 
-    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { same(lhs.value, rhs.value) }
+
+    /// Byte equality, with the O(1) length check first (most keys differ in length).
+    static func same(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        var left = lhs
+        var right = rhs
+        return left.withUTF8 { leftBytes in right.withUTF8 { rightBytes in leftBytes.elementsEqual(rightBytes) } }
+    }
 
     func hash(into hasher: inout Hasher) {
         var value = value
