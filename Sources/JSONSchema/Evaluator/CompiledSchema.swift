@@ -1,0 +1,30 @@
+/// A compiled schema: an immutable table of nodes whose references are already resolved. Validation reads it
+/// only, so one instance serves any number of threads.
+public final class CompiledSchema: Sendable {
+    let nodes: [SchemaNode]
+    let resources: [RuntimeResource]
+    let root: NodeID
+
+    /// Nested schema evaluations allowed before giving up: bounds the stack for cyclic refs and deep instances, and
+    /// stays well inside a 512 KB thread stack (Swift concurrency threads) even in debug builds.
+    public static let maxEvaluationDepth = 250
+
+    init(nodes: [SchemaNode], resources: [RuntimeResource], root: NodeID) {
+        self.nodes = nodes
+        self.resources = resources
+        self.root = root
+    }
+
+    /// Validates `instance`, reporting every violation up to `maxErrors` (0: only the verdict, fastest).
+    public func validate(_ instance: JSONInstance, maxErrors: Int = 50) -> ValidationResult {
+        let evaluator = Evaluator(schema: self, maxErrors: maxErrors)
+        var annotations: EvaluatedLocations?
+        let valid = evaluator.evaluate(root, instance, &annotations)
+        return ValidationResult(isValid: valid, errors: evaluator.errors, truncated: evaluator.truncated)
+    }
+
+    /// The verdict alone, without building any error.
+    public func isValid(_ instance: JSONInstance) -> Bool {
+        validate(instance, maxErrors: 0).isValid
+    }
+}

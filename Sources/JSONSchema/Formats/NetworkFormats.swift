@@ -1,0 +1,106 @@
+/// Host-related formats: RFC 1123 `hostname` (no trailing dot; A-labels are not decoded), dotted-quad `ipv4`, RFC 4291 `ipv6` and RFC 5321 `email`.
+enum NetworkFormats {
+    static func isHostname(_ string: String) -> Bool {
+        let name = Substring(string)
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+            let bytes = Array(label.utf8)
+            guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-"),
+                  bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else { return false }
+        }
+        return true
+    }
+
+    static func isIPv4(_ string: String) -> Bool {
+        let parts = string.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        return parts.allSatisfy { part in
+            let bytes = Array(part.utf8)
+            guard (1...3).contains(bytes.count), bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                  bytes.count == 1 || bytes[0] != UInt8(ascii: "0") else { return false }
+            return Int(part)! <= 255
+        }
+    }
+
+    static func isIPv6(_ string: String) -> Bool {
+        guard string.utf8.count <= 45, string.unicodeScalars.allSatisfy({ $0.isASCII }) else { return false }
+        var text = Substring(string)
+        var groupsNeeded = 8
+        if let lastColon = text.lastIndex(of: ":"), text[text.index(after: lastColon)...].contains(".") {
+            guard isIPv4(String(text[text.index(after: lastColon)...])) else { return false }
+            text = text[...lastColon]
+            if text.hasSuffix(":") && !text.hasSuffix("::") { text = text.dropLast() }
+            groupsNeeded = 6
+        }
+        let halves = text.components(separatedByDoubleColon: ())
+        guard halves.count <= 2 else { return false }
+        func groups(_ part: Substring) -> Int? {
+            if part.isEmpty { return 0 }
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for piece in pieces {
+                guard (1...4).contains(piece.count), piece.allSatisfy({ $0.isHexDigit }) else { return nil }
+            }
+            return pieces.count
+        }
+        if halves.count == 1 {
+            return groups(halves[0]) == groupsNeeded
+        }
+        guard let left = groups(halves[0]), let right = groups(halves[1]) else { return false }
+        return left + right < groupsNeeded
+    }
+
+    static func isEmail(_ string: String) -> Bool {
+        guard let at = string.lastIndex(of: "@") else { return false }
+        let local = string[..<at]
+        let domain = string[string.index(after: at)...]
+        guard !local.isEmpty, !domain.isEmpty, local.utf8.count <= 64 else { return false }
+        if local.hasPrefix("\"") {
+            guard local.count >= 2, local.hasSuffix("\"") else { return false }
+            let inner = Array(local.dropFirst().dropLast().utf8)
+            var index = 0
+            while index < inner.count {
+                if inner[index] == UInt8(ascii: "\\") { index += 2; continue }
+                guard inner[index] >= 0x20, inner[index] != UInt8(ascii: "\"") else { return false }
+                index += 1
+            }
+            if index > inner.count { return false }
+        } else {
+            let atext = Set("!#$%&'*+-/=?^_`{|}~".utf8)
+            guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
+                  local.utf8.allSatisfy({ isAlphanumeric($0) || atext.contains($0) || $0 == UInt8(ascii: ".") || $0 >= 0x80 })
+            else { return false }
+        }
+        if domain.hasPrefix("[") {
+            guard domain.hasSuffix("]") else { return false }
+            let literal = domain.dropFirst().dropLast()
+            if literal.hasPrefix("IPv6:") { return isIPv6(String(literal.dropFirst(5))) }
+            return isIPv4(String(literal))
+        }
+        return isHostname(String(domain))
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+}
+
+private extension Substring {
+    /// Splits at each `::` (an IPv6 zero-run marker).
+    func components(separatedByDoubleColon: Void) -> [Substring] {
+        var parts: [Substring] = []
+        var start = startIndex
+        var index = startIndex
+        while index < endIndex {
+            let next = self.index(after: index)
+            if self[index] == ":", next < endIndex, self[next] == ":" {
+                parts.append(self[start..<index])
+                index = self.index(after: next)
+                start = index
+                continue
+            }
+            index = next
+        }
+        parts.append(self[start..<endIndex])
+        return parts
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+@testable import JSONSchema
+
+@Suite struct JSONParserTests {
+    func parse(_ text: String) throws(JSONParseError) -> JSONInstance { try JSONInstance.parse(text) }
+
+    func failure(_ text: String, maxDepth: Int = 512) -> JSONParseError? {
+        do {
+            _ = try JSONInstance.parse(Array(text.utf8), maxDepth: maxDepth)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func parsesAllValueKinds() throws {
+        let value = try parse(#" {"a": [1, 2.5, -3e2, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}} "#)
+        #expect(value["a"]?.arrayValue?.count == 7)
+        #expect(value["a"]?.arrayValue?[6] == .string("x\né😀"))
+        #expect(value["b"] == .object(JSONObject()))
+    }
+
+    @Test func keepsMemberOrder() throws {
+        let object = try parse(#"{"z": 1, "a": 2, "m": 3}"#).objectValue!
+        #expect(object.keys == ["z", "a", "m"])
+    }
+
+    @Test func duplicateKeysAreRejected() {
+        let error = failure(#"{"a": 1, "a": 2}"#)
+        #expect(error?.message == "duplicate key \"a\"")
+        #expect(error?.column == 10)
+    }
+
+    @Test func reportsLineAndColumn() {
+        let error = failure("{\n  \"a\": tru\n}")
+        #expect(error?.line == 2)
+        #expect(error?.column == 8)
+    }
+
+    @Test(arguments: ["[1,]", "{\"a\":1,}", "01", "'x'", "[1] 2", "\"\\x\"", "\"a\tb\"", "nul", "", "{\"a\" 1}",
+                      "\"\\ud800\"", "1.e5", "[", "// c\n1"])
+    func rejectsInvalidJSON(_ text: String) {
+        #expect(failure(text) != nil)
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONInstance.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func deepNestingFailsWithoutCrashing() {
+        let hostile = String(repeating: "[", count: 100_000)
+        #expect(failure(hostile)?.message == "nesting deeper than 512 levels")
+        #expect(failure(String(repeating: "[", count: 4) + String(repeating: "]", count: 4), maxDepth: 3) != nil)
+        #expect(failure(String(repeating: "[", count: 3) + String(repeating: "]", count: 3), maxDepth: 3) == nil)
+    }
+
+    @Test func numbersStayExact() throws {
+        #expect(try parse("1.0") == .number(JSONNumber(1)))
+        #expect(try parse("123456789012345678901234567890").numberValue?.description == "1.2345678901234567890123456789e29")
+    }
+}
