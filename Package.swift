@@ -25,6 +25,9 @@ let package = Package(
     targets: [
         // Pure core: routing, client identity, problem responses. No sockets, no dependencies.
         .target(name: "GatewayCore"),
+        // JSON Schema compiler and validator (drafts 4, 6, 7, 2019-09, 2020-12). Pure Swift, no dependency on
+        // the rest of the project: it could ship on its own.
+        .target(name: "JSONSchema"),
         // Strict gateway.json decoding and compilation into an immutable snapshot. Pure.
         .target(name: "GatewayConfig", dependencies: [
             "GatewayCore",
@@ -62,6 +65,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "GatewayConfigTests", dependencies: [
             "GatewayConfig", "GatewayCore",
             .product(name: "X509", package: "swift-certificates"),
