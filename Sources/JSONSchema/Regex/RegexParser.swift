@@ -215,24 +215,26 @@ struct RegexParser {
         return inner
     }
 
-    /// ES2025 `(?ims-ims:…)`: valid syntax (each flag at most once, something on one side), never run here.
+    /// ES2025 `(?ims-ims:…)`: valid syntax (each flag at most once, at least one flag), never run here.
     private mutating func parseModifiers(groupStart: Int) throws(ECMARegexError) {
         var seen: Set<UInt32> = []
         var sawMinus = false
-        var count = 0
-        while let c = peek(), c != Ascii.colon {
-            if c == Ascii.minus, !sawMinus {
+        while let c = peek(), c == Ascii.i || c == Ascii.m || c == Ascii.s || c == Ascii.minus {
+            if c == Ascii.minus {
+                if sawMinus { throw syntax("invalid modifiers: repeated '-'", at: position) }
                 sawMinus = true
-            } else if c == Ascii.i || c == Ascii.m || c == Ascii.s, !seen.contains(c) {
-                seen.insert(c)
-                count += 1
             } else {
-                throw syntax("invalid group '(?\(Ascii.describe(c))'", at: groupStart)
+                if seen.contains(c) {
+                    throw syntax("invalid modifiers: repeated flag '\(Ascii.describe(c))'", at: position)
+                }
+                seen.insert(c)
             }
             position += 1
         }
-        guard peek() == Ascii.colon else { throw syntax("invalid group: inline flags need '(?flags:…)'", at: groupStart) }
-        if count == 0 { throw syntax("invalid group: empty modifiers", at: groupStart) }
+        guard peek() == Ascii.colon else {
+            throw syntax("invalid group: inline flags need '(?flags:…)'", at: groupStart)
+        }
+        if seen.isEmpty { throw syntax("invalid modifiers: no flags", at: groupStart) }
         position += 1
     }
 
@@ -524,7 +526,6 @@ struct RegexParser {
 
 /// The ASCII code points the grammar mentions, by name.
 enum Ascii {
-    static let tab: UInt32 = 0x09
     static let exclamation: UInt32 = 0x21
     static let dollar: UInt32 = 0x24
     static let openParen: UInt32 = 0x28

@@ -33,7 +33,7 @@ struct RegexCompiler {
     static func compile(_ node: RegexNode) throws(ECMARegexError) -> RegexProgram {
         var compiler = RegexCompiler()
         try compiler.emit(node)
-        try compiler.append(.match, at: 0)
+        compiler.instructions.append(.match)  // `append` always leaves room for it
         return RegexProgram(
             instructions: compiler.instructions, classes: compiler.classes,
             anchoredAtStart: node.isAnchoredAtStart)
@@ -107,19 +107,19 @@ struct RegexCompiler {
         }
     }
 
-    /// Emits a repeated body, attributing an overflow to the repetition that caused it.
+    /// Emits a repeated body, attributing an overflow to the outermost repetition around it: in `(a{100}){200}`
+    /// the `{200}` is what multiplied the program past the limit.
     private mutating func emit(_ node: RegexNode, at position: Int) throws(ECMARegexError) {
         do throws(ECMARegexError) {
             try emit(node)
         } catch {
-            throw error.position == 0 && error.kind == .tooLarge
-                ? ECMARegexError(.tooLarge, error.message, at: position) : error
+            throw ECMARegexError(error.kind, error.message, at: position)
         }
     }
 
     @discardableResult
     private mutating func append(_ instruction: RegexInstruction, at position: Int) throws(ECMARegexError) -> Int {
-        guard instructions.count < RegexProgram.maxInstructions else {
+        guard instructions.count + 1 < RegexProgram.maxInstructions else {
             throw ECMARegexError(
                 .tooLarge, "pattern too large (more than \(RegexProgram.maxInstructions) states; "
                     + "use smaller counted repetitions)", at: position)

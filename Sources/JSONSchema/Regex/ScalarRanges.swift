@@ -60,7 +60,7 @@ struct ScalarRanges: Sendable, Hashable {
             if r.lowerBound > next { result.append(next...(r.lowerBound - 1)) }
             next = r.upperBound &+ 1
         }
-        if next <= Self.maxCodePoint, ranges.last?.upperBound != Self.maxCodePoint {
+        if next <= Self.maxCodePoint {
             result.append(next...Self.maxCodePoint)
         }
         return ScalarRanges(result)
