@@ -1,0 +1,38 @@
+/// An ECMA-262 regular expression (`u` flag syntax and semantics, no other flags) for the JSON Schema `pattern`,
+/// `patternProperties` and `format: "regex"` keywords.
+///
+/// Matching is a Thompson-NFA simulation over Unicode scalars, so its cost is O(text × pattern) whatever the
+/// pattern: a hostile schema cannot make validation backtrack exponentially (`^(a+)+$`). The price is that
+/// backreferences and lookaround, which no linear-time engine can offer, are refused at compile time with an
+/// `ECMARegexError` of kind `.unsupported`. Immutable and `Sendable`: compile once, match from any thread.
+public struct ECMARegex: Sendable {
+    /// The largest compiled program accepted; bounds both compile time and the per-character cost of matching
+    /// (`a{1,100000}` is refused rather than expanded).
+    public static let maxProgramSize = RegexProgram.maxInstructions
+
+    /// The pattern as written, for error messages and diagnostics.
+    public let pattern: String
+    let program: RegexProgram
+
+    public init(_ pattern: String) throws(ECMARegexError) {
+        self.pattern = pattern
+        let node = try RegexParser.parse(pattern)
+        program = try RegexCompiler.compile(node)
+    }
+
+    /// Unanchored search (JSON Schema `pattern` semantics): true if the pattern matches anywhere in `text`.
+    public func firstMatch(in text: String) -> Bool {
+        PikeVM.search(program, in: text)
+    }
+
+    /// True if `pattern` is valid ECMA-262 (`u` flag) syntax, even if this engine would refuse to run it
+    /// (`(?<=a)b`, `(a)\1`): what `format: "regex"` asks.
+    public static func isValidSyntax(_ pattern: String) -> Bool {
+        do throws(ECMARegexError) {
+            _ = try RegexParser.parse(pattern)
+            return true
+        } catch {
+            return error.kind != .syntax
+        }
+    }
+}
