@@ -24,13 +24,13 @@ let package = Package(
     ],
     targets: [
         // Pure core: routing, client identity, problem responses. No sockets, no dependencies.
-        .target(name: "GatewayCore"),
+        .target(name: "GatewayCore", dependencies: ["JSONSchema"]),
         // JSON Schema compiler and validator (drafts 4, 6, 7, 2019-09, 2020-12). Pure Swift, no dependency on
         // the rest of the project: it could ship on its own.
         .target(name: "JSONSchema"),
         // Strict gateway.json decoding and compilation into an immutable snapshot. Pure.
         .target(name: "GatewayConfig", dependencies: [
-            "GatewayCore",
+            "GatewayCore", "JSONSchema",
             // Certificate files are inspected when the config compiles (SANs, expiry, key match) and the dev CA
             // issues certificates: pure-Swift X.509, no TLS stack.
             .product(name: "X509", package: "swift-certificates"),
@@ -64,10 +64,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "JSONSchema"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "GatewayConfigTests", dependencies: [
-            "GatewayConfig", "GatewayCore",
+            "GatewayConfig", "GatewayCore", "JSONSchema",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

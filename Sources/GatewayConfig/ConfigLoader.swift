@@ -23,7 +23,7 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["state", "throttle", "cache", "models", "functions", "usagePlans", "apiKeys", "waf"]
+    static let unsupportedSections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys", "waf"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
     /// `now` is when certificates are checked for expiry (injected for tests).
@@ -59,7 +59,8 @@ public enum ConfigLoader {
         guard let reader = root.object() else { return nil }
         defer { reader.finish() }
         let settings = SettingsDecoder.decode(reader)
-        let apis = APIDecoder.decode(reader.optional("apis"))
+        let schemas = SchemaLibrary.decode(reader.optional("models"))
+        let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         reader.rejectUnsupported(unsupportedSections)

@@ -4,7 +4,7 @@ import GatewayCore
 enum APIDecoder {
     static let defaultTimeout = Duration.seconds(29)
     static let maxTimeout = Duration.seconds(15 * 60)
-    static let unsupportedRouteKeys = ["apiKeyRequired", "throttle", "cache", "validate"]
+    static let unsupportedRouteKeys = ["apiKeyRequired", "throttle", "cache"]
 
     struct Decoded {
         /// Names in document order (nil where a name was invalid) so domains can resolve `api` references.
@@ -13,7 +13,9 @@ enum APIDecoder {
         var apis: [CompiledAPI]?
     }
 
-    static func decode(_ node: Node?) -> Decoded {
+    /// `schemas` is nil when `models` had errors: routes still decode (to report their own problems) but
+    /// the config does not compile.
+    static func decode(_ node: Node?, schemas: SchemaLibrary?) -> Decoded {
         guard let node else {
             return Decoded(names: [], apis: [])
         }
@@ -24,7 +26,7 @@ enum APIDecoder {
         var apis: [CompiledAPI] = []
         var ok = true
         for (index, item) in items.enumerated() {
-            let (name, api) = decodeAPI(item)
+            let (name, api) = decodeAPI(item, schemas: schemas)
             if let name {
                 if let earlier = firstIndex[name] {
                     node.context.error(JSONPointer.appending(item.pointer, "name"),
@@ -40,7 +42,7 @@ enum APIDecoder {
         return Decoded(names: names, apis: ok ? apis : nil)
     }
 
-    static func decodeAPI(_ node: Node) -> (name: String?, api: CompiledAPI?) {
+    static func decodeAPI(_ node: Node, schemas: SchemaLibrary?) -> (name: String?, api: CompiledAPI?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -57,7 +59,7 @@ enum APIDecoder {
         var routes: [CompiledRoute?] = []
         if let routesNode = reader.required("routes"), let items = routesNode.array() {
             if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
-            let decoded = items.map(decodeRoute)
+            let decoded = items.map { decodeRoute($0, schemas: schemas) }
             routes = decoded.map(\.route)
             checkConflicts(decoded.map(\.key), items: items)
         }
@@ -86,7 +88,7 @@ enum APIDecoder {
         }
     }
 
-    static func decodeRoute(_ node: Node) -> (key: RouteKey?, route: CompiledRoute?) {
+    static func decodeRoute(_ node: Node, schemas: SchemaLibrary?) -> (key: RouteKey?, route: CompiledRoute?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -100,8 +102,10 @@ enum APIDecoder {
         }
         let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key) }
         let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
+        let validation = reader.optional("validate").map { ValidationDecoder.decode($0, routeKey: key, library: schemas) }
         reader.rejectUnsupported(unsupportedRouteKeys)
         guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
-        return (key, CompiledRoute(key: key, integration: integration, timeout: timeout))
+        if let validation, validation == nil { return (key, nil) }
+        return (key, CompiledRoute(key: key, integration: integration, timeout: timeout, validation: validation ?? nil))
     }
 }

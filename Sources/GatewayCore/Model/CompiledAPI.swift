@@ -14,19 +14,22 @@ public struct CompiledAPI: Sendable {
     }
 }
 
-/// One route: its key, what it forwards to, and its end-to-end timeout.
+/// One route: its key, what it forwards to, its end-to-end timeout and its request validation.
 public struct CompiledRoute: Sendable {
     public let key: RouteKey
     /// The route key as written canonically ("GET /orders/{id}", "$default"); used in logs and metrics.
     public let keyText: String
     public let integration: Integration
     public let timeout: Duration
+    /// Parameter and body checks run before the integration (contract: `validate`); nil when the route has none.
+    public let validation: RouteValidation?
 
-    public init(key: RouteKey, integration: Integration, timeout: Duration) {
+    public init(key: RouteKey, integration: Integration, timeout: Duration, validation: RouteValidation? = nil) {
         self.key = key
         self.keyText = key.description
         self.integration = integration
         self.timeout = timeout
+        self.validation = validation
     }
 }
 

@@ -25,6 +25,16 @@ public struct RouteKey: Sendable, Hashable, CustomStringConvertible {
 
     public static let catchAll = RouteKey(method: .any, segments: [], isDefault: true)
 
+    /// The names of the path's `{name}` and `{name+}` parameters, in order.
+    public var parameterNames: [String] {
+        segments.compactMap { segment in
+            switch segment {
+            case .literal: nil
+            case .parameter(let name), .greedy(let name): name
+            }
+        }
+    }
+
     /// Canonical text, e.g. "GET /orders/{id}", "ANY /", "$default".
     public var description: String {
         if isDefault { return "$default" }

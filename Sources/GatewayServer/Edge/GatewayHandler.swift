@@ -23,7 +23,19 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum BodyDisposition { case forward, discard }
+    /// Where request body bytes go: to the integration, nowhere, or into `validationBody` until the body's
+    /// schema has passed (then to the integration).
+    private enum BodyDisposition { case forward, discard, validate }
+
+    /// An integration held back while the body is read and validated; started once it passes.
+    private struct DeferredDispatch {
+        let route: CompiledRoute
+        let head: HTTPRequestHead
+        let path: Substring
+        let query: Substring?
+        let parameters: PathParameters
+        let framing: RequestHeadValidator.BodyFraming
+    }
 
     private let loop: LoopState
     /// The connection's header/idle timers; nil on an HTTP/2 stream, whose connection counts streams instead.
@@ -83,6 +95,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var errorCode: GatewayErrorCode?
     private var integrationStartNanos: UInt64 = 0
     private var integrationEndNanos: UInt64 = 0
+    private var validationBody: ByteBuffer?
+    private var deferredDispatch: DeferredDispatch?
     /// The route timeout is armed for this exchange `generation`; `finishExchange` disarms it.
     private var timeoutArmed = false
 
@@ -257,6 +271,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 bodyTooLarge()
                 return
             }
+            if disposition == .validate {
+                validationBody?.writeImmutableBuffer(buffer)
+                return
+            }
             guard disposition == .forward else { return }
             if let upstream {
                 upstream.writeBody(buffer)
@@ -268,6 +286,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         case .end:
             guard busy, !requestEnded else { return }
             requestEnded = true
+            if disposition == .validate {
+                validateBodyThenDispatch()
+                return
+            }
             if disposition == .forward {
                 if let upstream { upstream.writeEnd(flush: true) } else { pendingParts.append(.end(nil)) }
             }
@@ -302,6 +324,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         integrationStartNanos = 0
         integrationEndNanos = 0
         integration = nil
+        validationBody = nil
+        deferredDispatch = nil
         upstreamHead = nil
         staleRetryUsed = false
         requestId = loop.requestIDs.next()
@@ -395,6 +419,30 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                            close: true)
             return
         }
+        if let validation = route.validation {
+            if !validation.parameters.isEmpty {
+                let headers = head.headers
+                let verdict = RequestValidator.checkParameters(validation, path: found.parameters, query: QueryParameters(query)) { name in
+                    let values = headers[name]
+                    return values.isEmpty ? nil : values.joined(separator: ", ")
+                }
+                if !verdict.isValid {
+                    respondInvalid(.badRequestParameters, "the request's parameters are invalid", verdict)
+                    return
+                }
+            }
+            if validation.body != nil {
+                guard requestHasBody else {
+                    respondProblem(.badRequestBody, "this route requires a JSON request body", close: false)
+                    return
+                }
+                guard let contentType = head.headers.first(name: "content-type"), MediaType.isJSON(Substring(contentType)) else {
+                    respondProblem(.unsupportedMediaType,
+                                   "the request body must be JSON (application/json or a +json media type)", close: true)
+                    return
+                }
+            }
+        }
         if let expect = accepted.expect {
             guard expect.trimmingASCIIWhitespace().equalsASCIICaseInsensitive("100-continue") else {
                 respondProblem(.badRequest, "unsupported Expect value", close: true, status: 417)
@@ -410,13 +458,67 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             }
         }
 
-        switch route.integration {
+        let dispatch = DeferredDispatch(route: route, head: head, path: resolution.remainingPath, query: query,
+                                        parameters: found.parameters, framing: framing)
+        if route.validation?.body != nil {
+            // Read the whole body (bounded by maxBodySize) before anything reaches the integration; the route
+            // timeout bounds how long a client may take to send it.
+            disposition = .validate
+            let expected: Int
+            if case .contentLength(let length) = framing { expected = length } else { expected = 4096 }
+            validationBody = context.channel.allocator.buffer(capacity: min(expected, maxBodySize))
+            deferredDispatch = dispatch
+            timeoutArmed = true
+            loop.timers.arm(self, generation: generation, after: route.timeout.nanoseconds)
+            return
+        }
+        startIntegration(dispatch)
+    }
+
+    private func startIntegration(_ dispatch: DeferredDispatch) {
+        switch dispatch.route.integration {
         case .mock(let mock):
             respondMock(mock)
         case .http(let http):
-            startForwarding(http, head: head, path: resolution.remainingPath, query: query,
-                            parameters: found.parameters, framing: framing, timeout: route.timeout)
+            startForwarding(http, head: dispatch.head, path: dispatch.path, query: dispatch.query,
+                            parameters: dispatch.parameters, framing: dispatch.framing, timeout: dispatch.route.timeout)
         }
+    }
+
+    /// The body has fully arrived: parse and check it, then either answer 400 or start the integration with it.
+    private func validateBodyThenDispatch() {
+        guard let dispatch = deferredDispatch, let schema = dispatch.route.validation?.body, var body = validationBody else { return }
+        deferredDispatch = nil
+        validationBody = nil
+        timeoutArmed = false
+        let maxErrors = dispatch.route.validation?.maxErrors ?? RouteValidation.defaultMaxErrors
+        let outcome = body.withUnsafeReadableBytes { bytes in
+            RequestValidator.checkBody(schema, bytes: bytes, maxErrors: maxErrors)
+        }
+        switch outcome {
+        case .unparsable(let reason):
+            disposition = .discard
+            respondProblem(.badRequestBody, "the request body is not valid JSON: \(reason)", close: false)
+        case .invalid(let verdict):
+            disposition = .discard
+            respondInvalid(.badRequestBody, "the request body does not match the route's schema", verdict)
+        case .valid:
+            disposition = .forward
+            startIntegration(dispatch)
+            guard disposition == .forward, !responseEnded else { return }
+            if let upstream {
+                upstream.writeBody(body)
+                upstream.writeEnd(flush: true)
+            } else {
+                pendingParts.append(.body(.byteBuffer(body.readSlice(length: body.readableBytes)!)))
+                pendingParts.append(.end(nil))
+            }
+        }
+    }
+
+    private func respondInvalid(_ code: GatewayErrorCode, _ detail: String, _ verdict: RequestValidator.Verdict) {
+        respondProblem(code, detail, close: !requestEnded && requestHasBody,
+                       extensions: ValidationViolation.problemExtensions(verdict.violations, truncated: verdict.truncated))
     }
 
     // MARK: http integration
@@ -639,6 +741,13 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func integrationTimedOut() {
         guard busy, !responseEnded else { return }
         timeoutArmed = false
+        if disposition == .validate {
+            disposition = .discard
+            validationBody = nil
+            respondProblem(.badRequest, "the request body did not arrive within the route's timeout", close: true,
+                           status: 408)
+            return
+        }
         detachUpstream()
         integrationEndNanos = NIODeadline.now().uptimeNanoseconds
         if responseHeadSent {
@@ -685,9 +794,11 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     }
 
     private func respondProblem(_ code: GatewayErrorCode, _ detail: String, close: Bool, status: Int? = nil,
-                                extraHeaders: [(name: String, value: String)] = []) {
+                                extraHeaders: [(name: String, value: String)] = [],
+                                extensions: [(String, String)] = []) {
         errorCode = code
-        let document = ProblemDocument(code: code, detail: detail, requestId: requestId, status: status)
+        let document = ProblemDocument(code: code, detail: detail, requestId: requestId, status: status,
+                                       extensions: extensions)
         writeResponse(status: document.status, headers: extraHeaders, contentType: "application/problem+json",
                       body: document.encoded(), close: close || !keepAlive || closeAfterResponse)
     }
