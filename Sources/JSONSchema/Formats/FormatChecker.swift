@@ -4,13 +4,14 @@ struct FormatChecker: Sendable {
     private let kind: Kind
 
     private enum Kind: Sendable {
-        case dateTime, date, time, email, hostname, ipv4, ipv6, uri, uuid
+        case dateTime, date, time, email, hostname, ipv4, ipv6, uri, uuid, regex, jsonPointer, relativeJSONPointer
     }
 
     init?(name: String) {
         let kinds: [String: Kind] = [
             "date-time": .dateTime, "date": .date, "time": .time, "email": .email, "hostname": .hostname,
             "ipv4": .ipv4, "ipv6": .ipv6, "uri": .uri, "uuid": .uuid,
+            "regex": .regex, "json-pointer": .jsonPointer, "relative-json-pointer": .relativeJSONPointer,
         ]
         guard let kind = kinds[name] else { return nil }
         self.name = name
@@ -28,6 +29,9 @@ struct FormatChecker: Sendable {
         case .ipv6: NetworkFormats.isIPv6(string)
         case .uri: URIFormat.isURI(string)
         case .uuid: URIFormat.isUUID(string)
+        case .regex: ECMARegex.isValidSyntax(string)
+        case .jsonPointer: PointerFormats.isJSONPointer(Substring(string))
+        case .relativeJSONPointer: PointerFormats.isRelativeJSONPointer(string)
         }
     }
 }
