@@ -83,9 +83,12 @@ struct UpstreamRequestHead {
 
 extension ByteBuffer {
     /// A header value the gateway inserts: CR, LF and NUL become SP (RFC 9110 §5.5), so it can never start a
-    /// new header line. Values are short; the check is one pass before a single copy.
+    /// new header line. Values are short; the check is one pass over contiguous bytes before a single copy.
     mutating func writeFieldValue(_ value: Substring) {
-        if !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
+        let clean = value.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
+        }
+        if clean == true {
             writeSubstring(value)
             return
         }
@@ -95,7 +98,10 @@ extension ByteBuffer {
     /// Part of a request target: control bytes, SP and DEL are percent-encoded, so a configured base path or
     /// template can never split the request line.
     mutating func writeRequestTargetPiece(_ piece: Substring) {
-        if !piece.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+        let clean = piece.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+        }
+        if clean == true {
             writeSubstring(piece)
             return
         }
