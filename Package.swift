@@ -72,8 +72,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "GatewayIntegrationsTests", dependencies: [
-            "GatewayIntegrations",
+            "GatewayIntegrations", "GatewayCore",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "GatewayServerTests", dependencies: [
             "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations",

@@ -183,6 +183,48 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func aRetargetedRequestCarriesTheNewTargetsHostAndBasePath() async throws {
+            try await withUpstream { upstream in
+                let refused = try unusedLoopbackPort()
+                let config = TestGateway.config(routes: #"""
+                    { "route": "GET /rt/{proxy+}", "integration": { "type": "http",
+                      "targets": ["http://127.0.0.1:\#(refused)/dead", "\#(upstream.url)/live"] } }
+                    """#)
+                try await withGateway(config, eventLoops: 1) { gateway in
+                    for i in 0..<4 {
+                        let response = try exchange(port: gateway.port, get("/rt/x?i=\(i)", headers: ["X-Kept: \(i)"]))
+                        #expect(response.status == 200)
+                        let echo = try TestUpstream.parseEcho(response.body)
+                        #expect(echo.uri == "/live/rt/x?i=\(i)")
+                        #expect(echo.headerValues("host") == ["127.0.0.1:\(upstream.port)"])
+                        #expect(echo.headerValues("x-kept") == ["\(i)"])
+                        #expect(echo.headerValues("x-request-id") == [try #require(response.header("x-request-id"))])
+                    }
+                }
+            }
+        }
+
+        @Test func aStaleKeepAliveConnectionIsRetriedOnceOnAFreshOne() async throws {
+            try await withUpstream { upstream in
+                let config = TestGateway.config(routes: #"""
+                    { "route": "GET /up/{proxy+}", "integration": { "type": "http", "url": "\#(upstream.url)" } }
+                    """#)
+                try await withGateway(config, eventLoops: 1) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    try client.send(get("/up/warm"))
+                    #expect(try client.readResponse().status == 200)
+                    // `/close` closes without answering: on the reused connection that looks like a stale keep-alive,
+                    // so the request is re-sent once on a new connection (which closes too, so the client gets 502).
+                    try client.send(get("/up/close"))
+                    try expectProblem(try client.readResponse(), status: 502, code: "INTEGRATION_FAILURE")
+                    #expect(upstream.requestCount == 3)
+                    #expect(upstream.connectionCount == 2)
+                    try client.send(get("/up/after"))
+                    #expect(try client.readResponse().status == 200)
+                }
+            }
+        }
+
         @Test func connectFailureAndUpstreamResetAre502() async throws {
             try await withUpstream { upstream in
                 let refused = try unusedLoopbackPort()

@@ -1,16 +1,16 @@
 import NIOCore
-import NIOHTTP1
 
 /// One keep-alive HTTP/1.1 connection to an upstream, owned by a loop-local `UpstreamPool`.
 ///
-/// Requests go out through NIO's `HTTPRequestEncoder`; responses come in as raw bytes that this handler
-/// frames itself (`UpstreamResponseHeadParser`, `ChunkedBodyScanner`) and hands over without decoding the
-/// body, so the gateway can splice them to the client. It returns itself to the pool when a response ends
-/// on a reusable connection, and holds back `read()` while the client cannot take more (back-pressure).
+/// Both directions are raw bytes, with no NIO HTTP codec: requests go out as a head the caller serialised
+/// plus body bytes (chunk framing added here, `ChunkedRequestFraming`); responses are framed by this handler
+/// (`UpstreamResponseHeadParser`, `ChunkedBodyScanner`) and handed over without decoding the body, so the
+/// gateway can splice them to the client. It returns itself to the pool when a response ends on a reusable
+/// connection, and holds back `read()` while the client cannot take more (back-pressure).
 public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
-    public typealias OutboundIn = HTTPClientRequestPart
-    public typealias OutboundOut = HTTPClientRequestPart
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     private enum ResponseState {
         case idle
@@ -29,6 +29,8 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     private var remaining = 0
     private var chunkScanner = ChunkedBodyScanner()
     private var requestIsHead = false
+    /// The request body is sent chunked: each body write gets its chunk framing, the end the last chunk.
+    private var chunkedRequest = false
     private var dechunk = false
     private var requestComplete = false
     private var responseKeepAlive = true
@@ -46,26 +48,43 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Starts a request: writes the head without flushing (the caller flushes after `.end` for one syscall).
-    /// `dechunk` asks for chunked bodies as bare payload (for HTTP/1.0 clients).
-    public func start(_ head: HTTPRequestHead, sink: UpstreamResponseSink, dechunk: Bool = false) {
+    /// Starts a request: writes the serialised `head` (request line through the blank line) without flushing
+    /// (the caller flushes after the end, for one syscall). `isHeadRequest` tells the response framing that no
+    /// body follows; `chunkedBody` must match the head's `transfer-encoding: chunked`. `dechunk` asks for
+    /// chunked response bodies as bare payload (for HTTP/1.0 clients).
+    public func start(head: ByteBuffer, isHeadRequest: Bool, chunkedBody: Bool, sink: UpstreamResponseSink,
+                      dechunk: Bool = false) {
         self.sink = sink
         state = .head
-        requestIsHead = head.method == .HEAD
+        requestIsHead = isHeadRequest
+        chunkedRequest = chunkedBody
         self.dechunk = dechunk
         requestComplete = false
         responseKeepAlive = true
         requestsServed += 1
-        context?.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
+        context?.write(NIOAny(head), promise: nil)
     }
 
+    /// Request body bytes, passed through as they are (Content-Length) or as one chunk (chunked).
     public func writeBody(_ buffer: ByteBuffer) {
-        context?.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(buffer))), promise: nil)
+        guard let context else { return }
+        if chunkedRequest {
+            // An empty chunk would end the body early.
+            guard buffer.readableBytes > 0 else { return }
+            var sizeLine = context.channel.allocator.buffer(capacity: ChunkedRequestFraming.maxSizeLineLength)
+            ChunkedRequestFraming.writeSizeLine(&sizeLine, size: buffer.readableBytes)
+            context.write(NIOAny(sizeLine), promise: nil)
+            context.write(NIOAny(buffer), promise: nil)
+            context.write(NIOAny(ChunkedRequestFraming.chunkEnd), promise: nil)
+        } else {
+            context.write(NIOAny(buffer), promise: nil)
+        }
     }
 
+    /// The request is complete: a chunked body gets its last chunk; otherwise nothing more is written.
     public func writeEnd(flush: Bool = true) {
         requestComplete = true
-        context?.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+        if chunkedRequest { context?.write(NIOAny(ChunkedRequestFraming.lastChunk), promise: nil) }
         if flush { context?.flush() }
     }
 

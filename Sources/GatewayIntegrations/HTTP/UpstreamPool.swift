@@ -1,6 +1,5 @@
 import GatewayCore
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Keep-alive connections to one upstream target, owned by and only touched on one event loop.
@@ -98,11 +97,8 @@ public final class UpstreamPool {
             .connectTimeout(connectTimeout)
             .channelInitializer { [unowned self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Only the request encoder: responses are framed from raw bytes by `UpstreamConnection`.
-                    // Outbound validation is off: every header sent was either parsed (and so validated) by llhttp
-                    // from the client, or built by the gateway from validated parts.
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPRequestEncoder(configuration: .init()))
+                    // No HTTP codec: the caller writes serialised request heads and `UpstreamConnection` frames
+                    // bodies and responses from raw bytes.
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: self))
                 }
             }

@@ -1,7 +1,8 @@
 import NIOHTTP1
 
-/// The upstream request's headers: hop-by-hop removal (RFC 9110 §7.6.1) and the X-Forwarded-* /
-/// X-Request-Id set the contract requires. One pass, no lower-cased copies. (Responses: `ResponseHeadWriter`.)
+/// Which request headers cross to the upstream: hop-by-hop removal (RFC 9110 §7.6.1), and the X-Forwarded-* /
+/// X-Request-Id values the gateway sets itself. Rules only; `UpstreamRequestHead` writes the bytes.
+/// (Responses: `ResponseHeadWriter` uses the same hop-by-hop list.)
 enum ForwardingHeaders {
     /// Headers that belong to one connection and never cross the gateway, in either direction.
     static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
@@ -10,8 +11,8 @@ enum ForwardingHeaders {
     private static let replacedOnRequest = ["host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
                                             "x-request-id", "expect"]
 
+    /// What the gateway adds to every forwarded request (besides `Host`, which comes from the target).
     struct RequestContext {
-        var upstreamAuthority: String
         var forwardedFor: String
         var forwardedProto: String
         var forwardedHost: Substring?
@@ -19,27 +20,17 @@ enum ForwardingHeaders {
         var chunkedBody: Bool
     }
 
-    static func upstreamRequestHeaders(from incoming: HTTPHeaders, _ ctx: RequestContext) -> HTTPHeaders {
-        let connectionTokens = connectionNominated(incoming)
-        var out = HTTPHeaders()
-        out.reserveCapacity(incoming.count + 6)
-        out.add(name: "host", value: ctx.upstreamAuthority)
-        for (name, value) in incoming {
-            if isListed(name, hopByHop) || isListed(name, replacedOnRequest) { continue }
-            if let connectionTokens, connectionTokens.contains(where: { name.equalsASCIICaseInsensitive($0) }) { continue }
-            out.add(name: name, value: value)
-        }
-        if ctx.chunkedBody { out.add(name: "transfer-encoding", value: "chunked") }
-        out.add(name: "x-forwarded-for", value: ctx.forwardedFor)
-        out.add(name: "x-forwarded-proto", value: ctx.forwardedProto)
-        if let host = ctx.forwardedHost { out.add(name: "x-forwarded-host", value: String(host)) }
-        out.add(name: "x-request-id", value: ctx.requestId)
-        return out
+    /// Whether a client header is forwarded: not hop-by-hop, not one the gateway replaces, not nominated by
+    /// `Connection` (`nominated` from `connectionNominated`).
+    static func forwards(_ name: String, nominated: [Substring]?) -> Bool {
+        if isListed(name, hopByHop) || isListed(name, replacedOnRequest) { return false }
+        if let nominated, nominated.contains(where: { name.equalsASCIICaseInsensitive($0) }) { return false }
+        return true
     }
 
     /// Names listed in `Connection` (other than the well-known options), which are hop-by-hop too.
     /// Scans without splitting: the common `Connection: keep-alive` allocates nothing.
-    private static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? {
+    static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? {
         var tokens: [Substring]?
         for (name, value) in headers where name.utf8.count == 10 && name.equalsASCIICaseInsensitive("connection") {
             var rest = Substring(value)

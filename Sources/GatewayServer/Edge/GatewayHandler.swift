@@ -103,9 +103,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     // Upstream forwarding state.
     private var integration: HTTPIntegration?
     private var upstream: UpstreamConnection?
-    private var upstreamHead: HTTPRequestHead?
-    private var upstreamPathSuffix = ""
-    private var pendingParts: [HTTPClientRequestPart] = []
+    /// Serialised per connection attempt (`upstreamConnected`), so a retry to another target re-serialises.
+    private var upstreamHead: UpstreamRequestHead?
+    /// Request body read before an upstream connection was ready; the end is `requestEnded`.
+    private var pendingBodies: [ByteBuffer] = []
     private var pendingBytes = 0
     private var waiting: (pool: UpstreamPool, id: UInt64)?
     private var targetAttempts = 0
@@ -279,7 +280,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             if let upstream {
                 upstream.writeBody(buffer)
             } else {
-                pendingParts.append(.body(.byteBuffer(buffer)))
+                pendingBodies.append(buffer)
                 pendingBytes += buffer.readableBytes
                 if pendingBytes > 256 * 1024 { pauseClientReads() }
             }
@@ -290,9 +291,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 validateBodyThenDispatch()
                 return
             }
-            if disposition == .forward {
-                if let upstream { upstream.writeEnd(flush: true) } else { pendingParts.append(.end(nil)) }
-            }
+            if disposition == .forward, let upstream { upstream.writeEnd(flush: true) }
             finishIfDone()
         }
     }
@@ -510,8 +509,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 upstream.writeBody(body)
                 upstream.writeEnd(flush: true)
             } else {
-                pendingParts.append(.body(.byteBuffer(body.readSlice(length: body.readableBytes)!)))
-                pendingParts.append(.end(nil))
+                pendingBodies.append(body)
             }
         }
     }
@@ -535,22 +533,18 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         targetAttempts = 0
 
         let target = http.targets[targetIndex]
-        var suffix: String
+        let upstreamPath: Substring
         if let template = http.pathTemplate {
-            suffix = template.render(parameters)
+            upstreamPath = Substring(template.render(parameters))
         } else {
-            suffix = path == "/" ? "" : String(path)
+            upstreamPath = path == "/" ? "" : path
         }
-        if let query { suffix += "?" + query }
-        upstreamPathSuffix = suffix
-
         let forwardedFor = settings.trustedProxies.isEmpty ? peerText : ClientIPResolver.upstreamForwardedFor(
             peer: peer, incoming: head.headers["x-forwarded-for"].map { Substring($0) }, trusted: settings.trustedProxies)
-        let headers = ForwardingHeaders.upstreamRequestHeaders(from: head.headers, .init(
-            upstreamAuthority: target.authority, forwardedFor: forwardedFor, forwardedProto: forwardedProto,
-            forwardedHost: host, requestId: requestId, chunkedBody: framing == .chunked))
-        upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: Self.upstreamURI(target, suffix),
-                                       headers: headers)
+        upstreamHead = UpstreamRequestHead(
+            method: head.method, path: upstreamPath, query: query, clientHeaders: head.headers,
+            forwarding: .init(forwardedFor: forwardedFor, forwardedProto: forwardedProto, forwardedHost: host,
+                              requestId: requestId, chunkedBody: framing == .chunked))
 
         timeoutArmed = true
         loop.timers.arm(self, generation: generation, after: timeout.nanoseconds)
@@ -569,7 +563,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             self.waiting = nil
             switch result {
             case .success(let connection):
-                self.upstreamConnected(connection)
+                self.upstreamConnected(connection, target: target)
             case .failure(let error):
                 self.upstreamFailed(error)
             }
@@ -577,27 +571,30 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         if let id { waiting = (pool, id) }
     }
 
-    private func upstreamConnected(_ connection: UpstreamConnection) {
+    /// Writes the head for this connection's target, then whatever of the request arrived meanwhile.
+    private func upstreamConnected(_ connection: UpstreamConnection, target: UpstreamTarget) {
         upstream = connection
         if !context.channel.isWritable { connection.pauseReading() }
+        let request = upstreamHead!
+        var head = connection.channel.allocator.buffer(capacity: 512)
+        request.write(to: &head, target: target)
         // HTTP/1.0 and HTTP/2 clients take the body bare: h2 frames it, 1.0 ends it with the close.
-        connection.start(upstreamHead!, sink: self, dechunk: isHTTP10 || http2 != nil)
-        if pendingParts.isEmpty {
-            if requestEnded { connection.flush() }
-            return
+        connection.start(head: head, isHeadRequest: request.method == .HEAD, chunkedBody: request.chunkedBody,
+                         sink: self, dechunk: isHTTP10 || http2 != nil)
+        let hadBodies = !pendingBodies.isEmpty
+        if hadBodies {
+            var bodies: [ByteBuffer] = []
+            swap(&bodies, &pendingBodies)
+            pendingBytes = 0
+            for body in bodies { connection.writeBody(body) }
         }
-        let parts = pendingParts
-        pendingParts.removeAll(keepingCapacity: true)
-        pendingBytes = 0
-        for part in parts {
-            switch part {
-            case .body(.byteBuffer(let buffer)): connection.writeBody(buffer)
-            case .end: connection.writeEnd(flush: false)
-            default: break
-            }
+        // Also after a retry: the request's end may have been written to the connection that failed.
+        if requestEnded {
+            connection.writeEnd(flush: true)
+        } else if hadBodies {
+            connection.flush()
         }
-        connection.flush()
-        resumeClientReads()
+        if hadBodies { resumeClientReads() }
     }
 
     func upstreamResponseHead(_ head: UpstreamResponseHead) {
@@ -681,7 +678,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         }
         integrationEndNanos = NIODeadline.now().uptimeNanoseconds
         disposition = .discard
-        pendingParts.removeAll()
+        pendingBodies.removeAll()
+        pendingBytes = 0
         resumeClientReads()
         let detail: String
         switch error {
@@ -696,18 +694,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         if isWritable { resumeClientReads() } else { pauseClientReads() }
     }
 
+    /// Another target, or the same one after a stale keep-alive: the head is re-serialised for it on connect.
     private func retarget(_ target: UpstreamTarget) {
-        upstreamHead?.headers.replaceOrAdd(name: "host", value: target.authority)
-        upstreamHead?.uri = Self.upstreamURI(target, upstreamPathSuffix)
         acquireUpstream(target)
-    }
-
-    /// The target's base path plus the request's path (or rendered template) and query; never empty.
-    static func upstreamURI(_ target: UpstreamTarget, _ suffix: String) -> String {
-        let uri = target.basePath + suffix
-        if uri.isEmpty { return "/" }
-        if uri.utf8.first == UInt8(ascii: "?") { return "/" + uri }
-        return uri
     }
 
     func loopTimerFired(generation: UInt64) {
@@ -756,7 +745,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             return
         }
         disposition = .discard
-        pendingParts.removeAll()
+        pendingBodies.removeAll()
+        pendingBytes = 0
         resumeClientReads()
         respondProblem(.integrationTimeout, "the integration did not respond in time", close: !requestEnded)
     }
@@ -782,7 +772,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             return
         }
         detachUpstream()
-        pendingParts.removeAll()
+        pendingBodies.removeAll()
+        pendingBytes = 0
         respondProblem(.requestTooLarge, "request body exceeds the \(maxBodySize)-byte limit", close: true)
     }
 
