@@ -12,7 +12,9 @@ extension GatewayServerTests {
           "NewOrder": { "type": "object", "required": ["items"], "additionalProperties": false,
                         "properties": { "items": { "type": "array", "minItems": 1, "items": { "$ref": "#/models/Item" } },
                                         "note": { "type": "string", "maxLength": 5 },
-                                        "placed": { "type": "string", "format": "date-time" } } }
+                                        "placed": { "type": "string", "format": "date-time" } } },
+          "Tree": { "type": "object", "properties": { "child": { "$ref": "#/models/Tree" } } },
+          "Loop": { "$ref": "#/models/Loop" }
         }
         """#
 
@@ -30,6 +32,8 @@ extension GatewayServerTests {
                             "required": ["a", "b", "c", "d", "e", "f"] } } },
             { "route": "POST /pattern", "integration": { "type": "mock", "body": "ok" },
               "validate": { "body": { "type": "string", "pattern": "^(a+)+$" } } },
+            { "route": "POST /tree", "integration": { "type": "mock", "body": "ok" }, "validate": { "body": { "$ref": "#/models/Tree" } } },
+            { "route": "POST /loop", "integration": { "type": "mock", "body": "ok" }, "validate": { "body": { "$ref": "#/models/Loop" } } },
             { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } }
             """#, extra: models)
         }
@@ -135,6 +139,20 @@ extension GatewayServerTests {
                 let pattern = try expectProblem(try exchange(port: gateway.port, Self.post("/pattern", evil)), status: 400, code: "BAD_REQUEST_BODY")
                 #expect(Self.errors(pattern).first?["keyword"] == "pattern")
                 #expect(try exchange(port: gateway.port, Self.post("/pattern", "\"aaaa\"")).status == 200)
+                try expectStillServing(port: gateway.port)
+            }
+        }
+
+        @Test func recursiveModelsAndReferenceCycles() async throws {
+            try await withGateway(Self.config(upstreamURL: "http://127.0.0.1:9")) { gateway in
+                // A legitimately deep instance of a recursive model is fine (up to the parser's nesting limit)...
+                var tree = "{}"
+                for _ in 0..<100 { tree = #"{"child":"# + tree + "}" }
+                let deep = try exchange(port: gateway.port, Self.post("/tree", tree))
+                #expect(deep.status == 200, "\(deep.bodyText.suffix(300))")
+                // ...and a reference cycle that never advances ends in a 400, not a crash or a hang.
+                let loop = try expectProblem(try exchange(port: gateway.port, Self.post("/loop", "{}")), status: 400, code: "BAD_REQUEST_BODY")
+                #expect(Self.errors(loop).first?["message"]?.contains("nested schema evaluations") == true, "\(loop)")
                 try expectStillServing(port: gateway.port)
             }
         }

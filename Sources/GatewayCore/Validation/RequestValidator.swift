@@ -11,6 +11,12 @@ public enum RequestValidator {
 
     /// The deepest JSON body accepted; deeper nesting is refused while parsing, before any recursion can hurt.
     public static let maxBodyDepth = 256
+    /// Nested schema evaluations allowed: room for recursive schemas over a `maxBodyDepth`-deep body, still a
+    /// small part of an event loop thread's 8 MB stack; a reference cycle that never advances stops here.
+    public static let maxEvaluationDepth = 2048
+    /// Validation runs on an event loop thread (8 MB stack by default): half of it at most, which a release
+    /// build needs only for very deep recursive schemas (debug frames are many times larger).
+    public static let maxStackBytes = 4 * 1024 * 1024
 
     public static func checkParameters(_ validation: RouteValidation, path: PathParameters, query: QueryParameters,
                                        header: (String) -> String?) -> Verdict {
@@ -50,7 +56,8 @@ public enum RequestValidator {
                 continue
             }
             guard let schema = check.schema else { continue }
-            let result = schema.validate(check.coercion.convert(raw), maxErrors: budget)
+            let result = schema.validate(check.coercion.convert(raw), maxErrors: budget, maxDepth: maxEvaluationDepth,
+                                     maxStackBytes: maxStackBytes)
             for error in result.errors {
                 verdict.violations.append(ValidationViolation(
                     location: check.location, name: check.name, pointer: error.instancePointer.isEmpty ? nil : error.instancePointer,
@@ -75,7 +82,8 @@ public enum RequestValidator {
         } catch {
             return .unparsable(error.description)
         }
-        let result = schema.validate(instance, maxErrors: maxErrors)
+        let result = schema.validate(instance, maxErrors: maxErrors, maxDepth: maxEvaluationDepth,
+                                     maxStackBytes: maxStackBytes)
         guard !result.isValid else { return .valid(instance) }
         let violations = result.errors.map {
             ValidationViolation(location: .body, pointer: $0.instancePointer, keyword: $0.keyword, message: $0.message)

@@ -8,6 +8,8 @@ public final class CompiledSchema: Sendable {
     /// Nested schema evaluations allowed before giving up: bounds the stack for cyclic refs and deep instances, and
     /// stays well inside a 512 KB thread stack (Swift concurrency threads) even in debug builds.
     public static let maxEvaluationDepth = 250
+    /// Stack a validation may use by default: safe on a 512 KB task thread. Event loops (8 MB) can allow more.
+    public static let defaultMaxStackBytes = 256 * 1024
 
     init(nodes: [SchemaNode], resources: [RuntimeResource], root: NodeID) {
         self.nodes = nodes
@@ -16,8 +18,12 @@ public final class CompiledSchema: Sendable {
     }
 
     /// Validates `instance`, reporting every violation up to `maxErrors` (0: only the verdict, fastest).
-    public func validate(_ instance: JSONInstance, maxErrors: Int = 50) -> ValidationResult {
-        let evaluator = Evaluator(schema: self, maxErrors: maxErrors)
+    /// `maxDepth` and `maxStackBytes` may be raised on threads with large stacks (an event loop's 8 MB, not a
+    /// 512 KB task thread); whichever limit is reached first ends evaluation with an error.
+    public func validate(_ instance: JSONInstance, maxErrors: Int = 50,
+                         maxDepth: Int = CompiledSchema.maxEvaluationDepth,
+                         maxStackBytes: Int = CompiledSchema.defaultMaxStackBytes) -> ValidationResult {
+        let evaluator = Evaluator(schema: self, maxErrors: maxErrors, maxDepth: maxDepth, maxStackBytes: maxStackBytes)
         var annotations: EvaluatedLocations?
         let valid = evaluator.evaluate(root, instance, &annotations)
         return ValidationResult(isValid: valid, errors: evaluator.errors, truncated: evaluator.truncated)

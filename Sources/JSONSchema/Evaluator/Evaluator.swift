@@ -14,13 +14,21 @@ final class Evaluator {
     /// Schema resources entered so far, outermost first (for `$dynamicRef` and `$recursiveRef`).
     private var dynamicScope: [Int] = []
     private var depth = 0
+    private let maxDepth: Int
+    /// The lowest stack address evaluation may reach: frame sizes differ between debug and release builds and
+    /// thread stacks between event loops and task threads, so stack use is measured, not estimated from depth.
+    private let stackFloor: UInt
 
     private enum PathComponent {
         case key(String)
         case index(Int)
     }
 
-    init(schema: CompiledSchema, maxErrors: Int) {
+    init(schema: CompiledSchema, maxErrors: Int, maxDepth: Int = CompiledSchema.maxEvaluationDepth,
+         maxStackBytes: Int = CompiledSchema.defaultMaxStackBytes) {
+        self.maxDepth = maxDepth
+        let here = Self.stackAddress()
+        stackFloor = here > UInt(maxStackBytes) ? here - UInt(maxStackBytes) : 0
         nodes = schema.nodes
         resources = schema.resources
         self.maxErrors = max(0, maxErrors)
@@ -32,11 +40,12 @@ final class Evaluator {
     /// Evaluates a node; on success merges what it evaluated into `evaluated` (when the caller collects it).
     func evaluate(_ id: NodeID, _ instance: JSONInstance, _ evaluated: inout EvaluatedLocations?) -> Bool {
         let node = nodes[id]
-        guard depth < CompiledSchema.maxEvaluationDepth else {
+        guard depth < maxDepth, depth & 7 != 0 || Self.stackAddress() > stackFloor else {
             if !quiet {
+                let limit = depth < maxDepth ? "the evaluation stack budget (\(depth) nested schema evaluations)"
+                    : "\(maxDepth) nested schema evaluations"
                 record(keyword: "$ref", location: node.keywords.first?.location ?? "",
-                       message: "exceeds \(CompiledSchema.maxEvaluationDepth) nested schema evaluations "
-                           + "(a reference cycle that never advances, or an instance nested too deeply)")
+                       message: "exceeds \(limit) (a reference cycle that never advances, or an instance nested too deeply)")
             }
             stopped = true
             return false
@@ -54,6 +63,13 @@ final class Evaluator {
         depth -= 1
         if valid, evaluated != nil, let local { evaluated!.merge(local) }
         return valid
+    }
+
+    /// An address in the caller's frame (stacks grow down on every platform Swift runs on here).
+    @inline(never)
+    private static func stackAddress() -> UInt {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     }
 
     /// Evaluates without reporting errors of its own; the caller reports one summary error instead.
