@@ -37,13 +37,25 @@ public struct JSONObject: Sendable, Equatable {
                 return
             }
             guard let newValue else { return }
-            keys.append(key)
-            values.append(newValue)
-            if index != nil {
-                index![ExactKey(key)] = keys.count - 1
-            } else if keys.count > JSONObject.indexThreshold {
-                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
-            }
+            append(key, newValue)
+        }
+    }
+
+    /// Adds a member unless `key` is already present (false then, and nothing changes): the parser's one lookup
+    /// per member, where the subscript would search twice (once to reject a duplicate, once to store).
+    mutating func appendNew(_ key: String, _ value: JSONInstance) -> Bool {
+        guard position(of: key) == nil else { return false }
+        append(key, value)
+        return true
+    }
+
+    private mutating func append(_ key: String, _ value: JSONInstance) {
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index![ExactKey(key)] = keys.count - 1
+        } else if keys.count > JSONObject.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
         }
     }
 
