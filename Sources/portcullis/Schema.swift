@@ -6,7 +6,7 @@ import JSONSchema
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "JSON Schema tools.",
-        subcommands: [Validate.self, Suite.self])
+        subcommands: [Validate.self, Suite.self, Bench.self])
 
     /// `portcullis schema validate SCHEMA INSTANCE...`: exit 1 if any instance is invalid, 2 if the schema is unusable.
     struct Validate: ParsableCommand {

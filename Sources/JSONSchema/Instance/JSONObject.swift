@@ -37,13 +37,25 @@ public struct JSONObject: Sendable, Equatable {
                 return
             }
             guard let newValue else { return }
-            keys.append(key)
-            values.append(newValue)
-            if index != nil {
-                index![ExactKey(key)] = keys.count - 1
-            } else if keys.count > JSONObject.indexThreshold {
-                index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
-            }
+            append(key, newValue)
+        }
+    }
+
+    /// Adds a member unless `key` is already present (false then, and nothing changes): the parser's one lookup
+    /// per member, where the subscript would search twice (once to reject a duplicate, once to store).
+    mutating func appendNew(_ key: String, _ value: JSONInstance) -> Bool {
+        guard position(of: key) == nil else { return false }
+        append(key, value)
+        return true
+    }
+
+    private mutating func append(_ key: String, _ value: JSONInstance) {
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index![ExactKey(key)] = keys.count - 1
+        } else if keys.count > JSONObject.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
         }
     }
 
@@ -80,7 +92,26 @@ struct ExactKey: Hashable, Sendable {
         guard lhs.utf8.count == rhs.utf8.count else { return false }
         var left = lhs
         var right = rhs
-        return left.withUTF8 { leftBytes in right.withUTF8 { rightBytes in leftBytes.elementsEqual(rightBytes) } }
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in bytesEqual(UnsafeRawBufferPointer(leftBytes), UnsafeRawBufferPointer(rightBytes)) }
+        }
+    }
+
+    /// Equal-length byte comparison eight bytes at a time: keys are compared for every member lookup, and the
+    /// generic `elementsEqual` goes byte by byte.
+    private static func bytesEqual(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+        let count = lhs.count
+        var offset = 0
+        while offset + 8 <= count {
+            if lhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != rhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+            offset += 8
+        }
+        while offset < count {
+            if lhs[offset] != rhs[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 
     func hash(into hasher: inout Hasher) {

@@ -134,8 +134,7 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            guard object[key] == nil else { throw error("duplicate key \"\(key)\"", at: keyOffset) }
-            object[key] = value
+            guard object.appendNew(key, value) else { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -163,17 +162,26 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
-        // Fast path: no escapes; validate UTF-8 while copying the slice.
+        // Fast path: no escapes. Pure ASCII (most keys and values) needs no UTF-8 validation, and decoding it from
+        // contiguous bytes is a specialised copy; `String(validating:)` is generic and costs a metadata lookup and
+        // a slower scan per string, a fifth of the parse time of a typical body.
+        var highBits: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let slice = bytes[start..<position]
+                let end = position
                 position += 1
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                if highBits < 0x80 {
+                    return bytes.withUnsafeBufferPointer {
+                        String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
+                    }
+                }
+                guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
                     throw error("invalid UTF-8 in a string", at: start)
                 }
                 return text
             }
+            highBits |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in a string") }
             position += 1
