@@ -52,6 +52,17 @@ import Testing
         #expect(TestConfig.lines(TestConfig.top(#""models": []"#)) == ["/models: must be an object of schemas (got array)"])
     }
 
+    @Test func aModelWithItsOwnIdResolvesItsOwnDefinitions() throws {
+        let result = TestConfig.compile(TestConfig.withRoutes([route(##"{"body": {"$ref": "#/models/Order"}}"##)], top: ##"""
+            "models": {"Order": {"$id": "urn:example:order", "type": "object", "properties": {"sku": {"$ref": "#/$defs/sku"}},
+                                 "$defs": {"sku": {"type": "string", "pattern": "^[A-Z]+$"}}}}
+            """##))
+        #expect(result.diagnostics == [])
+        let body = try #require(TestConfig.firstRoute(result)?.validation?.body)
+        #expect(body.validate(try JSONInstance.parse(Array(#"{"sku": "ABC"}"#.utf8))).isValid)
+        #expect(body.validate(try JSONInstance.parse(Array(#"{"sku": "abc"}"#.utf8))).errors.map(\.keyword) == ["pattern"])
+    }
+
     @Test func schemaStringsAreNotEnvironmentExpanded() throws {
         let result = TestConfig.compile(TestConfig.withRoutes([route(#"{"body": {"type": "string", "pattern": "^\\$\\{X\\}$"}}"#)]))
         #expect(result.diagnostics == [])

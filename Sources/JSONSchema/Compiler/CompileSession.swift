@@ -1,7 +1,7 @@
 /// One compilation: turns the registry's documents into the node table of a `CompiledSchema`, compiling each
 /// reachable location once (memoised, so reference cycles terminate) and resolving every reference up front.
 struct CompileSession {
-    let registry: SchemaRegistry
+    private(set) var registry: SchemaRegistry
     /// The document being compiled; its locations are reported as bare pointers, others as `uri#pointer`.
     let mainDocument: Int
     let formatAssertion: Bool
@@ -32,6 +32,9 @@ struct CompileSession {
         if let id = nodeIDs[location] { return id }
         guard let value = registry.value(at: location) else {
             throw error(location, "no schema at this location")
+        }
+        if registry.locations[location] == nil {
+            try registry.indexEmbedded(at: location, inheriting: try info(for: location))
         }
         let info = try self.info(for: location)
         let id = nodes.count

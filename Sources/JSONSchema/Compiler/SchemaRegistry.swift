@@ -83,6 +83,14 @@ struct SchemaRegistry: Sendable {
         return (dialect, vocabularies)
     }
 
+    /// A schema reached only through a reference into a part of a document that is not a schema (gateway.json's
+    /// `models`, say) is indexed on first use as an embedded schema, so its own `$id`, anchors and `$defs` work.
+    mutating func indexEmbedded(at location: LocationKey, inheriting info: LocationInfo) throws(SchemaError) {
+        guard locations[location] == nil, let value = value(at: location), case .object = value else { return }
+        try index(value, at: location, base: info.base, dialect: info.dialect, vocabularies: info.vocabularies,
+                  resource: info.resource, isDocumentRoot: false)
+    }
+
     func value(at location: LocationKey) -> JSONInstance? {
         JSONPointer.resolve(location.pointer, in: documents[location.document])
     }
