@@ -17,11 +17,12 @@ extension GatewayServerTests {
 
         static let maxHeaderSize = 8192
 
-        static func config(_ setup: Setup, upstreamPort: Int, http2: Bool = true, idleTimeout: String = "60s") -> String {
+        static func config(_ setup: Setup, upstreamPort: Int, http2: Bool = true, idleTimeout: String = "60s",
+                           maxBodySize: String = "64KB") -> String {
             #"""
             { "listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" }, "admin": { "listen": "127.0.0.1:0" },
               "tls": { "certificates": [ { "cert": "\#(setup.certificate.cert)", "key": "\#(setup.certificate.key)" } ], "http2": \#(http2) },
-              "limits": { "maxBodySize": "64KB", "maxHeaderSize": "\#(maxHeaderSize)B", "idleTimeout": "\#(idleTimeout)" },
+              "limits": { "maxBodySize": "\#(maxBodySize)", "maxHeaderSize": "\#(maxHeaderSize)B", "idleTimeout": "\#(idleTimeout)" },
               "accessLog": { "path": "access.log" },
               "apis": [ { "name": "test", "routes": [
                 { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } },
@@ -29,14 +30,15 @@ extension GatewayServerTests {
             """#
         }
 
-        static func withH2Gateway(http2: Bool = true, idleTimeout: String = "60s",
+        static func withH2Gateway(http2: Bool = true, idleTimeout: String = "60s", maxBodySize: String = "64KB",
                                   _ body: (Setup, TestGateway, TestUpstream, _ httpsPort: Int) async throws -> Void) async throws {
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let setup = Setup(directory: directory, certificate: try ExternalTool.makeCertificate(
                 names: ["localhost", "127.0.0.1"], directory: directory, file: "localhost"))
             try await withUpstream { upstream in
-                try await withGateway(config(setup, upstreamPort: upstream.port, http2: http2, idleTimeout: idleTimeout)) { gateway in
+                try await withGateway(config(setup, upstreamPort: upstream.port, http2: http2, idleTimeout: idleTimeout,
+                                                   maxBodySize: maxBodySize)) { gateway in
                     try await body(setup, gateway, upstream, try #require(gateway.runtime.httpsAddress?.port))
                 }
             }
@@ -212,6 +214,34 @@ extension GatewayServerTests {
                 #expect(echo.headerValues("cookie") == ["a=1; b=2"], "cookies are joined into one field for HTTP/1.1")
                 #expect(echo.header("expect") == nil, "Expect is answered here, not forwarded")
                 #expect(Self.frames(client).filter { $0.streamID == 1 && $0.type == HTTP2Frames.FrameType.headers.rawValue }.count == 2)
+            }
+        }
+
+        @Test func aRejectedUploadDoesNotCostTheConnection() async throws {
+            try await Self.withH2Gateway(maxBodySize: "1KB") { _, _, upstream, port in
+                let client = try await Self.rawConnection(port)
+                defer { Task { await client.close() } }
+                let upload = HTTP2Frames.requestBlock(path: "/echo/big", authority: "localhost:\(port)", method: "POST")
+                try await client.send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders, stream: 1, upload)
+                                      + HTTP2Frames.frame(.data, stream: 1, [UInt8](repeating: 0x61, count: 8_000)))
+                let rejected = await eventually {
+                    Self.frames(client).contains { $0.streamID == 1 && $0.type == HTTP2Frames.FrameType.rstStream.rawValue }
+                }
+                #expect(rejected, "the oversized upload's stream was not reset after its 413")
+                // DATA the client had in flight for the reset stream, then a new request on the same connection.
+                try await client.send(HTTP2Frames.frame(.data, stream: 1, [UInt8](repeating: 0x61, count: 8_000))
+                                      + HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, [0x61]))
+                let ping = HTTP2Frames.requestBlock(path: "/ping", authority: "localhost:\(port)")
+                try await client.send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endStream | HTTP2Frames.endHeaders, stream: 3, ping))
+                let answered = await eventually {
+                    Self.frames(client).contains { $0.streamID == 3 && $0.type == HTTP2Frames.FrameType.data.rawValue && $0.payload == Array("pong".utf8) }
+                }
+                #expect(answered, "a new stream after the rejected upload was not served")
+                #expect(client.isOpen)
+                #expect(!Self.frames(client).contains { $0.type == HTTP2Frames.FrameType.goAway.rawValue }, "no GOAWAY")
+                let status = Self.frames(client).first { $0.streamID == 1 && $0.type == HTTP2Frames.FrameType.headers.rawValue }
+                #expect(status != nil, "the 413 response head was sent before the reset")
+                #expect(upstream.requestCount <= 1)
             }
         }
 
