@@ -92,14 +92,16 @@ public final class UpstreamPool {
     private func connect(_ callback: @escaping Callback) {
         total += 1
         gauges?.active.increment()
+        // The pool is confined to its loop, and so is every channel it opens: hand it over loop-bound.
+        let pool = NIOLoopBound(self, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
-            .channelInitializer { [unowned self] channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // No HTTP codec: the caller writes serialised request heads and `UpstreamConnection` frames
                     // bodies and responses from raw bytes.
-                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: self))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: pool.value))
                 }
             }
         bootstrap.connect(host: target.host, port: target.port).assumeIsolated().whenComplete { [self] result in
