@@ -20,8 +20,10 @@ struct SchemaLibrary {
         guard let models = convert(node.value, at: node) else { return nil }
         let library = SchemaLibrary(models: models)
         let before = node.context.errorCount
+        let document = JSONInstance.object(JSONSchema.JSONObject([("models", models)]))
         for member in object.members {
-            _ = library.compile(JSONPointer.appending("/models", member.key), reportingAt: node.context)
+            let pointer = JSONPointer.appending("/models", member.key)
+            _ = library.compile(in: document, at: pointer, configPointer: pointer, context: node.context)
         }
         return node.context.errorCount == before ? library : nil
     }
@@ -30,20 +32,16 @@ struct SchemaLibrary {
     func compile(_ node: Node) -> CompiledSchema? {
         guard let schema = Self.convert(node.value, at: node) else { return nil }
         let document = JSONInstance.object(JSONSchema.JSONObject([("models", models), ("schema", schema)]))
-        do {
-            return try compiler.compile(document, pointer: "/schema")
-        } catch {
-            node.context.error(Self.configPointer(error.pointer, schemaAt: node.pointer), error.message)
-            return nil
-        }
+        return compile(in: document, at: "/schema", configPointer: node.pointer, context: node.context)
     }
 
-    private func compile(_ modelPointer: String, reportingAt context: DecodeContext) -> CompiledSchema? {
-        let document = JSONInstance.object(JSONSchema.JSONObject([("models", models)]))
+    /// Errors are reported in gateway.json's terms: `configPointer` is where the schema at `pointer` came from.
+    private func compile(in document: JSONInstance, at pointer: String, configPointer: String,
+                         context: DecodeContext) -> CompiledSchema? {
         do {
-            return try compiler.compile(document, pointer: modelPointer)
+            return try compiler.compile(document, pointer: pointer)
         } catch {
-            context.error(Self.configPointer(error.pointer, schemaAt: modelPointer), error.message)
+            context.error(Self.configPointer(error.pointer, schemaAt: configPointer), error.message)
             return nil
         }
     }

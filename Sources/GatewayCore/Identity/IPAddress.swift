@@ -168,7 +168,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             let start = i
             var v: UInt16 = 0
             var digits = 0
-            while i < end, let h = hexValue(s[i]) {
+            while i < end, let h = ASCIIHex.value(s[i]) {
                 guard digits < 4 else { return nil }
                 v = v << 4 | UInt16(h)
                 digits += 1
@@ -203,15 +203,6 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return (head.hi, head.lo)
     }
 
-    @inline(__always)
-    static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: b - 0x30
-        case 0x61...0x66: b - 0x61 + 10
-        case 0x41...0x46: b - 0x41 + 10
-        default: nil
-        }
-    }
 
     static func appendIPv4(_ v: UInt32, to out: inout [UInt8]) {
         for k in 0..<4 {

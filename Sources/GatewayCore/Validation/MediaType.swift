@@ -2,21 +2,13 @@
 /// structured suffix (`application/merge-patch+json`), parameters such as `charset` ignored, case-insensitive.
 public enum MediaType {
     public static func isJSON(_ contentType: Substring) -> Bool {
-        let essence = contentType.prefix { $0 != ";" }.trimmingSpaces()
+        let essence = contentType.prefix { $0 != ";" }.trimmingASCIIWhitespace()
         guard let slash = essence.firstIndex(of: "/") else { return false }
         let type = essence[..<slash]
         let subtype = essence[essence.index(after: slash)...]
         guard !type.isEmpty, !subtype.isEmpty, !subtype.contains("/") else { return false }
-        if type.lowercased() != "application" { return subtype.lowercased().hasSuffix("+json") }
         let lowered = subtype.lowercased()
+        if !type.equalsASCIICaseInsensitive("application") { return lowered.hasSuffix("+json") }
         return lowered == "json" || lowered.hasSuffix("+json")
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        let start = firstIndex { $0 != " " && $0 != "\t" } ?? endIndex
-        let end = lastIndex { $0 != " " && $0 != "\t" }.map { index(after: $0) } ?? start
-        return start < end ? self[start..<end] : self[start..<start]
     }
 }

@@ -67,7 +67,7 @@ enum EdgeListener {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.maxHeaderSize
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderSize
-        let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
+        let peer = peerAddress(of: channel)
         let sync = channel.pipeline.syncOperations
         // Only the request decoder: `GatewayHandler` serialises responses itself (and handles pipelining).
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
@@ -82,7 +82,7 @@ enum EdgeListener {
     static func configureHTTP2(_ channel: Channel, loop: LoopState, timeouts: ConnectionTimeoutHandler,
                                presentedNames: [String]) throws {
         let limits = loop.snapshot.settings.limits
-        let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
+        let peer = peerAddress(of: channel)
         let connection = HTTP2ConnectionHandler(loop: loop, timeouts: timeouts)
         // Streams live on the connection's event loop, so loop-confined state may be handed to them.
         let shared = NIOLoopBound((loop, connection), eventLoop: channel.eventLoop)
@@ -99,5 +99,10 @@ enum EdgeListener {
             }
         }
         try sync.addHandler(connection)
+    }
+
+    /// The client's socket address (0.0.0.0 if the channel has none), as the request path sees it.
+    static func peerAddress(of channel: Channel) -> IPAddress {
+        channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
     }
 }
