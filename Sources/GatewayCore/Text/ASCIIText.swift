@@ -1,6 +1,8 @@
 /// Header names, tokens and media types are ASCII: compared and trimmed byte-wise, without allocating.
+/// `@inlinable` so the edge's per-header calls stay specialised across the module boundary.
 extension StringProtocol {
     /// ASCII case-insensitive equality without allocating (header names and tokens are ASCII).
+    @inlinable
     public func equalsASCIICaseInsensitive(_ other: some StringProtocol) -> Bool {
         var a = utf8.makeIterator()
         var b = other.utf8.makeIterator()
@@ -16,6 +18,7 @@ extension StringProtocol {
     }
 
     /// Without the spaces and tabs HTTP allows around field values and parameters.
+    @inlinable
     public func trimmingASCIIWhitespace() -> Substring {
         let s = Substring(self)
         let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) ?? s.endIndex
