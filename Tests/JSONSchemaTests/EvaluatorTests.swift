@@ -15,6 +15,22 @@ import JSONSchema
                               "properties": {"qty": {"type": "integer", "minimum": 1}}}}}}
     """#
 
+    /// Properties are found in any member order (the evaluator tries document order first), and a member whose
+    /// name is only canonically equivalent to a declared one is an additional property.
+    @Test func propertiesMatchInAnyOrderByCodePoints() throws {
+        let schema = #"{"properties": {"a": {"type": "integer"}, "b": {"type": "string"}, "\u00e9": {"type": "null"}},"#
+            + #" "required": ["b", "a"], "additionalProperties": false}"#
+        #expect(try validate(schema, #"{"a": 1, "b": "x"}"#).isValid)
+        #expect(try validate(schema, #"{"b": "x", "a": 1}"#).isValid)
+        #expect(try validate(schema, #"{"b": "x", "\u00e9": null, "a": 1}"#).isValid)
+        let swapped = try validate(schema, #"{"b": 1, "a": "x"}"#)
+        #expect(swapped.errors.map(\.instancePointer) == ["/a", "/b"])
+        let missing = try validate(schema, #"{"a": 1}"#)
+        #expect(missing.errors.map(\.message) == ["must have required property 'b'"])
+        let decomposed = try validate(schema, #"{"a": 1, "b": "x", "e\u0301": null}"#)
+        #expect(decomposed.errors.map(\.keyword) == ["additionalProperties"])
+    }
+
     @Test func reportsEveryViolationWithLocations() throws {
         let result = try validate(Self.order, #"{"id": "x1", "items": [{"qty": 0}, {"qty": 2.5}], "extra": true}"#)
         #expect(!result.isValid)

@@ -28,6 +28,18 @@ import Testing
         #expect(check("email", "\"joe bloggs\"@example.test"))
         #expect(!check("email", "a..b@example.test"))
         #expect(check("email", "joe@[127.0.0.1]"))
+        #expect(check("email", "joe@[IPv6:::1]"))
+        #expect(!check("email", "joe@[300.0.0.1]"))
+        #expect(!check("email", ".joe@example.test"))
+        #expect(!check("email", "joe.@example.test"))
+        #expect(!check("email", "joe@"))
+        #expect(!check("email", "@example.test"))
+        #expect(!check("email", "jo e@example.test"))
+        #expect(check("email", "\"jo\\\"e\"@example.test"))
+        #expect(!check("email", "\"jo\"e\"@example.test"))
+        #expect(check("email", "josé@example.test"))
+        #expect(!check("email", "joe@-example.test"))
+        #expect(!check("email", String(repeating: "a", count: 65) + "@example.test"))
     }
 
     @Test func identifiers() {

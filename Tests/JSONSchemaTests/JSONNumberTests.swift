@@ -48,4 +48,27 @@ import Testing
         #expect(number("-0.001").description == "-0.001")
         #expect(number("1e308").description == "1e308")
     }
+
+    /// Significands up to 19 digits are stored inline, longer ones as digits: values must compare and hash alike
+    /// across that boundary whichever way they were written.
+    @Test func inlineAndLongSignificandsAgree() {
+        #expect(number("10000000000000000000000") == number("1e22"))
+        #expect(number("10000000000000000000000").hashValue == number("1e22").hashValue)
+        #expect(number("1234567890123456789") < number("12345678901234567890"))
+        #expect(number("12345678901234567890") < number("12345678901234567891"))
+        #expect(number("9999999999999999999") < number("1e19"))
+        #expect(number("0.00000000000000000001234") == number("1.234e-20"))
+        #expect(number("123456789012345678901.5") > number("123456789012345678901"))
+        #expect(number("-12345678901234567890") < number("-1234567890123456789"))
+        #expect(number("12345678901234567890").description == "12345678901234567890")
+        #expect(number("12345678901234567890").isMultiple(of: number("10")))
+        #expect(!number("12345678901234567891").isMultiple(of: number("10")))
+        #expect(number("18446744073709551615").isMultiple(of: number("5")))
+        #expect(number("9223372036854775807").intValue == nil)
+        #expect(number("922337203685477580").intValue == 922_337_203_685_477_580)
+        #expect(number("1.5e3").intValue == 1500)
+        #expect(JSONNumber(Int.min).description == "-9223372036854775808")
+        #expect(number("250.50") == number("250.5"))
+        #expect(number("100.25") < number("100.3"))
+    }
 }

@@ -31,6 +31,25 @@ import Testing
         #expect(error?.column == 10)
     }
 
+    /// Objects past the linear-scan size check duplicates with a set, which nested large objects share.
+    @Test func duplicateKeysAreRejectedInLargeAndNestedObjects() throws {
+        func object(_ keys: [String], inner: String = "1") -> String {
+            "{" + keys.map { "\"\($0)\": \(inner)" }.joined(separator: ",") + "}"
+        }
+        let names = (0..<40).map { "k\($0)" }
+        #expect(try parse(object(names)).objectValue?.count == 40)
+        #expect(failure(object(names + ["k3"]))?.message == "duplicate key \"k3\"")
+        #expect(failure(object(names + ["k39"]))?.message == "duplicate key \"k39\"")
+        // An outer large object whose members are themselves large objects (and arrays of them).
+        let inner = object(names)
+        let outer = object(names, inner: "[\(inner), \(inner)]")
+        #expect(try parse(outer).objectValue?.count == 40)
+        #expect(failure(object(names + ["k0"], inner: "[\(inner), \(inner)]"))?.message == "duplicate key \"k0\"")
+        #expect(failure(object(names, inner: object(names + ["k7"])))?.message == "duplicate key \"k7\"")
+        // Sibling large objects in one array, each valid.
+        #expect(try parse("[\(inner), \(inner), \(inner)]").arrayValue?.count == 3)
+    }
+
     @Test func reportsLineAndColumn() {
         let error = failure("{\n  \"a\": tru\n}")
         #expect(error?.line == 2)

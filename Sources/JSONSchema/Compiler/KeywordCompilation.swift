@@ -95,14 +95,14 @@ extension CompileSession {
 
     private mutating func compileObjectApplicators(_ b: inout KeywordBuilder) throws(SchemaError) {
         let dialect = b.info.dialect
-        var known = Set<String>()
+        var known: [String] = []
         var patterns: [ECMARegex] = []
         if let value = b.object["properties"] {
             guard case .object(let members) = value else { throw b.invalid("properties", "must be an object") }
             var list: [(name: String, node: NodeID)] = []
             for (name, schema) in members.members {
                 list.append((name, try b.subschema("properties/" + JSONPointer.escape(name), schema, &self)))
-                known.insert(name)
+                known.append(name)
             }
             b.add("properties", .properties(list))
         }
@@ -120,7 +120,7 @@ extension CompileSession {
         if let value = b.object["additionalProperties"] {
             let node = try b.subschema("additionalProperties", value, &self)
             b.add("additionalProperties", .additionalProperties(node, isFalse: value == .bool(false),
-                                                                 known: known, patterns: patterns))
+                                                                 known: PropertyNameSet(known), patterns: patterns))
         }
         if dialect >= .draft6, let value = b.object["propertyNames"] {
             b.add("propertyNames", .propertyNames(try b.subschema("propertyNames", value, &self)))

@@ -150,10 +150,14 @@ final class Evaluator {
             if exclusive ? number > limit : number >= limit { return true }
             return fail(keyword, "must be \(exclusive ? ">" : ">=") \(limit)")
         case .maxLength(let limit):
-            guard case .string(let string) = instance, string.unicodeScalars.count > limit else { return true }
+            // A string has at most as many scalars as UTF-8 bytes: most strings pass without being counted.
+            guard case .string(let string) = instance, string.utf8.count > limit,
+                  string.unicodeScalars.count > limit else { return true }
             return fail(keyword, "must NOT have more than \(limit) characters")
         case .minLength(let limit):
-            guard case .string(let string) = instance, string.unicodeScalars.count < limit else { return true }
+            // ... and at least a quarter as many (a scalar is at most four bytes).
+            guard case .string(let string) = instance, (string.utf8.count + 3) / 4 < limit,
+                  string.unicodeScalars.count < limit else { return true }
             return fail(keyword, "must NOT have fewer than \(limit) characters")
         case .pattern(let regex, let source):
             guard case .string(let string) = instance, !regex.firstMatch(in: string) else { return true }
@@ -179,7 +183,12 @@ final class Evaluator {
         case .required(let names):
             guard case .object(let object) = instance else { return true }
             var valid = true
-            for name in names where object[name] == nil {
+            var hint = 0
+            for name in names {
+                if let position = object.position(of: name, hint: hint) {
+                    hint = position + 1
+                    continue
+                }
                 valid = fail(keyword, "must have required property '\(name)'")
                 if !keepGoing { return false }
             }
@@ -205,10 +214,12 @@ final class Evaluator {
         case .properties(let properties):
             guard case .object(let object) = instance else { return true }
             var valid = true
+            var hint = 0
             for (name, node) in properties {
-                guard let value = object[name] else { continue }
+                guard let position = object.position(of: name, hint: hint) else { continue }
+                hint = position + 1
                 local?.properties.insert(name)
-                if !evaluate(node, value, at: .key(name)) {
+                if !evaluate(node, object.values[position], at: .key(name)) {
                     valid = false
                     if !keepGoing { return false }
                 }

@@ -64,7 +64,7 @@ indirect enum KeywordCheck: Sendable {
     case dependentRequired([(property: String, required: [String])])
     case properties([(name: String, node: NodeID)])
     case patternProperties([(regex: ECMARegex, node: NodeID)])
-    case additionalProperties(NodeID, isFalse: Bool, known: Set<String>, patterns: [ECMARegex])
+    case additionalProperties(NodeID, isFalse: Bool, known: PropertyNameSet, patterns: [ECMARegex])
     case propertyNames(NodeID)
     case prefixItems([NodeID])
     /// `items` (schema form), `additionalItems`, or 2020-12 `items` after `prefixItems`: items from `start` on.

@@ -1,12 +1,14 @@
 /// Host-related formats: RFC 1123 `hostname` (no trailing dot; A-labels are not decoded), dotted-quad `ipv4`, RFC 4291 `ipv6` and RFC 5321 `email`.
 enum NetworkFormats {
     static func isHostname(_ string: String) -> Bool {
-        let name = Substring(string)
-        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
-        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-            let bytes = Array(label.utf8)
-            guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-"),
-                  bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else { return false }
+        isHostname(Array(string.utf8)[...])
+    }
+
+    static func isHostname(_ name: ArraySlice<UInt8>) -> Bool {
+        guard !name.isEmpty, name.count <= 253 else { return false }
+        for label in name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard (1...63).contains(label.count), label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+                  label.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else { return false }
         }
         return true
     }
@@ -49,34 +51,49 @@ enum NetworkFormats {
         return left + right < groupsNeeded
     }
 
+    /// RFC 5321 mailbox: a dot-atom or quoted local part, then a hostname or an address literal. Works on the
+    /// UTF-8 bytes: `Character`-based `String` searching costs more than the whole check.
     static func isEmail(_ string: String) -> Bool {
-        guard let at = string.lastIndex(of: "@") else { return false }
-        let local = string[..<at]
-        let domain = string[string.index(after: at)...]
-        guard !local.isEmpty, !domain.isEmpty, local.utf8.count <= 64 else { return false }
-        if local.hasPrefix("\"") {
-            guard local.count >= 2, local.hasSuffix("\"") else { return false }
-            let inner = Array(local.dropFirst().dropLast().utf8)
-            var index = 0
-            while index < inner.count {
+        let bytes = Array(string.utf8)
+        guard let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return false }
+        let local = bytes[..<at]
+        let domain = bytes[(at + 1)...]
+        guard !local.isEmpty, !domain.isEmpty, local.count <= 64 else { return false }
+        if local.first == UInt8(ascii: "\"") {
+            guard local.count >= 2, local.last == UInt8(ascii: "\"") else { return false }
+            let inner = local.dropFirst().dropLast()
+            var index = inner.startIndex
+            while index < inner.endIndex {
                 if inner[index] == UInt8(ascii: "\\") { index += 2; continue }
                 guard inner[index] >= 0x20, inner[index] != UInt8(ascii: "\"") else { return false }
                 index += 1
             }
-            if index > inner.count { return false }
+            if index > inner.endIndex { return false }
         } else {
-            let atext = Set("!#$%&'*+-/=?^_`{|}~".utf8)
-            guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
-                  local.utf8.allSatisfy({ isAlphanumeric($0) || atext.contains($0) || $0 == UInt8(ascii: ".") || $0 >= 0x80 })
-            else { return false }
+            guard local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
+                  !zip(local, local.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }),
+                  local.allSatisfy(isAtomByte) else { return false }
         }
-        if domain.hasPrefix("[") {
-            guard domain.hasSuffix("]") else { return false }
-            let literal = domain.dropFirst().dropLast()
+        if domain.first == UInt8(ascii: "[") {
+            guard domain.count >= 2, domain.last == UInt8(ascii: "]") else { return false }
+            let literal = String(decoding: domain.dropFirst().dropLast(), as: UTF8.self)
             if literal.hasPrefix("IPv6:") { return isIPv6(String(literal.dropFirst(5))) }
-            return isIPv4(String(literal))
+            return isIPv4(literal)
         }
-        return isHostname(String(domain))
+        return isHostname(domain)
+    }
+
+    /// RFC 5322 atext, dots (placed by the caller's checks) and UTF-8 (RFC 6531).
+    private static func isAtomByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
+             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"), UInt8(ascii: "."):
+            true
+        default:
+            isAlphanumeric(byte) || byte >= 0x80
+        }
     }
 
     static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -1,12 +1,13 @@
-/// A JSON object that keeps its members in document order (for messages and output) and answers lookups in O(1)
-/// via a hash index built once when the object has more than a handful of members. Keys match by code points,
-/// not by Unicode canonical equivalence as Swift's `String ==` would.
+/// A JSON object that keeps its members in document order (for messages and output) and answers lookups without
+/// hashing for the sizes request bodies have: a linear scan that compares lengths first, then bytes. A hash index
+/// is built only past `indexThreshold` members. Keys match by code points, not by Unicode canonical equivalence as
+/// Swift's `String ==` would.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var keys: [String]
     public private(set) var values: [JSONInstance]
     /// Key → position; only built past `indexThreshold` members, where a linear scan stops being cheaper.
     private var index: [ExactKey: Int]?
-    private static let indexThreshold = 8
+    static let indexThreshold = 32
 
     public init() {
         keys = []
@@ -21,12 +22,26 @@ public struct JSONObject: Sendable, Equatable {
         for (key, value) in members { self[key] = value }
     }
 
+    /// Builds from members known to have distinct keys (the parser checks as it reads), with exact capacity.
+    init(distinctKeys keys: ArraySlice<String>, values: ArraySlice<JSONInstance>) {
+        self.keys = Array(keys)
+        self.values = Array(values)
+        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(self.keys) : nil
+    }
+
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
     public func position(of key: String) -> Int? {
         if let index { return index[ExactKey(key)] }
         return keys.firstIndex { ExactKey.same($0, key) }
+    }
+
+    /// The position of `key`, trying `hint` first: schemas list properties in the order documents usually write
+    /// them, so walking a schema's `properties` with a moving hint finds most members with one comparison.
+    func position(of key: String, hint: Int) -> Int? {
+        if hint < keys.count, ExactKey.same(keys[hint], key) { return hint }
+        return position(of: key)
     }
 
     public subscript(key: String) -> JSONInstance? {
@@ -41,29 +56,24 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 
-    /// Adds a member unless `key` is already present (false then, and nothing changes): the parser's one lookup
-    /// per member, where the subscript would search twice (once to reject a duplicate, once to store).
-    mutating func appendNew(_ key: String, _ value: JSONInstance) -> Bool {
-        guard position(of: key) == nil else { return false }
-        append(key, value)
-        return true
-    }
-
     private mutating func append(_ key: String, _ value: JSONInstance) {
         keys.append(key)
         values.append(value)
         if index != nil {
             index![ExactKey(key)] = keys.count - 1
         } else if keys.count > JSONObject.indexThreshold {
-            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
+            index = Self.buildIndex(keys)
         }
     }
 
     private mutating func remove(at position: Int) {
         keys.remove(at: position)
         values.remove(at: position)
-        index = keys.count > JSONObject.indexThreshold
-            ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) }) : nil
+        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(keys) : nil
+    }
+
+    private static func buildIndex(_ keys: [String]) -> [ExactKey: Int] {
+        Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
     }
 
     /// Members in document order.

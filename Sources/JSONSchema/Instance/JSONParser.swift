@@ -16,11 +16,23 @@ extension JSONInstance {
 }
 
 /// Recursive-descent parser over a byte array; recursion depth is bounded by `maxDepth`.
+///
+/// Containers collect their members on shared scratch stacks and are built with exact capacity when they close:
+/// growing each object's and array's own storage by appending would reallocate it several times.
 struct JSONParser {
     let bytes: [UInt8]
     let maxDepth: Int
     var position = 0
     var depth = 0
+    private var elementStack: [JSONInstance] = []
+    private var keyStack: [String] = []
+    /// UTF-8 lengths of `keyStack`'s keys: the duplicate check compares integers and touches a key only on a tie.
+    private var keyLengthStack: [Int] = []
+    private var memberStack: [JSONInstance] = []
+    /// Keys of one large object being read (`largeObjectOwner`), rebuilt when another object needs the set.
+    private var largeObjectKeys: Set<ExactKey> = []
+    private var largeObjectOwner = -1
+    private var objectsStarted = 0
 
     init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
@@ -90,16 +102,17 @@ struct JSONParser {
     private mutating func parseArray() throws(JSONParseError) -> JSONInstance {
         try enterContainer()
         position += 1
-        var elements: [JSONInstance] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            let element = try parseValue()
+            elementStack.append(element)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an array") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -107,19 +120,23 @@ struct JSONParser {
             throw error("expected ',' or ']' in an array")
         }
         depth -= 1
+        let elements = Array(elementStack[base...])
+        elementStack.removeSubrange(base...)
         return .array(elements)
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONInstance {
         try enterContainer()
         position += 1
-        var object = JSONObject()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let base = keyStack.count
+        let serial = objectsStarted
+        objectsStarted += 1
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -127,6 +144,7 @@ struct JSONParser {
             }
             let keyOffset = position
             let key = try parseString()
+            if isDuplicate(key, since: base, in: serial) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -134,7 +152,9 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            guard object.appendNew(key, value) else { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            keyStack.append(key)
+            keyLengthStack.append(key.utf8.count)
+            memberStack.append(value)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -142,7 +162,28 @@ struct JSONParser {
             throw error("expected ',' or '}' in an object")
         }
         depth -= 1
+        let object = JSONObject(distinctKeys: keyStack[base...], values: memberStack[base...])
+        keyStack.removeSubrange(base...)
+        keyLengthStack.removeSubrange(base...)
+        memberStack.removeSubrange(base...)
         return .object(object)
+    }
+
+    /// Whether object `serial` (its keys are on `keyStack` from `base`) already has `key`: a linear scan comparing
+    /// lengths first while the object is small, a set past `JSONObject.indexThreshold` members.
+    private mutating func isDuplicate(_ key: String, since base: Int, in serial: Int) -> Bool {
+        if keyStack.count - base <= JSONObject.indexThreshold {
+            let length = key.utf8.count
+            for index in base..<keyStack.count where keyLengthStack[index] == length {
+                if ExactKey.same(keyStack[index], key) { return true }
+            }
+            return false
+        }
+        if largeObjectOwner != serial {  // the object just grew large, or a nested large object used the set
+            largeObjectKeys = Set(keyStack[base...].lazy.map(ExactKey.init))
+            largeObjectOwner = serial
+        }
+        return !largeObjectKeys.insert(ExactKey(key)).inserted
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
