@@ -1,10 +1,11 @@
 /// An ECMA-262 regular expression (`u` flag syntax and semantics, no other flags) for the JSON Schema `pattern`,
 /// `patternProperties` and `format: "regex"` keywords.
 ///
-/// Matching is a Thompson-NFA simulation over Unicode scalars, so its cost is O(text × pattern) whatever the
-/// pattern: a hostile schema cannot make validation backtrack exponentially (`^(a+)+$`). The price is that
-/// backreferences and lookaround, which no linear-time engine can offer, are refused at compile time with an
-/// `ECMARegexError` of kind `.unsupported`. Immutable and `Sendable`: compile once, match from any thread.
+/// Matching is a Thompson-NFA simulation over Unicode scalars (for ASCII text and most patterns, a DFA
+/// precomputed from the same program), so its cost is O(text × pattern) whatever the pattern: a hostile schema
+/// cannot make validation backtrack exponentially (`^(a+)+$`). The price is that backreferences and lookaround,
+/// which no linear-time engine can offer, are refused at compile time with an `ECMARegexError` of kind
+/// `.unsupported`. Immutable and `Sendable`: compile once, match from any thread.
 public struct ECMARegex: Sendable {
     /// The largest compiled program accepted; bounds both compile time and the per-character cost of matching
     /// (`a{1,100000}` is refused rather than expanded).
@@ -13,16 +14,20 @@ public struct ECMARegex: Sendable {
     /// The pattern as written, for error messages and diagnostics.
     public let pattern: String
     let program: RegexProgram
+    /// Answers ASCII text in one table lookup per byte; nil for `\b`/`\B` or patterns whose automaton is too big.
+    let dfa: RegexDFA?
 
     public init(_ pattern: String) throws(ECMARegexError) {
         self.pattern = pattern
         let node = try RegexParser.parse(pattern)
         program = try RegexCompiler.compile(node)
+        dfa = RegexDFA(program)
     }
 
     /// Unanchored search (JSON Schema `pattern` semantics): true if the pattern matches anywhere in `text`.
     public func firstMatch(in text: String) -> Bool {
-        PikeVM.search(program, in: text)
+        if let dfa, let answer = dfa.matches(text) { return answer }
+        return PikeVM.search(program, in: text)
     }
 
     /// True if `pattern` is valid ECMA-262 (`u` flag) syntax, even if this engine would refuse to run it
