@@ -115,6 +115,22 @@ struct CompileSession {
 
     /// Builds the finished, immutable schema.
     func finish(root: NodeID) -> CompiledSchema {
-        CompiledSchema(nodes: nodes, resources: resources, root: root)
+        var nodes = nodes
+        for id in nodes.indices { nodes[id].forwardsTo = forwardingTarget(of: id) }
+        return CompiledSchema(nodes: nodes, resources: resources, root: root)
+    }
+
+    /// Where a chain of `$ref`-only nodes ends, if `id` starts one: evaluating the end directly skips a nested
+    /// evaluation per hop (every referenced property or item), with the same errors, since a bare `$ref` adds none.
+    /// A hop into another resource is kept: it changes the dynamic scope `$dynamicRef` resolves against.
+    private func forwardingTarget(of id: NodeID) -> NodeID? {
+        var current = id
+        for _ in 0..<nodes.count {
+            let node = nodes[current]
+            guard node.keywords.count == 1, !node.collectsAnnotations, case .ref(let target) = node.keywords[0].check,
+                  nodes[target].resource == node.resource, target != id else { break }
+            current = target
+        }
+        return current == id ? nil : current
     }
 }

@@ -39,7 +39,7 @@ final class Evaluator {
 
     /// Evaluates a node; on success merges what it evaluated into `evaluated` (when the caller collects it).
     func evaluate(_ id: NodeID, _ instance: JSONInstance, _ evaluated: inout EvaluatedLocations?) -> Bool {
-        let node = nodes[id]
+        let node = nodes[nodes[id].forwardsTo ?? id]
         guard depth < maxDepth, depth & 7 != 0 || Self.stackAddress() > stackFloor else {
             if !quiet {
                 let limit = depth < maxDepth ? "the evaluation stack budget (\(depth) nested schema evaluations)"

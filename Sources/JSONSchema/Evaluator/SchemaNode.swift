@@ -8,6 +8,9 @@ struct SchemaNode: Sendable {
     var resource: Int = 0
     /// Whether sibling annotations must be collected for an `unevaluated*` keyword of this node.
     var collectsAnnotations = false
+    /// For a node that is nothing but a `$ref` (`"customer": {"$ref": "#/$defs/customer"}`): the node it stands for,
+    /// evaluated in its place. Set when that changes no outcome: the hop enters no other resource.
+    var forwardsTo: NodeID?
 }
 
 /// A keyword ready to run, with the name and schema location its errors report. A class so the evaluator's loop
