@@ -32,6 +32,34 @@ extension GatewayServerTests {
             }
         }
 
+        /// The response head waits for the body's first bytes so both leave in one write; bodies on either side
+        /// of the coalescing limit, empty ones and chunked ones must still arrive whole, one after another on the
+        /// same keep-alive connection.
+        @Test func responsesAroundTheHeadCoalescingLimitArriveWhole() async throws {
+            try await withUpstream { upstream in
+                let config = TestGateway.config(#"""
+                    "apis": [ { "name": "a", "routes": [
+                        { "route": "GET /{proxy+}", "integration": { "type": "http", "url": "\#(upstream.url)" } } ] } ]
+                    """#)
+                try await withGateway(config) { gateway in
+                    let port = gateway.port
+                    try await onThread {
+                        let client = try RawClient(port: port)
+                        for size in [0, 1, 16_383, 16_384, 16_385, 70_000, 5] {
+                            try client.send(get("/bytes/\(size)"))
+                            let response = try client.readResponse(timeout: .seconds(10))
+                            #expect(response.status == 200)
+                            #expect(response.body.count == size, "\(size)")
+                            #expect(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
+                        }
+                        try client.send(get("/chunked/2500"))
+                        let chunked = try client.readResponse(timeout: .seconds(10))
+                        #expect(chunked.body.count == 2500)
+                    }
+                }
+            }
+        }
+
         @Test func pathTemplatesAreRendered() async throws {
             try await withUpstream { upstream in
                 let config = TestGateway.config(routes: #"""

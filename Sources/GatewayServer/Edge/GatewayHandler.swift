@@ -90,6 +90,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var disposition = BodyDisposition.discard
     private var requestHasBody = false
     private var responseHeadSent = false
+    /// An HTTP/1.1 proxied response head not yet written: held until the body's first bytes (or the end of the
+    /// upstream read) so head and a small body leave in one write, which over TLS is one record instead of two.
+    private var heldResponseHead: ByteBuffer?
+    private static let maxCoalescedBodyBytes = 16 * 1024
     private var status = 0
     private var responseBytes = 0
     private var errorCode: GatewayErrorCode?
@@ -624,7 +628,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
                                             chunkedPassthrough: head.framing == .chunked && !http10, close: close,
                                             keepAlive10: http10 && !close)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        heldResponseHead = buffer
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {
@@ -632,13 +636,26 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         responseBytes += body.readableBytes
         if http2 != nil {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        } else if var head = heldResponseHead, body.readableBytes <= Self.maxCoalescedBodyBytes {
+            heldResponseHead = nil
+            head.writeImmutableBuffer(body)
+            context.write(wrapOutboundOut(head), promise: nil)
         } else {
+            releaseHeldResponseHead()
             context.write(wrapOutboundOut(body), promise: nil)
         }
     }
 
     func upstreamReadComplete() {
-        if responseHeadSent { context.flush() }
+        guard responseHeadSent else { return }
+        releaseHeldResponseHead()
+        context.flush()
+    }
+
+    private func releaseHeldResponseHead() {
+        guard let head = heldResponseHead else { return }
+        heldResponseHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     func upstreamResponseEnd() {
@@ -656,6 +673,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         guard busy, !responseEnded else { return }
         let failed = upstream
         upstream = nil
+        releaseHeldResponseHead()
         if responseHeadSent {
             // Part of the response is already with the client: the only honest signal left is a truncated close.
             errorCode = .integrationFailure
@@ -848,6 +866,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     private func writeEnd() {
         responseEnded = true
+        releaseHeldResponseHead()
         if http2 != nil {
             let flushed = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
             if !streamInputEnded {
