@@ -99,9 +99,9 @@ extension CompileSession {
         var patterns: [ECMARegex] = []
         if let value = b.object["properties"] {
             guard case .object(let members) = value else { throw b.invalid("properties", "must be an object") }
-            var list: [(name: String, node: NodeID)] = []
+            var list: [(key: PropertyKey, node: NodeID)] = []
             for (name, schema) in members.members {
-                list.append((name, try b.subschema("properties/" + JSONPointer.escape(name), schema, &self)))
+                list.append((PropertyKey(name), try b.subschema("properties/" + JSONPointer.escape(name), schema, &self)))
                 known.append(name)
             }
             b.add("properties", .properties(list))
@@ -245,7 +245,7 @@ extension CompileSession {
         if let value = b.object["minProperties"] { b.add("minProperties", .minProperties(try b.count("minProperties", value))) }
         if let value = b.object["required"] {
             let names = try b.stringArray("required", value)
-            if !names.isEmpty { b.add("required", .required(names)) }
+            if !names.isEmpty { b.add("required", .required(names.map(PropertyKey.init))) }
         }
         if dialect >= .draft2019_09, let value = b.object["dependentRequired"] {
             guard case .object(let members) = value else { throw b.invalid("dependentRequired", "must be an object") }

@@ -184,12 +184,12 @@ final class Evaluator {
             guard case .object(let object) = instance else { return true }
             var valid = true
             var hint = 0
-            for name in names {
-                if let position = object.position(of: name, hint: hint) {
+            for key in names {
+                if let position = object.position(of: key, hint: hint) {
                     hint = position + 1
                     continue
                 }
-                valid = fail(keyword, "must have required property '\(name)'")
+                valid = fail(keyword, "must have required property '\(key.name)'")
                 if !keepGoing { return false }
             }
             return valid
@@ -215,11 +215,11 @@ final class Evaluator {
             guard case .object(let object) = instance else { return true }
             var valid = true
             var hint = 0
-            for (name, node) in properties {
-                guard let position = object.position(of: name, hint: hint) else { continue }
+            for (key, node) in properties {
+                guard let position = object.position(of: key, hint: hint) else { continue }
                 hint = position + 1
-                local?.properties.insert(name)
-                if !evaluate(node, object.values[position], at: .key(name)) {
+                local?.properties.insert(key.name)
+                if !evaluate(node, object.values[position], at: .key(key.name)) {
                     valid = false
                     if !keepGoing { return false }
                 }
@@ -241,7 +241,12 @@ final class Evaluator {
         case .additionalProperties(let node, let isFalse, let known, let patterns):
             guard case .object(let object) = instance else { return true }
             var valid = true
-            for (name, value) in object.members where !known.contains(name) && !patterns.contains(where: { $0.firstMatch(in: name) }) {
+            for index in object.keys.indices {
+                let name = object.keys[index]
+                if known.contains(name, tag: object.tags[index]) || patterns.contains(where: { $0.firstMatch(in: name) }) {
+                    continue
+                }
+                let value = object.values[index]
                 if isFalse {
                     valid = fail(keyword, "must NOT have additional property '\(name)'")
                 } else if !evaluate(node, value, at: .key(name)) {

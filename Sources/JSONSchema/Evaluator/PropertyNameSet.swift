@@ -1,26 +1,22 @@
 /// The property names a schema declares (`additionalProperties` asks "is this member declared?" once per member),
-/// matched by UTF-8 bytes. Small sets scan a flat array of byte lengths and compare bytes only on an equal length:
-/// no hashing and no reference counting per lookup. Large sets hash.
+/// matched by UTF-8 bytes. Small sets scan the names' `KeyTag`s: no hashing and no `String` comparison per
+/// lookup. Large sets hash.
 struct PropertyNameSet: Sendable {
-    private var names: [String] = []
-    private var lengths: [Int] = []
+    private var keys: [PropertyKey] = []
     private var hashed: Set<ExactKey>?
     private static let scanLimit = 16
 
     init(_ declared: some Sequence<String>) {
-        for name in declared where !contains(name) {
-            names.append(name)
-            lengths.append(name.utf8.count)
-        }
-        if names.count > PropertyNameSet.scanLimit { hashed = Set(names.lazy.map(ExactKey.init)) }
+        for name in declared where !contains(name, tag: KeyTag(name)) { keys.append(PropertyKey(name)) }
+        if keys.count > PropertyNameSet.scanLimit { hashed = Set(keys.lazy.map { ExactKey($0.name) }) }
     }
 
-    func contains(_ name: String) -> Bool {
+    func contains(_ name: String) -> Bool { contains(name, tag: KeyTag(name)) }
+
+    /// `tag` is `name`'s tag, which objects keep for their keys.
+    func contains(_ name: String, tag: KeyTag) -> Bool {
         if let hashed { return hashed.contains(ExactKey(name)) }
-        let length = name.utf8.count
-        for index in lengths.indices where lengths[index] == length && ExactKey.same(names[index], name) {
-            return true
-        }
+        for key in keys where key.tag.matches(tag, key.name, name) { return true }
         return false
     }
 }

@@ -63,9 +63,9 @@ indirect enum KeywordCheck: Sendable {
     case uniqueItems
     case maxProperties(Int)
     case minProperties(Int)
-    case required([String])
+    case required([PropertyKey])
     case dependentRequired([(property: String, required: [String])])
-    case properties([(name: String, node: NodeID)])
+    case properties([(key: PropertyKey, node: NodeID)])
     case patternProperties([(regex: ECMARegex, node: NodeID)])
     case additionalProperties(NodeID, isFalse: Bool, known: PropertyNameSet, patterns: [ECMARegex])
     case propertyNames(NodeID)

@@ -1,10 +1,12 @@
 /// A JSON object that keeps its members in document order (for messages and output) and answers lookups without
-/// hashing for the sizes request bodies have: a linear scan that compares lengths first, then bytes. A hash index
-/// is built only past `indexThreshold` members. Keys match by code points, not by Unicode canonical equivalence as
-/// Swift's `String ==` would.
+/// hashing for the sizes request bodies have: a linear scan over each key's `KeyTag`. A hash index is built only
+/// past `indexThreshold` members. Keys match by code points, not by Unicode canonical equivalence as Swift's
+/// `String ==` would.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var keys: [String]
     public private(set) var values: [JSONInstance]
+    /// `keys[i]`'s tag: what lookups compare.
+    private(set) var tags: [KeyTag]
     /// Key → position; only built past `indexThreshold` members, where a linear scan stops being cheaper.
     private var index: [ExactKey: Int]?
     static let indexThreshold = 32
@@ -12,6 +14,7 @@ public struct JSONObject: Sendable, Equatable {
     public init() {
         keys = []
         values = []
+        tags = []
     }
 
     /// Builds from ordered members; a repeated key keeps its first position and takes the last value.
@@ -19,12 +22,14 @@ public struct JSONObject: Sendable, Equatable {
         self.init()
         keys.reserveCapacity(members.count)
         values.reserveCapacity(members.count)
+        tags.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
     /// Builds from members known to have distinct keys (the parser checks as it reads), with exact capacity.
-    init(distinctKeys keys: ArraySlice<String>, values: ArraySlice<JSONInstance>) {
+    init(distinctKeys keys: ArraySlice<String>, tags: ArraySlice<KeyTag>, values: ArraySlice<JSONInstance>) {
         self.keys = Array(keys)
+        self.tags = Array(tags)
         self.values = Array(values)
         index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(self.keys) : nil
     }
@@ -34,14 +39,20 @@ public struct JSONObject: Sendable, Equatable {
 
     public func position(of key: String) -> Int? {
         if let index { return index[ExactKey(key)] }
-        return keys.firstIndex { ExactKey.same($0, key) }
+        return position(of: key, tag: KeyTag(key))
     }
 
-    /// The position of `key`, trying `hint` first: schemas list properties in the order documents usually write
-    /// them, so walking a schema's `properties` with a moving hint finds most members with one comparison.
-    func position(of key: String, hint: Int) -> Int? {
-        if hint < keys.count, ExactKey.same(keys[hint], key) { return hint }
-        return position(of: key)
+    func position(of key: String, tag: KeyTag) -> Int? {
+        if let index { return index[ExactKey(key)] }
+        for position in tags.indices where tags[position].matches(tag, keys[position], key) { return position }
+        return nil
+    }
+
+    /// The position of a declared property, trying `hint` first: schemas list properties in the order documents
+    /// usually write them, so walking a schema's `properties` with a moving hint finds most members at once.
+    func position(of key: PropertyKey, hint: Int) -> Int? {
+        if hint < tags.count, tags[hint].matches(key.tag, keys[hint], key.name) { return hint }
+        return position(of: key.name, tag: key.tag)
     }
 
     public subscript(key: String) -> JSONInstance? {
@@ -58,6 +69,7 @@ public struct JSONObject: Sendable, Equatable {
 
     private mutating func append(_ key: String, _ value: JSONInstance) {
         keys.append(key)
+        tags.append(KeyTag(key))
         values.append(value)
         if index != nil {
             index![ExactKey(key)] = keys.count - 1
@@ -68,6 +80,7 @@ public struct JSONObject: Sendable, Equatable {
 
     private mutating func remove(at position: Int) {
         keys.remove(at: position)
+        tags.remove(at: position)
         values.remove(at: position)
         index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(keys) : nil
     }

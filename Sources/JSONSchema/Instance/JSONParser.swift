@@ -26,8 +26,10 @@ struct JSONParser {
     var depth = 0
     private var elementStack: [JSONInstance] = []
     private var keyStack: [String] = []
-    /// UTF-8 lengths of `keyStack`'s keys: the duplicate check compares integers and touches a key only on a tie.
-    private var keyLengthStack: [Int] = []
+    /// Tags of `keyStack`'s keys: the duplicate check and the finished object's lookups compare these.
+    private var keyTagStack: [KeyTag] = []
+    /// Where the last string's bytes lie in `bytes` when it had no escapes (its tag is then computed in place).
+    private var lastUnescapedString: Range<Int>?
     private var memberStack: [JSONInstance] = []
     /// Keys of one large object being read (`largeObjectOwner`), rebuilt when another object needs the set.
     private var largeObjectKeys: Set<ExactKey> = []
@@ -144,7 +146,10 @@ struct JSONParser {
             }
             let keyOffset = position
             let key = try parseString()
-            if isDuplicate(key, since: base, in: serial) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            let tag = lastUnescapedString.map { span in
+                bytes.withUnsafeBytes { KeyTag(UnsafeRawBufferPointer(rebasing: $0[span])) }
+            } ?? KeyTag(key)
+            if isDuplicate(key, tag, since: base, in: serial) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -153,7 +158,7 @@ struct JSONParser {
             skipWhitespace()
             let value = try parseValue()
             keyStack.append(key)
-            keyLengthStack.append(key.utf8.count)
+            keyTagStack.append(tag)
             memberStack.append(value)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
@@ -162,20 +167,19 @@ struct JSONParser {
             throw error("expected ',' or '}' in an object")
         }
         depth -= 1
-        let object = JSONObject(distinctKeys: keyStack[base...], values: memberStack[base...])
+        let object = JSONObject(distinctKeys: keyStack[base...], tags: keyTagStack[base...], values: memberStack[base...])
         keyStack.removeSubrange(base...)
-        keyLengthStack.removeSubrange(base...)
+        keyTagStack.removeSubrange(base...)
         memberStack.removeSubrange(base...)
         return .object(object)
     }
 
-    /// Whether object `serial` (its keys are on `keyStack` from `base`) already has `key`: a linear scan comparing
-    /// lengths first while the object is small, a set past `JSONObject.indexThreshold` members.
-    private mutating func isDuplicate(_ key: String, since base: Int, in serial: Int) -> Bool {
+    /// Whether object `serial` (its keys are on `keyStack` from `base`) already has `key`: a scan over tags while
+    /// the object is small, a set past `JSONObject.indexThreshold` members.
+    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, since base: Int, in serial: Int) -> Bool {
         if keyStack.count - base <= JSONObject.indexThreshold {
-            let length = key.utf8.count
-            for index in base..<keyStack.count where keyLengthStack[index] == length {
-                if ExactKey.same(keyStack[index], key) { return true }
+            for index in base..<keyStack.count where keyTagStack[index].matches(tag, keyStack[index], key) {
+                return true
             }
             return false
         }
@@ -203,6 +207,7 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
+        lastUnescapedString = nil
         // Fast path: no escapes. Pure ASCII (most keys and values) needs no UTF-8 validation, and decoding it from
         // contiguous bytes is a specialised copy; `String(validating:)` is generic and costs a metadata lookup and
         // a slower scan per string, a fifth of the parse time of a typical body.
@@ -212,6 +217,7 @@ struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let end = position
                 position += 1
+                lastUnescapedString = start..<end
                 if highBits < 0x80 {
                     return bytes.withUnsafeBufferPointer {
                         String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
