@@ -26,12 +26,12 @@ public struct JSONObject: Sendable, Equatable {
         for (key, value) in members { self[key] = value }
     }
 
-    /// Builds from members known to have distinct keys (the parser checks as it reads), with exact capacity.
-    init(distinctKeys keys: ArraySlice<String>, tags: ArraySlice<KeyTag>, values: ArraySlice<JSONInstance>) {
-        self.keys = Array(keys)
-        self.tags = Array(tags)
-        self.values = Array(values)
-        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(self.keys) : nil
+    /// Builds from members known to have distinct keys (the parser checks as it reads).
+    init(distinctKeys keys: [String], tags: [KeyTag], values: [JSONInstance]) {
+        self.keys = keys
+        self.tags = tags
+        self.values = values
+        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(keys) : nil
     }
 
     public var count: Int { keys.count }

@@ -17,20 +17,15 @@ extension JSONInstance {
 
 /// Recursive-descent parser over a byte array; recursion depth is bounded by `maxDepth`.
 ///
-/// Containers collect their members on shared scratch stacks and are built with exact capacity when they close:
-/// growing each object's and array's own storage by appending would reallocate it several times.
+/// Containers start with room for a few members (growing from empty would reallocate them several times) and are
+/// handed over as they are: collecting members elsewhere and copying them costs a copy and a destroy per value.
 struct JSONParser {
     let bytes: [UInt8]
     let maxDepth: Int
     var position = 0
     var depth = 0
-    private var elementStack: [JSONInstance] = []
-    private var keyStack: [String] = []
-    /// Tags of `keyStack`'s keys: the duplicate check and the finished object's lookups compare these.
-    private var keyTagStack: [KeyTag] = []
     /// Where the last string's bytes lie in `bytes` when it had no escapes (its tag is then computed in place).
     private var lastUnescapedString: Range<Int>?
-    private var memberStack: [JSONInstance] = []
     /// Keys of one large object being read (`largeObjectOwner`), rebuilt when another object needs the set.
     private var largeObjectKeys: Set<ExactKey> = []
     private var largeObjectOwner = -1
@@ -101,6 +96,9 @@ struct JSONParser {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
     }
 
+    /// Members a container has room for when it opens.
+    private static let initialCapacity = 8
+
     private mutating func parseArray() throws(JSONParseError) -> JSONInstance {
         try enterContainer()
         position += 1
@@ -110,11 +108,11 @@ struct JSONParser {
             depth -= 1
             return .array([])
         }
-        let base = elementStack.count
+        var elements: [JSONInstance] = []
+        elements.reserveCapacity(Self.initialCapacity)
         while true {
             skipWhitespace()
-            let element = try parseValue()
-            elementStack.append(element)
+            elements.append(try parseValue())
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an array") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -122,8 +120,6 @@ struct JSONParser {
             throw error("expected ',' or ']' in an array")
         }
         depth -= 1
-        let elements = Array(elementStack[base...])
-        elementStack.removeSubrange(base...)
         return .array(elements)
     }
 
@@ -136,7 +132,12 @@ struct JSONParser {
             depth -= 1
             return .object(JSONObject())
         }
-        let base = keyStack.count
+        var keys: [String] = []
+        var tags: [KeyTag] = []
+        var values: [JSONInstance] = []
+        keys.reserveCapacity(Self.initialCapacity)
+        tags.reserveCapacity(Self.initialCapacity)
+        values.reserveCapacity(Self.initialCapacity)
         let serial = objectsStarted
         objectsStarted += 1
         while true {
@@ -149,7 +150,9 @@ struct JSONParser {
             let tag = lastUnescapedString.map { span in
                 bytes.withUnsafeBytes { KeyTag(UnsafeRawBufferPointer(rebasing: $0[span])) }
             } ?? KeyTag(key)
-            if isDuplicate(key, tag, since: base, in: serial) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            if isDuplicate(key, tag, in: keys, tags, serial: serial) {
+                throw error("duplicate key \"\(key)\"", at: keyOffset)
+            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key")
@@ -157,9 +160,9 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            keyStack.append(key)
-            keyTagStack.append(tag)
-            memberStack.append(value)
+            keys.append(key)
+            tags.append(tag)
+            values.append(value)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -167,24 +170,19 @@ struct JSONParser {
             throw error("expected ',' or '}' in an object")
         }
         depth -= 1
-        let object = JSONObject(distinctKeys: keyStack[base...], tags: keyTagStack[base...], values: memberStack[base...])
-        keyStack.removeSubrange(base...)
-        keyTagStack.removeSubrange(base...)
-        memberStack.removeSubrange(base...)
-        return .object(object)
+        return .object(JSONObject(distinctKeys: keys, tags: tags, values: values))
     }
 
-    /// Whether object `serial` (its keys are on `keyStack` from `base`) already has `key`: a scan over tags while
-    /// the object is small, a set past `JSONObject.indexThreshold` members.
-    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, since base: Int, in serial: Int) -> Bool {
-        if keyStack.count - base <= JSONObject.indexThreshold {
-            for index in base..<keyStack.count where keyTagStack[index].matches(tag, keyStack[index], key) {
-                return true
-            }
+    /// Whether object `serial`, with `keys` so far, already has `key`: a scan over tags while the object is small,
+    /// a set past `JSONObject.indexThreshold` members.
+    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, in keys: [String], _ tags: [KeyTag],
+                                      serial: Int) -> Bool {
+        if keys.count <= JSONObject.indexThreshold {
+            for index in keys.indices where tags[index].matches(tag, keys[index], key) { return true }
             return false
         }
         if largeObjectOwner != serial {  // the object just grew large, or a nested large object used the set
-            largeObjectKeys = Set(keyStack[base...].lazy.map(ExactKey.init))
+            largeObjectKeys = Set(keys.lazy.map(ExactKey.init))
             largeObjectOwner = serial
         }
         return !largeObjectKeys.insert(ExactKey(key)).inserted
