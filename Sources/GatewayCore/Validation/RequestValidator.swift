@@ -75,7 +75,7 @@ public enum RequestValidator {
         case invalid(Verdict)
     }
 
-    public static func checkBody(_ schema: CompiledSchema, bytes: some Collection<UInt8>, maxErrors: Int) -> BodyOutcome {
+    public static func checkBody(_ schema: CompiledSchema, bytes: UnsafeRawBufferPointer, maxErrors: Int) -> BodyOutcome {
         let instance: JSONInstance
         do {
             instance = try JSONInstance.parse(bytes, maxDepth: maxBodyDepth)

@@ -54,7 +54,7 @@ public struct JSONNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Parses JSON number text (`-?int frac? exp?`); nil when the text is not a JSON number.
     public init?(_ text: String) {
-        guard let number = JSONNumber.parse(Array(text.utf8)[...]) else { return nil }
+        guard let number = Array(text.utf8).withUnsafeBufferPointer({ JSONNumber.parse($0) }) else { return nil }
         self = number
     }
 
@@ -84,7 +84,7 @@ public struct JSONNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// Parses a JSON number grammar exactly; nil when malformed. Exponents beyond ±10^15 are rejected as absurd.
-    static func parse(_ bytes: ArraySlice<UInt8>) -> JSONNumber? {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONNumber? {
         var index = bytes.startIndex
         let end = bytes.endIndex
         var negative = false

@@ -4,23 +4,38 @@ extension JSONInstance {
     /// A key repeated within one object is an error: a gateway must not validate one value while the upstream
     /// reads another. Nesting deeper than `maxDepth` is an error, so hostile input cannot exhaust the stack.
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONParseError) -> JSONInstance {
-        let buffer = Array(bytes)
-        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
-        return try parser.parseDocument()
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: buffer, maxDepth: maxDepth) }
+        }
+        if let contiguous { return try contiguous.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try parse(buffer: buffer, maxDepth: maxDepth)
+        }
+    }
+
+    /// Parses bytes in place (a request body in the gateway's buffer): no copy.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 512) throws(JSONParseError) -> JSONInstance {
+        try parse(buffer: bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
     }
 
     /// Parses JSON text given as a `String`.
     public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONParseError) -> JSONInstance {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONParseError) -> JSONInstance {
+        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+        return try parser.parseDocument()
+    }
 }
 
-/// Recursive-descent parser over a byte array; recursion depth is bounded by `maxDepth`.
+/// Recursive-descent parser over bytes it borrows for the duration of one parse (so reads are unchecked in release
+/// builds and the input is never copied); recursion depth is bounded by `maxDepth`.
 ///
 /// Containers start with room for a few members (growing from empty would reallocate them several times) and are
 /// handed over as they are: collecting members elsewhere and copying them costs a copy and a destroy per value.
 struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
     var depth = 0
@@ -31,7 +46,7 @@ struct JSONParser {
     private var largeObjectOwner = -1
     private var objectsStarted = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -148,7 +163,7 @@ struct JSONParser {
             let keyOffset = position
             let key = try parseString()
             let tag = lastUnescapedString.map { span in
-                bytes.withUnsafeBytes { KeyTag(UnsafeRawBufferPointer(rebasing: $0[span])) }
+                KeyTag(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[span])))
             } ?? KeyTag(key)
             if isDuplicate(key, tag, in: keys, tags, serial: serial) {
                 throw error("duplicate key \"\(key)\"", at: keyOffset)
@@ -191,7 +206,7 @@ struct JSONParser {
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = position
         while position < bytes.count, isNumberByte(bytes[position]) { position += 1 }
-        guard let number = JSONNumber.parse(bytes[start..<position]) else {
+        guard let number = JSONNumber.parse(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
             throw error("invalid number", at: start)
         }
         return number
@@ -217,9 +232,7 @@ struct JSONParser {
                 position += 1
                 lastUnescapedString = start..<end
                 if highBits < 0x80 {
-                    return bytes.withUnsafeBufferPointer {
-                        String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
-                    }
+                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
                 }
                 guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
                     throw error("invalid UTF-8 in a string", at: start)
