@@ -77,4 +77,27 @@ import Testing
         #expect(try parse("1.0") == .number(JSONNumber(1)))
         #expect(try parse("123456789012345678901234567890").numberValue?.description == "1.2345678901234567890123456789e29")
     }
+
+    /// The parser reads its input through an unchecked buffer in release builds, so every prefix and many
+    /// corruptions of a document must end in a value or an error, never a read past the end (debug builds, where
+    /// tests run, check every access).
+    @Test func truncatedAndCorruptedInputEndsInAnError() throws {
+        let document = Array(#"""
+        {"id": "ord_1", "n": -12.5e-3, "ok": true, "none": null, "list": [1, [2, {"k": "v\u00e9\ud83d\ude00"}]],
+         "escapes": "\"\\\/\b\f\n\r\t", "long-key-over-fifteen-bytes": {"nested": false}}
+        """#.utf8)
+        #expect(throws: Never.self) { try JSONInstance.parse(document) }
+        for length in 0..<document.count {
+            #expect(throws: JSONParseError.self) { try JSONInstance.parse(document[..<length]) }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[]",:\u0123456789abcdefnrtlse.-+E "#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xFF]
+        for _ in 0..<3000 {
+            var mutated = document
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            _ = try? JSONInstance.parse(mutated)
+        }
+    }
 }
