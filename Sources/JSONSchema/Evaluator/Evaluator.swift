@@ -219,7 +219,7 @@ final class Evaluator {
                 guard let position = object.position(of: key, hint: hint) else { continue }
                 hint = position + 1
                 local?.properties.insert(key.name)
-                if !evaluate(node, object.values[position], at: .key(key.name)) {
+                if !evaluate(node, object.storage[position].value, at: .key(key.name)) {
                     valid = false
                     if !keepGoing { return false }
                 }
@@ -241,12 +241,13 @@ final class Evaluator {
         case .additionalProperties(let node, let isFalse, let known, let patterns):
             guard case .object(let object) = instance else { return true }
             var valid = true
-            for index in object.keys.indices {
-                let name = object.keys[index]
-                if known.contains(name, tag: object.tags[index]) || patterns.contains(where: { $0.firstMatch(in: name) }) {
+            for position in object.storage.indices {
+                let name = object.storage[position].key
+                if known.contains(name, tag: object.storage[position].tag)
+                    || patterns.contains(where: { $0.firstMatch(in: name) }) {
                     continue
                 }
-                let value = object.values[index]
+                let value = object.storage[position].value
                 if isFalse {
                     valid = fail(keyword, "must NOT have additional property '\(name)'")
                 } else if !evaluate(node, value, at: .key(name)) {
@@ -260,7 +261,7 @@ final class Evaluator {
             guard case .object(let object) = instance else { return true }
             var valid = true
             var none: EvaluatedLocations?
-            for name in object.keys where !evaluateQuietly(node, .string(name), &none) {
+            for name in object.storage.lazy.map(\.key) where !evaluateQuietly(node, .string(name), &none) {
                 valid = fail(keyword, "property name '\(name)' is invalid")
                 if !keepGoing { return false }
             }

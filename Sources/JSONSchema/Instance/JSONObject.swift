@@ -1,41 +1,43 @@
 /// A JSON object that keeps its members in document order (for messages and output) and answers lookups without
 /// hashing for the sizes request bodies have: a linear scan over each key's `KeyTag`. A hash index is built only
 /// past `indexThreshold` members. Keys match by code points, not by Unicode canonical equivalence as Swift's
-/// `String ==` would.
+/// `String ==` would. Members live in one array: one allocation per object, which parsing a body does per object.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String]
-    public private(set) var values: [JSONInstance]
-    /// `keys[i]`'s tag: what lookups compare.
-    private(set) var tags: [KeyTag]
+    struct Member: Sendable {
+        let key: String
+        let tag: KeyTag
+        var value: JSONInstance
+    }
+
+    private(set) var storage: [Member]
     /// Key → position; only built past `indexThreshold` members, where a linear scan stops being cheaper.
     private var index: [ExactKey: Int]?
     static let indexThreshold = 32
 
     public init() {
-        keys = []
-        values = []
-        tags = []
+        storage = []
     }
 
     /// Builds from ordered members; a repeated key keeps its first position and takes the last value.
     public init(_ members: [(String, JSONInstance)]) {
         self.init()
-        keys.reserveCapacity(members.count)
-        values.reserveCapacity(members.count)
-        tags.reserveCapacity(members.count)
+        storage.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
     /// Builds from members known to have distinct keys (the parser checks as it reads).
-    init(distinctKeys keys: [String], tags: [KeyTag], values: [JSONInstance]) {
-        self.keys = keys
-        self.tags = tags
-        self.values = values
-        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(keys) : nil
+    init(distinctMembers members: [Member]) {
+        storage = members
+        index = members.count > JSONObject.indexThreshold ? Self.buildIndex(members) : nil
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// Keys in document order.
+    public var keys: [String] { storage.map(\.key) }
+    /// Values in document order.
+    public var values: [JSONInstance] { storage.map(\.value) }
 
     public func position(of key: String) -> Int? {
         if let index { return index[ExactKey(key)] }
@@ -44,22 +46,24 @@ public struct JSONObject: Sendable, Equatable {
 
     func position(of key: String, tag: KeyTag) -> Int? {
         if let index { return index[ExactKey(key)] }
-        for position in tags.indices where tags[position].matches(tag, keys[position], key) { return position }
+        for position in storage.indices where storage[position].tag.matches(tag, storage[position].key, key) {
+            return position
+        }
         return nil
     }
 
     /// The position of a declared property, trying `hint` first: schemas list properties in the order documents
     /// usually write them, so walking a schema's `properties` with a moving hint finds most members at once.
     func position(of key: PropertyKey, hint: Int) -> Int? {
-        if hint < tags.count, tags[hint].matches(key.tag, keys[hint], key.name) { return hint }
+        if hint < storage.count, storage[hint].tag.matches(key.tag, storage[hint].key, key.name) { return hint }
         return position(of: key.name, tag: key.tag)
     }
 
     public subscript(key: String) -> JSONInstance? {
-        get { position(of: key).map { values[$0] } }
+        get { position(of: key).map { storage[$0].value } }
         set {
             if let position = position(of: key) {
-                if let newValue { values[position] = newValue } else { remove(at: position) }
+                if let newValue { storage[position].value = newValue } else { remove(at: position) }
                 return
             }
             guard let newValue else { return }
@@ -68,35 +72,32 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     private mutating func append(_ key: String, _ value: JSONInstance) {
-        keys.append(key)
-        tags.append(KeyTag(key))
-        values.append(value)
+        storage.append(Member(key: key, tag: KeyTag(key), value: value))
         if index != nil {
-            index![ExactKey(key)] = keys.count - 1
-        } else if keys.count > JSONObject.indexThreshold {
-            index = Self.buildIndex(keys)
+            index![ExactKey(key)] = storage.count - 1
+        } else if storage.count > JSONObject.indexThreshold {
+            index = Self.buildIndex(storage)
         }
     }
 
     private mutating func remove(at position: Int) {
-        keys.remove(at: position)
-        tags.remove(at: position)
-        values.remove(at: position)
-        index = keys.count > JSONObject.indexThreshold ? Self.buildIndex(keys) : nil
+        storage.remove(at: position)
+        index = storage.count > JSONObject.indexThreshold ? Self.buildIndex(storage) : nil
     }
 
-    private static func buildIndex(_ keys: [String]) -> [ExactKey: Int] {
-        Dictionary(uniqueKeysWithValues: keys.enumerated().map { (ExactKey($1), $0) })
+    private static func buildIndex(_ members: [Member]) -> [ExactKey: Int] {
+        Dictionary(uniqueKeysWithValues: members.enumerated().map { (ExactKey($1.key), $0) })
     }
 
     /// Members in document order.
-    public var members: Zip2Sequence<[String], [JSONInstance]> { zip(keys, values) }
+    public var members: some RandomAccessCollection<(String, JSONInstance)> { storage.lazy.map { ($0.key, $0.value) } }
 
     /// Objects are equal when they hold the same keys with equal values, in any order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        for (key, value) in lhs.members {
-            guard let other = rhs[key], other == value else { return false }
+        for member in lhs.storage {
+            guard let position = rhs.position(of: member.key, tag: member.tag),
+                  rhs.storage[position].value == member.value else { return false }
         }
         return true
     }

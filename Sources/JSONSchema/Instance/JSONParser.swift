@@ -147,12 +147,8 @@ struct JSONParser {
             depth -= 1
             return .object(JSONObject())
         }
-        var keys: [String] = []
-        var tags: [KeyTag] = []
-        var values: [JSONInstance] = []
-        keys.reserveCapacity(Self.initialCapacity)
-        tags.reserveCapacity(Self.initialCapacity)
-        values.reserveCapacity(Self.initialCapacity)
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(Self.initialCapacity)
         let serial = objectsStarted
         objectsStarted += 1
         while true {
@@ -165,7 +161,7 @@ struct JSONParser {
             let tag = lastUnescapedString.map { span in
                 KeyTag(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[span])))
             } ?? KeyTag(key)
-            if isDuplicate(key, tag, in: keys, tags, serial: serial) {
+            if isDuplicate(key, tag, in: members, serial: serial) {
                 throw error("duplicate key \"\(key)\"", at: keyOffset)
             }
             skipWhitespace()
@@ -175,9 +171,7 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            keys.append(key)
-            tags.append(tag)
-            values.append(value)
+            members.append(JSONObject.Member(key: key, tag: tag, value: value))
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -185,19 +179,18 @@ struct JSONParser {
             throw error("expected ',' or '}' in an object")
         }
         depth -= 1
-        return .object(JSONObject(distinctKeys: keys, tags: tags, values: values))
+        return .object(JSONObject(distinctMembers: members))
     }
 
-    /// Whether object `serial`, with `keys` so far, already has `key`: a scan over tags while the object is small,
-    /// a set past `JSONObject.indexThreshold` members.
-    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, in keys: [String], _ tags: [KeyTag],
-                                      serial: Int) -> Bool {
-        if keys.count <= JSONObject.indexThreshold {
-            for index in keys.indices where tags[index].matches(tag, keys[index], key) { return true }
+    /// Whether object `serial`, with `members` so far, already has `key`: a scan over tags while the object is
+    /// small, a set past `JSONObject.indexThreshold` members.
+    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, in members: [JSONObject.Member], serial: Int) -> Bool {
+        if members.count <= JSONObject.indexThreshold {
+            for member in members where member.tag.matches(tag, member.key, key) { return true }
             return false
         }
         if largeObjectOwner != serial {  // the object just grew large, or a nested large object used the set
-            largeObjectKeys = Set(keys.lazy.map(ExactKey.init))
+            largeObjectKeys = Set(members.lazy.map { ExactKey($0.key) })
             largeObjectOwner = serial
         }
         return !largeObjectKeys.insert(ExactKey(key)).inserted
