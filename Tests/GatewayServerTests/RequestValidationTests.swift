@@ -157,6 +157,32 @@ extension GatewayServerTests {
             }
         }
 
+        /// A mock route answers a validated body at once and the next pipelined request starts inside that answer:
+        /// the answered body must not stay queued and reach the next request's upstream (it would be read as the
+        /// start of that request's body, and the rest of its body as another request).
+        @Test func aMockAnsweredBodyNeverReachesTheNextPipelinedRequest() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstreamURL: upstream.url)) { gateway in
+                    let port = gateway.port
+                    let mockBody = #"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}"#
+                    try await onThread {
+                        let client = try RawClient(port: port)
+                        try client.send(Self.post("/orders", Self.validOrder) + Self.post("/many", mockBody)
+                                        + Self.post("/orders", Self.validOrder))
+                        let responses = try client.readResponses(3)
+                        #expect(responses.map(\.status) == [200, 200, 200])
+                        for index in [0, 2] {
+                            #expect(try TestUpstream.parseEcho(responses[index].body).bodyLength == Self.validOrder.utf8.count)
+                        }
+                        try client.send(Self.post("/orders", Self.validOrder))
+                        #expect(try client.readResponse().status == 200)
+                    }
+                    // Every proxied request went over one pooled connection: no stray bytes broke it.
+                    #expect(upstream.connectionCount == 1)
+                }
+            }
+        }
+
         @Test func aChunkedBodyIsValidatedThenForwarded() async throws {
             try await withUpstream { upstream in
                 try await withGateway(Self.config(upstreamURL: upstream.url)) { gateway in

@@ -305,6 +305,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func beginExchange(method: HTTPMethod, version: HTTPVersion, keepAlive: Bool) {
         busy = true
         generation &+= 1
+        // Bodies belong to one exchange: a previous one's leftovers must never reach this one's upstream.
+        pendingBodies.removeAll()
+        pendingBytes = 0
+        heldResponseHead = nil
         requestEnded = false
         responseEnded = false
         responseHeadSent = false
@@ -510,8 +514,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             // Queued before the integration starts, so a pooled connection takes head and body in one write (one
             // syscall, one upstream wake-up) rather than the head first and the body after.
             pendingBodies.append(body)
+            let exchange = generation
             startIntegration(dispatch)
-            if disposition != .forward || responseEnded { pendingBodies.removeAll() }
+            // A mock answers at once and may already have started the next pipelined exchange: its state is not ours.
+            if generation == exchange, disposition != .forward || responseEnded { pendingBodies.removeAll() }
         }
     }
 

@@ -41,10 +41,6 @@ struct JSONParser {
     var depth = 0
     /// Where the last string's bytes lie in `bytes` when it had no escapes (its tag is then computed in place).
     private var lastUnescapedString: Range<Int>?
-    /// Keys of one large object being read (`largeObjectOwner`), rebuilt when another object needs the set.
-    private var largeObjectKeys: Set<ExactKey> = []
-    private var largeObjectOwner = -1
-    private var objectsStarted = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -149,8 +145,8 @@ struct JSONParser {
         }
         var members: [JSONObject.Member] = []
         members.reserveCapacity(Self.initialCapacity)
-        let serial = objectsStarted
-        objectsStarted += 1
+        /// Built once the object passes `JSONObject.indexThreshold` members, then only added to.
+        var largeObjectKeys: Set<ExactKey>?
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -161,7 +157,7 @@ struct JSONParser {
             let tag = lastUnescapedString.map { span in
                 KeyTag(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[span])))
             } ?? KeyTag(key)
-            if isDuplicate(key, tag, in: members, serial: serial) {
+            if isDuplicate(key, tag, in: members, largeObjectKeys: &largeObjectKeys) {
                 throw error("duplicate key \"\(key)\"", at: keyOffset)
             }
             skipWhitespace()
@@ -182,18 +178,16 @@ struct JSONParser {
         return .object(JSONObject(distinctMembers: members))
     }
 
-    /// Whether object `serial`, with `members` so far, already has `key`: a scan over tags while the object is
-    /// small, a set past `JSONObject.indexThreshold` members.
-    private mutating func isDuplicate(_ key: String, _ tag: KeyTag, in members: [JSONObject.Member], serial: Int) -> Bool {
+    /// Whether the object being read, with `members` so far, already has `key`: a scan over tags while it is small,
+    /// then a set of its own (built once, so nested objects never make an outer one rebuild it).
+    private func isDuplicate(_ key: String, _ tag: KeyTag, in members: [JSONObject.Member],
+                             largeObjectKeys: inout Set<ExactKey>?) -> Bool {
         if members.count <= JSONObject.indexThreshold {
             for member in members where member.tag.matches(tag, member.key, key) { return true }
             return false
         }
-        if largeObjectOwner != serial {  // the object just grew large, or a nested large object used the set
-            largeObjectKeys = Set(members.lazy.map { ExactKey($0.key) })
-            largeObjectOwner = serial
-        }
-        return !largeObjectKeys.insert(ExactKey(key)).inserted
+        if largeObjectKeys == nil { largeObjectKeys = Set(members.lazy.map { ExactKey($0.key) }) }
+        return !largeObjectKeys!.insert(ExactKey(key)).inserted
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
