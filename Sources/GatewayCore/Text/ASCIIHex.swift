@@ -1,7 +1,8 @@
-/// One hexadecimal digit's value, for the byte-level parsers in this module (IPv6 groups, percent escapes).
-enum ASCIIHex {
-    @inline(__always)
-    static func value(_ b: UInt8) -> UInt8? {
+/// One hexadecimal digit's value, for the gateway's byte-level parsers (IPv6 groups, percent escapes, chunk
+/// sizes). `@inlinable` so the upstream chunk scanner's per-byte calls stay cheap across the module boundary.
+public enum ASCIIHex {
+    @inlinable
+    public static func value(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: b - 0x30
         case 0x61...0x66: b - 0x61 + 10

@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 
 /// Follows a chunked body through raw bytes to find where it ends, so the bytes can be passed to the client
@@ -35,7 +36,7 @@ public struct ChunkedBodyScanner: Sendable {
             let b = view[base + i]
             switch state {
             case .size(let value, let digits):
-                if let d = Self.hexValue(b) {
+                if let d = ASCIIHex.value(b).map(Int.init) {
                     guard digits < 15 else { throw UpstreamProtocolError(message: "chunk size too large") }
                     state = .size(value: value << 4 | d, digits: digits + 1)
                 } else {
@@ -97,13 +98,4 @@ public struct ChunkedBodyScanner: Sendable {
     }
 
     private var pendingSize = 0
-
-    private static func hexValue(_ b: UInt8) -> Int? {
-        switch b {
-        case 48...57: return Int(b - 48)
-        case 65...70: return Int(b - 55)
-        case 97...102: return Int(b - 87)
-        default: return nil
-        }
-    }
 }

@@ -39,8 +39,6 @@ struct JSONParser {
     let maxDepth: Int
     var position = 0
     var depth = 0
-    /// Where the last string's bytes lie in `bytes` when it had no escapes (its tag is then computed in place).
-    private var lastUnescapedString: Range<Int>?
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -80,7 +78,7 @@ struct JSONParser {
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""): return .string(try parseString().text)
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -153,8 +151,8 @@ struct JSONParser {
                 throw error("expected a string key in an object")
             }
             let keyOffset = position
-            let key = try parseString()
-            let tag = lastUnescapedString.map { span in
+            let (key, unescapedBytes) = try parseString()
+            let tag = unescapedBytes.map { span in
                 KeyTag(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[span])))
             } ?? KeyTag(key)
             if isDuplicate(key, tag, in: members, largeObjectKeys: &largeObjectKeys) {
@@ -204,10 +202,11 @@ struct JSONParser {
             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// A string's text, and where its bytes lie in `bytes` when it has no escapes (they are then its UTF-8 as is,
+    /// so a key's tag is computed in place).
+    private mutating func parseString() throws(JSONParseError) -> (text: String, unescapedBytes: Range<Int>?) {
         position += 1
         let start = position
-        lastUnescapedString = nil
         // Fast path: no escapes. Pure ASCII (most keys and values) needs no UTF-8 validation, and decoding it from
         // contiguous bytes is a specialised copy; `String(validating:)` is generic and costs a metadata lookup and
         // a slower scan per string, a fifth of the parse time of a typical body.
@@ -217,14 +216,13 @@ struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let end = position
                 position += 1
-                lastUnescapedString = start..<end
                 if highBits < 0x80 {
-                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self), start..<end)
                 }
                 guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
                     throw error("invalid UTF-8 in a string", at: start)
                 }
-                return text
+                return (text, start..<end)
             }
             highBits |= byte
             if byte == UInt8(ascii: "\\") { break }
@@ -239,7 +237,7 @@ struct JSONParser {
                 guard let text = String(validating: scalars, as: UTF8.self) else {
                     throw error("invalid UTF-8 in a string", at: start)
                 }
-                return text
+                return (text, nil)
             }
             if byte < 0x20 { throw error("unescaped control character in a string") }
             if byte != UInt8(ascii: "\\") {
@@ -286,13 +284,8 @@ struct JSONParser {
         guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
-            default: throw error("invalid hex digit in a \\u escape")
+            guard let digit = HexDigit.value(UInt32(bytes[position])) else {
+                throw error("invalid hex digit in a \\u escape")
             }
             value = value << 4 | digit
             position += 1

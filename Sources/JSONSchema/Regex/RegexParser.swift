@@ -326,7 +326,7 @@ struct RegexParser {
             }
             return 0
         case Ascii.x:
-            guard let high = peek().flatMap(Ascii.hexValue), let low = peek(1).flatMap(Ascii.hexValue) else {
+            guard let high = peek().flatMap(HexDigit.value), let low = peek(1).flatMap(HexDigit.value) else {
                 throw syntax("invalid \\x escape (needs two hex digits)", at: escapeStart)
             }
             position += 2
@@ -348,7 +348,7 @@ struct RegexParser {
             position += 1
             var value: UInt32 = 0
             var digits = 0
-            while let h = peek().flatMap(Ascii.hexValue) {
+            while let h = peek().flatMap(HexDigit.value) {
                 value = value << 4 | h
                 digits += 1
                 position += 1
@@ -379,7 +379,7 @@ struct RegexParser {
         guard index + 4 <= source.count else { return nil }
         var value: UInt32 = 0
         for i in index..<index + 4 {
-            guard let h = Ascii.hexValue(source[i]) else { return nil }
+            guard let h = HexDigit.value(source[i]) else { return nil }
             value = value << 4 | h
         }
         return value
@@ -585,15 +585,6 @@ enum Ascii {
 
     static func digitValue(_ c: UInt32) -> Int? {
         c >= 0x30 && c <= 0x39 ? Int(c - 0x30) : nil
-    }
-
-    static func hexValue(_ c: UInt32) -> UInt32? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
     }
 
     /// A scalar as it would appear in an error message.
