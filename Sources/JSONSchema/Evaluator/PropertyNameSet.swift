@@ -11,8 +11,6 @@ struct PropertyNameSet: Sendable {
         if keys.count > PropertyNameSet.scanLimit { hashed = Set(keys.lazy.map { ExactKey($0.name) }) }
     }
 
-    func contains(_ name: String) -> Bool { contains(name, tag: KeyTag(name)) }
-
     /// `tag` is `name`'s tag, which objects keep for their keys.
     func contains(_ name: String, tag: KeyTag) -> Bool {
         if let hashed { return hashed.contains(ExactKey(name)) }

@@ -12,8 +12,8 @@ enum PikeVM {
 
     /// The mutable state of one search; built per call so `ECMARegex` stays immutable and shareable.
     private struct Machine {
+        let program: RegexProgram
         let instructions: [RegexInstruction]
-        let classes: [CharacterClass]
         let anchored: Bool
         /// Threads at the current position (being stepped) and at the next one (being built).
         var current: ThreadList
@@ -22,8 +22,8 @@ enum PikeVM {
         var stack: [Int32]
 
         init(_ program: RegexProgram) {
+            self.program = program
             instructions = program.instructions
-            classes = program.classes
             anchored = program.anchoredAtStart
             current = ThreadList(capacity: instructions.count)
             next = ThreadList(capacity: instructions.count)
@@ -41,14 +41,8 @@ enum PikeVM {
                 let following = scalars.next()?.value
                 for i in 0..<current.count {
                     let pc = Int(current.dense[i])
-                    let accepted: Bool
-                    switch instructions[pc] {
-                    case .scalar(let expected): accepted = c == expected
-                    case .dot: accepted = !CharacterClass.isLineTerminator(c)
-                    case .characterClass(let index): accepted = classes[index].contains(c)
-                    default: accepted = false  // split, jump, assert, match: only marked visited
-                    }
-                    if accepted, addThread(Int32(pc + 1), before: c, after: following) { return true }
+                    // Split, jump, assert and match threads consume nothing: they were only marked visited.
+                    if program.consumes(pc, c), addThread(Int32(pc + 1), before: c, after: following) { return true }
                 }
                 // Unanchored search: a match may also start here (an implicit leading `.*?`).
                 if !anchored, addThread(0, before: c, after: following) { return true }

@@ -74,15 +74,6 @@ struct RegexDFA: Sendable {
         var representative = [UInt32](repeating: 0, count: classCount)
         for b in (0..<128).reversed() { representative[Int(byteClass[b])] = UInt32(b) }
 
-        func accepts(_ pc: Int32, _ byte: UInt32) -> Bool {
-            switch instructions[Int(pc)] {
-            case .scalar(let c): c == byte
-            case .dot: !CharacterClass.isLineTerminator(byte)
-            case .characterClass(let index): program.classes[index].contains(byte)
-            default: false
-            }
-        }
-
         // Subset construction, breadth first: state i's row is appended when i is processed.
         var closure = Closure(instructions)
         var ids: [Closure.State: Int] = [:]
@@ -105,7 +96,7 @@ struct RegexDFA: Sendable {
                     table.append(UInt16(i))
                     continue
                 }
-                var seeds = state.pcs.filter { accepts($0, representative[column]) }.map { $0 + 1 }
+                var seeds = state.pcs.filter { program.consumes(Int($0), representative[column]) }.map { $0 + 1 }
                 if !program.anchoredAtStart { seeds.append(0) }  // the implicit leading `.*?`
                 guard let next = closure.state(from: seeds, atStart: false), let id = intern(next) else { return nil }
                 table.append(UInt16(id))

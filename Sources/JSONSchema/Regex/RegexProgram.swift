@@ -21,6 +21,18 @@ struct RegexProgram: Sendable {
     let classes: [CharacterClass]
     /// Matches can only start at offset 0 (`^…`): the search stops as soon as no thread survives.
     let anchoredAtStart: Bool
+
+    /// Whether instruction `pc` consumes scalar `c`: false for those that consume nothing (split, jump, assert,
+    /// match). The one definition both the Pike VM and the DFA construction step by.
+    @inline(__always)
+    func consumes(_ pc: Int, _ c: UInt32) -> Bool {
+        switch instructions[pc] {
+        case .scalar(let expected): c == expected
+        case .dot: !CharacterClass.isLineTerminator(c)
+        case .characterClass(let index): classes[index].contains(c)
+        default: false
+        }
+    }
 }
 
 /// Turns the tree into a program, expanding counted repetitions (`a{2,4}` → `aa(?:a(?:a)?)?`) and refusing
