@@ -31,6 +31,15 @@ import JSONSchema
         #expect(decomposed.errors.map(\.keyword) == ["additionalProperties"])
     }
 
+    /// `unevaluatedProperties` sees a member as evaluated only if that very name (by code points) was: a
+    /// decomposed "e\u0301" beside a declared, precomposed "é" is still unevaluated.
+    @Test func unevaluatedPropertiesComparesNamesByCodePoints() throws {
+        let schema = #"{"properties": {"\u00e9": true}, "unevaluatedProperties": false}"#
+        #expect(try validate(schema, #"{"\u00e9": 1}"#).isValid)
+        let result = try validate(schema, #"{"\u00e9": 1, "e\u0301": 2}"#)
+        #expect(result.errors.map(\.keyword) == ["unevaluatedProperties"])
+    }
+
     @Test func reportsEveryViolationWithLocations() throws {
         let result = try validate(Self.order, #"{"id": "x1", "items": [{"qty": 0}, {"qty": 2.5}], "extra": true}"#)
         #expect(!result.isValid)

@@ -2,13 +2,14 @@
 /// instance some successful keyword has already evaluated.
 struct EvaluatedLocations {
     var allProperties = false
-    var properties: Set<String> = []
+    /// Member names compared by bytes, as `properties` matches them (not by Swift's canonical equivalence).
+    var properties: Set<ExactKey> = []
     var allItems = false
     /// Items `0..<itemPrefix` are evaluated.
     var itemPrefix = 0
     var itemIndices: Set<Int> = []
 
-    func containsProperty(_ name: String) -> Bool { allProperties || properties.contains(name) }
+    func containsProperty(_ name: String) -> Bool { allProperties || properties.contains(ExactKey(name)) }
 
     func containsItem(_ index: Int) -> Bool { allItems || index < itemPrefix || itemIndices.contains(index) }
 

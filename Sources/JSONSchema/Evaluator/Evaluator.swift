@@ -218,7 +218,7 @@ final class Evaluator {
             for (key, node) in properties {
                 guard let position = object.position(of: key, hint: hint) else { continue }
                 hint = position + 1
-                local?.properties.insert(key.name)
+                local?.properties.insert(ExactKey(key.name))
                 if !evaluate(node, object.storage[position].value, at: .key(key.name)) {
                     valid = false
                     if !keepGoing { return false }
@@ -230,7 +230,7 @@ final class Evaluator {
             var valid = true
             for (name, value) in object.members {
                 for (regex, node) in patterns where regex.firstMatch(in: name) {
-                    local?.properties.insert(name)
+                    local?.properties.insert(ExactKey(name))
                     if !evaluate(node, value, at: .key(name)) {
                         valid = false
                         if !keepGoing { return false }
@@ -375,7 +375,7 @@ final class Evaluator {
                 if isFalse {
                     valid = fail(keyword, "must NOT have unevaluated property '\(name)'")
                 } else if evaluate(node, value, at: .key(name)) {
-                    local?.properties.insert(name)
+                    local?.properties.insert(ExactKey(name))
                 } else {
                     valid = false
                 }
