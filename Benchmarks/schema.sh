@@ -10,10 +10,12 @@
 # 5 items, date-times, enums, patterns) for order.schema.json, and items.json, 1000 line items (~115 KB) for
 # items.schema.json; both draft 2020-12 and valid (we measure the path a good request takes).
 #
-# Validator part: `portcullis schema bench` (release build, compiled once, then bytes -> parse -> validate with the
+# Validator part: `portcullis schema bench` (release build, compiled once, then the file's bytes checked with the
 # gateway's 50-error cap) against `jsonschema` (Draft202012Validator.is_valid) and `fastjsonschema` (compiled once)
-# in a venv under Benchmarks/schema/.venv (created here, gitignored). "parse+validate" starts from the file's bytes
-# on both sides (json.loads in Python); "validate" reuses an instance parsed once. FORMATS=on (default) asserts
+# in a venv under Benchmarks/schema/.venv (created here, gitignored). Every Python figure starts from the bytes with
+# json.loads. Swift "from-bytes" is the gateway's path (the one-pass check, with parse -> validate only when it is
+# not certain); "from-bytes-tree" always parses into a tree and evaluates it; "preparsed" compares validation of an
+# instance parsed once on both sides. FORMATS=on (default) asserts
 # formats everywhere, as the gateway does: Swift --format-assertion, jsonschema FormatChecker() with
 # rfc3339-validator installed (without it date-time is silently unchecked), fastjsonschema use_formats=True.
 #
@@ -72,15 +74,18 @@ validator_part() {
             schema=$here/$payload.schema.json file=$BENCH_WORK/$payload.json
             echo "== $payload ($(wc -c <"$file") bytes), formats $formats, ${SECONDS_PER}s per measurement"
             out=$("$bin" schema bench "$schema" "$file" --seconds "$SECONDS_PER" "${flag[@]}")
+            out+=$'\n'$("$bin" schema bench "$schema" "$file" --seconds "$SECONDS_PER" --tree "${flag[@]}")
             out+=$'\n'$("$bin" schema bench "$schema" "$file" --seconds "$SECONDS_PER" --preparsed "${flag[@]}")
             out+=$'\n'$("$venv/bin/python" "$here/bench.py" "$schema" "$file" --seconds "$SECONDS_PER" "${flag[@]}")
             echo "$out"
             pick() { field validations_per_s "$(grep "^$1 $2 " <<<"$out")"; }
-            s=$(pick swift parse+validate) sv=$(pick swift validate)
+            s=$(pick swift from-bytes) st=$(pick swift parse+validate) sv=$(pick swift validate)
             j=$(pick "python jsonschema" parse+validate) jv=$(pick "python jsonschema" validate)
             f=$(pick "python fastjsonschema" parse+validate) fv=$(pick "python fastjsonschema" validate)
             echo "RESULT schema-$payload formats=$formats from-bytes swift=$s jsonschema=$j fastjsonschema=$f" \
                  "vs_jsonschema=$(ratio "$s" "$j")x vs_fastjsonschema=$(ratio "$s" "$f")x"
+            echo "RESULT schema-$payload formats=$formats from-bytes-tree swift=$st jsonschema=$j fastjsonschema=$f" \
+                 "vs_jsonschema=$(ratio "$st" "$j")x vs_fastjsonschema=$(ratio "$st" "$f")x"
             echo "RESULT schema-$payload formats=$formats preparsed swift=$sv jsonschema=$jv fastjsonschema=$fv" \
                  "vs_jsonschema=$(ratio "$sv" "$jv")x vs_fastjsonschema=$(ratio "$sv" "$fv")x"
         done

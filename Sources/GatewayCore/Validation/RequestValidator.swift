@@ -69,13 +69,16 @@ public enum RequestValidator {
     }
 
     public enum BodyOutcome: Sendable {
-        case valid(JSONInstance)
+        case valid
         /// Not JSON at all (or nested deeper than `maxBodyDepth`): the parser's message.
         case unparsable(String)
         case invalid(Verdict)
     }
 
     public static func checkBody(_ schema: CompiledSchema, bytes: UnsafeRawBufferPointer, maxErrors: Int) -> BodyOutcome {
+        // Most bodies are valid, and one pass over their bytes says so without building them; the parser and the
+        // evaluator run only when it is not certain (and produce the errors).
+        if schema.certainlyAccepts(bytes, maxDepth: maxBodyDepth) { return .valid }
         let instance: JSONInstance
         do {
             instance = try JSONInstance.parse(bytes, maxDepth: maxBodyDepth)
@@ -84,7 +87,7 @@ public enum RequestValidator {
         }
         let result = schema.validate(instance, maxErrors: maxErrors, maxDepth: maxEvaluationDepth,
                                      maxStackBytes: maxStackBytes)
-        guard !result.isValid else { return .valid(instance) }
+        guard !result.isValid else { return .valid }
         let violations = result.errors.map {
             ValidationViolation(location: .body, pointer: $0.instancePointer, keyword: $0.keyword, message: $0.message)
         }

@@ -11,10 +11,22 @@ public final class CompiledSchema: Sendable {
     /// Stack a validation may use by default: safe on a 512 KB task thread. Event loops (8 MB) can allow more.
     public static let defaultMaxStackBytes = 256 * 1024
 
+    /// The schema flattened for one-pass checks of raw bytes; nil when it uses keywords that form cannot check.
+    let onePass: OnePassProgram?
+
     init(nodes: [SchemaNode], resources: [RuntimeResource], root: NodeID) {
         self.nodes = nodes
         self.resources = resources
         self.root = root
+        onePass = OnePassProgram(nodes: nodes, root: root)
+    }
+
+    /// Whether `bytes` are certainly a JSON document this schema accepts, decided in one pass that builds nothing.
+    /// False means "not certain" (invalid, or beyond what the pass decides): parse and `validate` to know, and to
+    /// get the errors. A cheap first step for the common valid request body.
+    public func certainlyAccepts(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 512) -> Bool {
+        guard let onePass else { return false }
+        return OnePassScanner.accepts(onePass, bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
     }
 
     /// Validates `instance`, reporting every violation up to `maxErrors` (0: only the verdict, fastest).

@@ -121,10 +121,11 @@ struct ExactKey: Hashable, Sendable {
         }
     }
 
-    /// Equal-length byte comparison eight bytes at a time: keys are compared for every member lookup, and the
-    /// generic `elementsEqual` goes byte by byte.
-    private static func bytesEqual(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+    /// Byte equality eight bytes at a time: keys are compared for every member lookup, and the generic
+    /// `elementsEqual` goes byte by byte.
+    static func bytesEqual(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
         let count = lhs.count
+        guard rhs.count == count else { return false }
         var offset = 0
         while offset + 8 <= count {
             if lhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)

@@ -30,6 +30,13 @@ public struct ECMARegex: Sendable {
         return PikeVM.search(program, in: text)
     }
 
+    /// The same search over valid UTF-8 held in place: the automaton reads the bytes; only text it cannot decide
+    /// becomes a `String` for the Pike VM.
+    func firstMatch(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let dfa, let answer = dfa.matches(utf8: text) { return answer }
+        return PikeVM.search(program, in: String(decoding: text, as: UTF8.self))
+    }
+
     /// True if `pattern` is valid ECMA-262 (`u` flag) syntax, even if this engine would refuse to run it
     /// (`(?<=a)b`, `(a)\1`): what `format: "regex"` asks.
     public static func isValidSyntax(_ pattern: String) -> Bool {

@@ -32,6 +32,9 @@ struct RegexDFA: Sendable {
         return run(text.utf8)
     }
 
+    /// The same, for UTF-8 bytes.
+    func matches(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool? { run(bytes) }
+
     private func run(_ bytes: some Sequence<UInt8>) -> Bool? {
         var state = 0
         if flags[0] & Self.acceptsNow != 0 { return true }
