@@ -120,6 +120,26 @@ import Testing
         #expect(!Self.accepts(anything, hostile, maxDepth: 256))
     }
 
+    /// The evaluator stops at its nested-evaluation and stack limits; the one pass must not accept past them.
+    @Test func deepRecursionIsLeftToTheEvaluatorsLimits() throws {
+        let nested = try Self.compile(##"{"items": {"$ref": "#"}}"##)
+        func arrays(_ depth: Int) -> String { String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        #expect(Self.accepts(nested, arrays(10)))
+        #expect(!Self.accepts(nested, arrays(251)))
+        #expect(!Self.fullyAccepts(nested, Array(arrays(251).utf8)), "250 nested evaluations by default")
+        // Each hop into another resource is an evaluation of its own: ten per level here.
+        let hops = (1...7).map { #""h\#($0)": {"$id": "h\#($0)", "$ref": "h\#($0 + 1)"}"# }.joined(separator: ", ")
+        let chained = try Self.compile(##"""
+            {"$id": "https://example.test/root", "type": "array", "items": {"$ref": "h1"},
+             "$defs": {\##(hops), "h8": {"$id": "h8", "$ref": "root"}}}
+            """##)
+        #expect(chained.onePass?.evaluationsPerLevel == 10)
+        #expect(Self.accepts(chained, arrays(2)) && Self.fullyAccepts(chained, Array(arrays(2).utf8)))
+        #expect(!Self.accepts(chained, arrays(3)), "past 32 nested evaluations the evaluator decides")
+        #expect(!Self.accepts(chained, arrays(26)))
+        #expect(!Self.fullyAccepts(chained, Array(arrays(26).utf8)))
+    }
+
     @Test(arguments: [
         #"{"anyOf": [{"type": "string"}, {"type": "integer"}]}"#,
         #"{"properties": {"a": {"not": {}}}}"#,

@@ -69,6 +69,9 @@ struct OnePassProgram: Sendable {
 
     private(set) var nodes: [Node] = [Node()]
     private(set) var root = 0
+    /// Nested evaluations the evaluator makes per level of the document: one, plus one per `$ref` hop into
+    /// another resource that flattening folded away (same-resource hops are folded by the evaluator too).
+    private(set) var evaluationsPerLevel = 1
     /// Compiled node → flattened node, for nodes already flattened or being flattened (so cycles terminate).
     private var flattened: [NodeID: Int] = [:]
 
@@ -86,6 +89,7 @@ struct OnePassProgram: Sendable {
         // A node that is only a `$ref` is its target (a cycle of bare refs never reaches a value: not flattened).
         if source.keywords.count == 1, case .ref(let target) = source.keywords[0].check {
             guard !refs.contains(id) else { return nil }
+            evaluationsPerLevel = max(evaluationsPerLevel, refs.count + 2)
             guard let resolved = flatten(target, in: compiled, following: refs.union([id])) else { return nil }
             flattened[id] = resolved
             return resolved

@@ -19,10 +19,18 @@ struct OnePassScanner {
     private static let maxMembers = 64
     /// Items per `uniqueItems` array this pass compares pairwise; larger arrays are left to the evaluator.
     private static let maxUniqueItems = 64
+    /// Nested evaluations a document may need here. The evaluator stops at its own depth and stack limits, which
+    /// this pass cannot see, so deeper documents are left to it; this bound is far inside every limit it is run with
+    /// (250 nested evaluations and 256 KB of stack by default, even in a debug build) and far past real bodies.
+    static let maxEvaluationDepth = 32
 
+    /// `maxDepth` is the parser's nesting limit; the pass may stop sooner (see `maxEvaluationDepth`).
     static func accepts(_ program: OnePassProgram, _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Bool {
-        program.nodes.withUnsafeBufferPointer { nodes in
-            var scanner = OnePassScanner(nodes: nodes, bytes: bytes, maxDepth: maxDepth)
+        // A value inside `depth` containers costs the evaluator at most (depth + 1) × evaluationsPerLevel nested
+        // evaluations.
+        let levels = max(1, maxEvaluationDepth / program.evaluationsPerLevel)
+        return program.nodes.withUnsafeBufferPointer { nodes in
+            var scanner = OnePassScanner(nodes: nodes, bytes: bytes, maxDepth: min(maxDepth, levels - 1))
             scanner.skipWhitespace()
             guard scanner.value(program.root) else { return false }
             scanner.skipWhitespace()
@@ -37,24 +45,19 @@ struct OnePassScanner {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
-            }
-        }
+        while position < bytes.count, JSONSyntax.isWhitespace(bytes[position]) { position += 1 }
     }
 
     /// A node's rules in place: fields are read through the pointer, never copied out as a whole struct.
     private func rulesOf(_ node: Int) -> UnsafePointer<OnePassProgram.Node> { nodes.baseAddress! + node }
 
     private func allows(_ node: Int, _ actual: JSONTypes) -> Bool {
-        guard let types = nodes[node].types else { return true }
+        guard let types = rulesOf(node).pointee.types else { return true }
         return !types.isDisjoint(with: actual)
     }
 
     private mutating func value(_ node: Int) -> Bool {
-        guard position < bytes.count, !nodes[node].rejectsEverything else { return false }
+        guard position < bytes.count, !rulesOf(node).pointee.rejectsEverything else { return false }
         switch bytes[position] {
         case UInt8(ascii: "{"): return object(node)
         case UInt8(ascii: "["): return array(node)
@@ -87,7 +90,7 @@ struct OnePassScanner {
 
     private mutating func number(_ node: Int) -> Bool {
         let start = position
-        while position < bytes.count, Self.isNumberByte(bytes[position]) { position += 1 }
+        while position < bytes.count, JSONSyntax.isNumberByte(bytes[position]) { position += 1 }
         guard let number = JSONNumber.parse(UnsafeBufferPointer(rebasing: bytes[start..<position])) else { return false }
         guard allows(node, number.isInteger ? [.integer, .number] : .number) else { return false }
         let rules = rulesOf(node)
@@ -97,10 +100,6 @@ struct OnePassScanner {
         return allowed(node) { $0.numbers.contains(number) }
     }
 
-    private static func isNumberByte(_ byte: UInt8) -> Bool {
-        (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
-            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-    }
 
     /// A string without escapes: the range of its bytes (valid UTF-8, which is then its text as is) and whether
     /// they are all ASCII; nil for an escape (left to the parser) or anything the parser rejects.
@@ -180,7 +179,7 @@ struct OnePassScanner {
     }
 
     private mutating func object(_ node: Int) -> Bool {
-        guard allows(node, .object), nodes[node].allowedValues.isEmpty, enter() else { return false }
+        guard allows(node, .object), rulesOf(node).pointee.allowedValues.isEmpty, enter() else { return false }
         let rules = rulesOf(node)
         var seen: UInt64 = 0
         var count = 0
@@ -231,7 +230,7 @@ struct OnePassScanner {
     }
 
     private mutating func array(_ node: Int) -> Bool {
-        guard allows(node, .array), nodes[node].allowedValues.isEmpty, enter() else { return false }
+        guard allows(node, .array), rulesOf(node).pointee.allowedValues.isEmpty, enter() else { return false }
         let rules = rulesOf(node)
         var count = 0
         var items: [Range<Int>] = []

@@ -54,12 +54,7 @@ struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
-            }
-        }
+        while position < bytes.count, JSONSyntax.isWhitespace(bytes[position]) { position += 1 }
     }
 
     private func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
@@ -190,17 +185,13 @@ struct JSONParser {
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = position
-        while position < bytes.count, isNumberByte(bytes[position]) { position += 1 }
+        while position < bytes.count, JSONSyntax.isNumberByte(bytes[position]) { position += 1 }
         guard let number = JSONNumber.parse(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
             throw error("invalid number", at: start)
         }
         return number
     }
 
-    private func isNumberByte(_ byte: UInt8) -> Bool {
-        (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
-            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-    }
 
     /// A string's text, and where its bytes lie in `bytes` when it has no escapes (they are then its UTF-8 as is,
     /// so a key's tag is computed in place).
