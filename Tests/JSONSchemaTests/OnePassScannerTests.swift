@@ -79,6 +79,28 @@ import Testing
     }
 
     @Test(arguments: [
+        (#"{"a": "x", "b": 1}"#, true), (#"{"a": "x", "b": "y"}"#, false), (#"{"a": 1, "b": 1}"#, false),
+        (#"{"a": "x"}"#, false), (#"{"b": 1, "c": 2, "d": 3}"#, false), (#"{}"#, false),
+    ])
+    func additionalMembersMeetTheirSchema(document: String, valid: Bool) throws {
+        let schema = try Self.compile(#"""
+            {"properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"},
+             "required": ["b"], "maxProperties": 2}
+            """#)
+        #expect(Self.accepts(schema, document) == valid)
+        #expect(Self.fullyAccepts(schema, Array(document.utf8)) == valid)
+    }
+
+    @Test(arguments: [
+        ("[1, \"a\"]", true), ("[1, \"a\", true, false]", true), ("[\"a\", 1]", false), ("[1, \"a\", 3]", false),
+    ])
+    func prefixItemsThenItems(document: String, valid: Bool) throws {
+        let schema = try Self.compile(#"{"prefixItems": [{"type": "integer"}, {"type": "string"}], "items": {"type": "boolean"}}"#)
+        #expect(Self.accepts(schema, document) == valid)
+        #expect(Self.fullyAccepts(schema, Array(document.utf8)) == valid)
+    }
+
+    @Test(arguments: [
         "", " ", "{", "{}x", #"{"a":1,}"#, #"{"a" 1}"#, #"{"a":1 "b":2}"#, "[1,]", "[01]", "[1.]", "[.5]", "[-]",
         "[1e]", "[+1]", "[tru]", "[nul]", "[True]", #"["a]"#, "[\"\u{01}\"]", #"{"a":1,"a":2}"#,
         #"{"x":{"k":1,"k":2}}"#, #"{"a-very-long-key-name":1,"a-very-long-key-name":2}"#, "[1]]", "[[1]", "{\"a\":1}{}",

@@ -101,6 +101,14 @@ struct OnePassProgram: Sendable {
         for keyword in source.keywords {
             guard apply(keyword.check, to: &node, in: compiled) else { return nil }
         }
+        // The scanner takes "declared" to mean "has a `properties` subschema"; the evaluator asks the compiled
+        // `additionalProperties` for its own set. Should they ever differ, this node is left to the evaluator.
+        for case .additionalProperties(_, _, let known, _) in source.keywords.lazy.map(\.check) {
+            let declared = node.properties.filter { $0.node != nil }
+            guard declared.count == known.count, declared.allSatisfy({ property in
+                known.contains(String(decoding: property.name, as: UTF8.self), tag: property.tag)
+            }) else { return nil }
+        }
         nodes[index] = node
         return index
     }
@@ -136,7 +144,8 @@ struct OnePassProgram: Sendable {
                 node.properties[bit].node = child
             }
         case .additionalProperties(let target, _, _, let patterns):
-            // Declared names are the entries `properties` gives a node; patterns would need `patternProperties`.
+            // Declared names are the entries `properties` gives a subschema (checked against the compiled set once
+            // every keyword is applied); patterns would need `patternProperties`.
             guard patterns.isEmpty, let child = flatten(target, in: compiled, following: []) else { return false }
             node.additionalNode = nodes[child].rejectsEverything ? nil : child
         case .prefixItems(let targets):

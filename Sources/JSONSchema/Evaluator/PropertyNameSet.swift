@@ -11,6 +11,8 @@ struct PropertyNameSet: Sendable {
         if keys.count > PropertyNameSet.scanLimit { hashed = Set(keys.lazy.map { ExactKey($0.name) }) }
     }
 
+    var count: Int { keys.count }
+
     /// `tag` is `name`'s tag, which objects keep for their keys.
     func contains(_ name: String, tag: KeyTag) -> Bool {
         if let hashed { return hashed.contains(ExactKey(name)) }
