@@ -125,11 +125,42 @@ import Testing
         #expect(good.withUnsafeBytes { anything.certainlyAccepts($0) })
     }
 
-    @Test func escapesAreLeftToTheParserAndStillValid() throws {
+    @Test(arguments: [
+        (#""name": "A\u006en""#, true),                 // decoded before the checks: "Ann"
+        (#""id": "ord_\u0061b12""#, true),              // the pattern sees "ord_ab12"
+        (#""name": "\u00c5\u00e9""#, true),            // two scalars, four bytes
+        (#""name": "\ud83d\ude00\ud83d\ude00""#, true),  // a surrogate pair is one scalar
+        (#""name": "\"Q\"""#, true),
+        (#""name": "\u0041""#, false),                 // minLength counts the decoded text
+        (#""flags": ["a", "\u0061"]"#, false),         // equal once decoded: uniqueItems
+        (#""status": "p\u0061id""#, true),             // enum compares decoded text
+    ])
+    func escapedStringsAreDecodedLikeTheParserDoes(member: String, valid: Bool) throws {
         let schema = try Self.compile(Self.orderSchema)
-        let escaped = Self.order.replacingOccurrences(of: #""name": "Ann""#, with: #""name": "A\u006en""#)
-        #expect(!Self.accepts(schema, escaped))
-        #expect(Self.fullyAccepts(schema, Array(escaped.utf8)))
+        let document = Self.order.replacingOccurrences(of: #""name": "Ann""#, with: member.hasPrefix(#""name""#) ? member : #""name": "Ann""#)
+            .replacingOccurrences(of: #""id": "ord_ab12""#, with: member.hasPrefix(#""id""#) ? member : #""id": "ord_ab12""#)
+            .replacingOccurrences(of: #""flags": ["a", true, null]"#, with: member.hasPrefix(#""flags""#) ? member : #""flags": ["a", true, null]"#)
+            .replacingOccurrences(of: #""status": "paid""#, with: member.hasPrefix(#""status""#) ? member : #""status": "paid""#)
+        #expect(document != Self.order)
+        #expect(Self.fullyAccepts(schema, Array(document.utf8)) == valid, "\(member)")
+        #expect(Self.accepts(schema, document) == valid || (!Self.accepts(schema, document) && member.hasPrefix(#""flags""#)),
+                "\(member)")
+    }
+
+    @Test(arguments: [#""\x""#, #""\u12""#, #""\u12g4""#, #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, #""\ud800x""#,
+                      "\"\\n\u{01}\"", #""\"#, #""abc\""#])
+    func malformedEscapesAreNeverAccepted(string: String) throws {
+        let anything = try Self.compile("{}")
+        let document = #"{"a": "# + string + "}"
+        #expect(!Self.accepts(anything, document), "\(document)")
+        #expect(!Self.fullyAccepts(anything, Array(document.utf8)), "\(document)")
+    }
+
+    @Test func namesWithEscapesAreLeftToTheParser() throws {
+        let schema = try Self.compile(#"{"properties": {"a": {"type": "integer"}}}"#)
+        #expect(!Self.accepts(schema, #"{"\u0061": 1}"#))
+        #expect(Self.fullyAccepts(schema, Array(#"{"\u0061": 1}"#.utf8)))
+        #expect(!Self.fullyAccepts(schema, Array(#"{"\u0061": "x"}"#.utf8)))
     }
 
     @Test func nestingPastTheDepthLimitIsNeverAccepted() throws {
