@@ -3,9 +3,10 @@
 /// evaluation (measured on the 1 KB benchmark order: about 5 µs instead of 14).
 ///
 /// "False" only means "not certain". It is answered for every violation and also for whatever this pass does not
-/// decide itself (an escape in a member name, an `enum` of objects, a number in a `uniqueItems` array); the caller
-/// then runs the parser and the evaluator, which decide and list the errors. So it must never accept what they
-/// reject: the syntax rules, depth limit and duplicate-key rule are the parser's, the checks the evaluator's.
+/// decide itself (an escape in a member name, an `enum` of objects, a number or an escaped string in a
+/// `uniqueItems` array); the caller then runs the parser and the evaluator, which decide and list the errors. So
+/// it must never accept what they reject: the syntax rules, depth limit and duplicate-key rule are the parser's,
+/// the checks the evaluator's.
 struct OnePassScanner {
     private let nodes: UnsafeBufferPointer<OnePassProgram.Node>
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -144,7 +145,7 @@ struct OnePassScanner {
         return nil
     }
 
-    /// The rest of a string that has escapes, decoded as the parser decodes it (`\\uD83D\\uDE00` is one scalar; a
+    /// The rest of a string that has escapes, decoded as the parser decodes it (`\uD83D\uDE00` is one scalar; a
     /// lone surrogate or an unknown escape is an error).
     private mutating func decodeEscaped(from start: Int) -> StringToken? {
         unescaped.removeAll(keepingCapacity: true)
@@ -222,7 +223,7 @@ struct OnePassScanner {
         }
     }
 
-    /// Whether a word of eight bytes holds a `"`, a `\\` or a control character (bit tricks on all lanes at once:
+    /// Whether a word of eight bytes holds a `"`, a `\` or a control character (bit tricks on all lanes at once:
     /// a lane is zero after XOR with the byte sought, and "less than 0x20" borrows in the subtraction).
     private static func hasSpecialByte(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
