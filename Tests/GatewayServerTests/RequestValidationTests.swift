@@ -195,6 +195,11 @@ extension GatewayServerTests {
                     let response = try exchange(port: gateway.port, request)
                     #expect(response.status == 200, "\(response.bodyText)")
                     #expect(try TestUpstream.parseEcho(response.body).bodyLength == body.utf8.count)
+                    // A chunked body with no data at all is not JSON: answered, not left waiting.
+                    let empty = "POST /orders HTTP/1.1\r\nHost: g\r\nX-Tenant: t\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                    try expectProblem(try exchange(port: gateway.port, empty), status: 400, code: "BAD_REQUEST_BODY")
+                    #expect(upstream.requestCount == 1)
                 }
             }
         }

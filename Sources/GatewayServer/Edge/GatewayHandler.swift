@@ -277,7 +277,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
                 return
             }
             if disposition == .validate {
-                validationBody?.writeImmutableBuffer(buffer)
+                // A body that arrives in one read (the usual case) is kept as it came, without a copy.
+                if validationBody == nil { validationBody = buffer } else { validationBody!.writeImmutableBuffer(buffer) }
                 return
             }
             guard disposition == .forward else { return }
@@ -471,9 +472,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             // Read the whole body (bounded by maxBodySize) before anything reaches the integration; the route
             // timeout bounds how long a client may take to send it.
             disposition = .validate
-            let expected: Int
-            if case .contentLength(let length) = framing { expected = length } else { expected = 4096 }
-            validationBody = context.channel.allocator.buffer(capacity: min(expected, maxBodySize))
+            validationBody = nil
             deferredDispatch = dispatch
             timeoutArmed = true
             loop.timers.arm(self, generation: generation, after: route.timeout.nanoseconds)
@@ -494,7 +493,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     /// The body has fully arrived: parse and check it, then either answer 400 or start the integration with it.
     private func validateBodyThenDispatch() {
-        guard let dispatch = deferredDispatch, let schema = dispatch.route.validation?.body, var body = validationBody else { return }
+        guard let dispatch = deferredDispatch, let schema = dispatch.route.validation?.body else { return }
+        var body = validationBody ?? context.channel.allocator.buffer(capacity: 0)
         deferredDispatch = nil
         validationBody = nil
         timeoutArmed = false
