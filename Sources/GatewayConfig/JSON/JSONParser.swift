@@ -1,3 +1,5 @@
+import JSONSchema
+
 /// Why a document is not JSON, where (1-based line and column, counted in characters), and which
 /// value was being parsed (RFC 6901 pointer, "" for the document itself).
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -341,38 +343,19 @@ private struct Parser {
                 return String(decoding: buffer, as: UTF8.self)
             } else if b == backslash {
                 let escapeStart = pos
-                pos += 1
-                guard pos < input.count else { break }
-                let e = input[pos]
-                pos += 1
-                switch e {
-                case quote: buffer.append(quote)
-                case backslash: buffer.append(backslash)
-                case UInt8(ascii: "/"): buffer.append(UInt8(ascii: "/"))
-                case UInt8(ascii: "b"): buffer.append(0x08)
-                case UInt8(ascii: "f"): buffer.append(0x0C)
-                case UInt8(ascii: "n"): buffer.append(0x0A)
-                case UInt8(ascii: "r"): buffer.append(0x0D)
-                case UInt8(ascii: "t"): buffer.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try parseHex4(escapeStart: escapeStart)
-                    if scalar >= 0xD800 && scalar <= 0xDBFF {
-                        guard pos + 1 < input.count, input[pos] == backslash, input[pos + 1] == UInt8(ascii: "u") else {
-                            throw Failure(message: "lone surrogate \(escapeText(escapeStart)) in string", offset: escapeStart)
-                        }
-                        let lowStart = pos
-                        pos += 2
-                        let low = try parseHex4(escapeStart: lowStart)
-                        guard low >= 0xDC00 && low <= 0xDFFF else {
-                            throw Failure(message: "lone surrogate \(escapeText(escapeStart)) in string", offset: escapeStart)
-                        }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-                        throw Failure(message: "lone surrogate \(escapeText(escapeStart)) in string", offset: escapeStart)
-                    }
-                    appendUTF8(scalar, to: &buffer)
-                default:
+                switch JSONEscape.decode(input, at: &pos, into: &buffer) {
+                case nil:
+                    break
+                case .unterminated:
+                    throw Failure(message: "unterminated string", offset: begin - 1)
+                case .unknown(let e):
                     throw Failure(message: "invalid escape \(describe(e)) in string", offset: escapeStart)
+                case .truncatedHex(let at):
+                    throw Failure(message: "incomplete \\u escape in string", offset: at)
+                case .invalidHex(let at):
+                    throw Failure(message: "invalid \\u escape in string (expected 4 hex digits)", offset: at)
+                case .loneSurrogate:
+                    throw Failure(message: "lone surrogate \(escapeText(escapeStart)) in string", offset: escapeStart)
                 }
             } else if b < 0x20 {
                 throw Failure(message: "unescaped control character \(describe(b)) in string", offset: pos)
@@ -392,44 +375,7 @@ private struct Parser {
         String(decoding: input[at..<min(at + 6, input.count)], as: UTF8.self)
     }
 
-    mutating func parseHex4(escapeStart: Int) throws(Failure) -> UInt32 {
-        guard pos + 4 <= input.count else {
-            throw Failure(message: "incomplete \\u escape in string", offset: escapeStart)
-        }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let b = input[pos]
-            let digit: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-            default: throw Failure(message: "invalid \\u escape in string (expected 4 hex digits)", offset: escapeStart)
-            }
-            value = value << 4 | UInt32(digit)
-            pos += 1
-        }
-        return value
-    }
 
-    func appendUTF8(_ scalar: UInt32, to buffer: inout [UInt8]) {
-        switch scalar {
-        case 0..<0x80:
-            buffer.append(UInt8(scalar))
-        case 0x80..<0x800:
-            buffer.append(UInt8(0xC0 | (scalar >> 6)))
-            buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-        case 0x800..<0x10000:
-            buffer.append(UInt8(0xE0 | (scalar >> 12)))
-            buffer.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-        default:
-            buffer.append(UInt8(0xF0 | (scalar >> 18)))
-            buffer.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            buffer.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            buffer.append(UInt8(0x80 | (scalar & 0x3F)))
-        }
-    }
 
     /// Validates one multi-byte UTF-8 sequence at `pos` (no overlongs, surrogates or values past U+10FFFF).
     mutating func skipUTF8Scalar() throws(Failure) {

@@ -152,6 +152,10 @@ struct OnePassScanner {
         unescaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
             let byte = bytes[position]
+            if byte == UInt8(ascii: "\\") {
+                guard JSONEscape.decode(bytes, at: &position, into: &unescaped) == nil else { return nil }
+                continue
+            }
             position += 1
             if byte == UInt8(ascii: "\"") {
                 let isASCII = !unescaped.contains { $0 >= 0x80 }
@@ -159,68 +163,9 @@ struct OnePassScanner {
                 return .decoded(isASCII: isASCII)
             }
             guard byte >= 0x20 else { return nil }
-            guard byte == UInt8(ascii: "\\") else {
-                unescaped.append(byte)
-                continue
-            }
-            guard position < bytes.count else { return nil }
-            let escape = bytes[position]
-            position += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escape)
-            case UInt8(ascii: "b"): unescaped.append(0x08)
-            case UInt8(ascii: "f"): unescaped.append(0x0C)
-            case UInt8(ascii: "n"): unescaped.append(0x0A)
-            case UInt8(ascii: "r"): unescaped.append(0x0D)
-            case UInt8(ascii: "t"): unescaped.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var code = hex4() else { return nil }
-                if (0xD800...0xDBFF).contains(code) {
-                    guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                          bytes[position + 1] == UInt8(ascii: "u") else { return nil }
-                    position += 2
-                    guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(code) {
-                    return nil
-                }
-                appendUTF8(code)
-            default:
-                return nil
-            }
+            unescaped.append(byte)
         }
         return nil
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard position + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let digit = HexDigit.value(UInt32(bytes[position])) else { return nil }
-            value = value << 4 | digit
-            position += 1
-        }
-        return value
-    }
-
-    /// Appends a scalar (never a surrogate here) to `unescaped` as UTF-8.
-    private mutating func appendUTF8(_ code: UInt32) {
-        switch code {
-        case ..<0x80:
-            unescaped.append(UInt8(code))
-        case ..<0x800:
-            unescaped.append(UInt8(0xC0 | code >> 6))
-            unescaped.append(UInt8(0x80 | code & 0x3F))
-        case ..<0x10000:
-            unescaped.append(UInt8(0xE0 | code >> 12))
-            unescaped.append(UInt8(0x80 | code >> 6 & 0x3F))
-            unescaped.append(UInt8(0x80 | code & 0x3F))
-        default:
-            unescaped.append(UInt8(0xF0 | code >> 18))
-            unescaped.append(UInt8(0x80 | code >> 12 & 0x3F))
-            unescaped.append(UInt8(0x80 | code >> 6 & 0x3F))
-            unescaped.append(UInt8(0x80 | code & 0x3F))
-        }
     }
 
     /// Whether a word of eight bytes holds a `"`, a `\` or a control character (bit tricks on all lanes at once:

@@ -236,51 +236,15 @@ struct JSONParser {
                 position += 1
                 continue
             }
-            position += 1
-            guard position < bytes.count else { break }
-            let escape = bytes[position]
-            position += 1
-            switch escape {
-            case UInt8(ascii: "\""): scalars.append(0x22)
-            case UInt8(ascii: "\\"): scalars.append(0x5C)
-            case UInt8(ascii: "/"): scalars.append(0x2F)
-            case UInt8(ascii: "b"): scalars.append(0x08)
-            case UInt8(ascii: "f"): scalars.append(0x0C)
-            case UInt8(ascii: "n"): scalars.append(0x0A)
-            case UInt8(ascii: "r"): scalars.append(0x0D)
-            case UInt8(ascii: "t"): scalars.append(0x09)
-            case UInt8(ascii: "u"):
-                var code = try parseHex4()
-                if (0xD800...0xDBFF).contains(code) {
-                    guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                          bytes[position + 1] == UInt8(ascii: "u") else {
-                        throw error("unpaired UTF-16 surrogate in a \\u escape")
-                    }
-                    position += 2
-                    let low = try parseHex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired UTF-16 surrogate in a \\u escape") }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(code) {
-                    throw error("unpaired UTF-16 surrogate in a \\u escape")
-                }
-                scalars.append(contentsOf: Array(String(Character(UnicodeScalar(code)!)).utf8))
-            default:
-                throw error("invalid escape '\\\(printable(escape))' in a string", at: position - 2)
+            switch JSONEscape.decode(bytes, at: &position, into: &scalars) {
+            case nil: continue
+            case .unterminated: throw error("unterminated string", at: start - 1)
+            case .unknown(let escape): throw error("invalid escape '\\\(printable(escape))' in a string", at: position - 2)
+            case .truncatedHex: throw error("truncated \\u escape")
+            case .invalidHex: throw error("invalid hex digit in a \\u escape")
+            case .loneSurrogate: throw error("unpaired UTF-16 surrogate in a \\u escape")
             }
         }
         throw error("unterminated string", at: start - 1)
-    }
-
-    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let digit = HexDigit.value(UInt32(bytes[position])) else {
-                throw error("invalid hex digit in a \\u escape")
-            }
-            value = value << 4 | digit
-            position += 1
-        }
-        return value
     }
 }
