@@ -126,9 +126,8 @@ struct CompileSession {
     private func forwardingTarget(of id: NodeID) -> NodeID? {
         var current = id
         for _ in 0..<nodes.count {
-            let node = nodes[current]
-            guard node.keywords.count == 1, !node.collectsAnnotations, case .ref(let target) = node.keywords[0].check,
-                  nodes[target].resource == node.resource, target != id else { break }
+            guard let target = nodes[current].bareReference, nodes[target].resource == nodes[current].resource,
+                  target != id else { break }
             current = target
         }
         return current == id ? nil : current

@@ -87,7 +87,7 @@ struct OnePassProgram: Sendable {
         let source = compiled[id]
         guard !source.collectsAnnotations else { return nil }
         // A node that is only a `$ref` is its target (a cycle of bare refs never reaches a value: not flattened).
-        if source.keywords.count == 1, case .ref(let target) = source.keywords[0].check {
+        if let target = source.bareReference {
             guard !refs.contains(id) else { return nil }
             evaluationsPerLevel = max(evaluationsPerLevel, refs.count + 2)
             guard let resolved = flatten(target, in: compiled, following: refs.union([id])) else { return nil }

@@ -11,6 +11,12 @@ struct SchemaNode: Sendable {
     /// For a node that is nothing but a `$ref` (`"customer": {"$ref": "#/$defs/customer"}`): the node it stands for,
     /// evaluated in its place. Set when that changes no outcome: the hop enters no other resource.
     var forwardsTo: NodeID?
+
+    /// The target of a node that is nothing but a `$ref` (and collects no annotations), else nil.
+    var bareReference: NodeID? {
+        guard keywords.count == 1, !collectsAnnotations, case .ref(let target) = keywords[0].check else { return nil }
+        return target
+    }
 }
 
 /// A keyword ready to run, with the name and schema location its errors report. A class so the evaluator's loop
