@@ -4,17 +4,7 @@ extension StringProtocol {
     /// ASCII case-insensitive equality without allocating (header names and tokens are ASCII).
     @inlinable
     public func equalsASCIICaseInsensitive(_ other: some StringProtocol) -> Bool {
-        var a = utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case (let x?, let y?):
-                if x != y && (x | 0x20) != (y | 0x20) { return false }
-                if x != y && !((x | 0x20) >= 97 && (x | 0x20) <= 122) { return false }
-            default: return false
-            }
-        }
+        ASCIIBytes.equalIgnoringCase(utf8, other.utf8)
     }
 
     /// Without the spaces and tabs HTTP allows around field values and parameters.
@@ -24,5 +14,24 @@ extension StringProtocol {
         let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) ?? s.endIndex
         let end = s.lastIndex(where: { $0 != " " && $0 != "\t" }).map { s.index(after: $0) } ?? start
         return start < end ? s[start..<end] : s[start..<start]
+    }
+}
+
+/// The byte-level comparison behind `equalsASCIICaseInsensitive`, for callers that hold bytes rather than strings.
+public enum ASCIIBytes {
+    /// ASCII case-insensitive equality: letters match either case, every other byte only itself.
+    @inlinable
+    public static func equalIgnoringCase(_ lhs: some Sequence<UInt8>, _ rhs: some Sequence<UInt8>) -> Bool {
+        var a = lhs.makeIterator()
+        var b = rhs.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                if x != y && (x | 0x20) != (y | 0x20) { return false }
+                if x != y && !((x | 0x20) >= 97 && (x | 0x20) <= 122) { return false }
+            default: return false
+            }
+        }
     }
 }

@@ -17,18 +17,10 @@ public enum MediaType {
         let type = bytes[start..<slash]
         let subtype = bytes[(slash + 1)..<end]
         guard !type.isEmpty, !subtype.isEmpty, !subtype.contains(UInt8(ascii: "/")) else { return false }
-        let hasJSONSuffix = subtype.count >= 5 && equalsIgnoringCase(subtype.suffix(5), "+json")
-        if equalsIgnoringCase(type, "application") { return hasJSONSuffix || equalsIgnoringCase(subtype, "json") }
-        return hasJSONSuffix
-    }
-
-    /// ASCII case-insensitive comparison with a lower-case literal.
-    private static func equalsIgnoringCase(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { byte, wanted in
-                byte == wanted || (wanted >= 97 && wanted <= 122 && byte == wanted - 32)
-            }
+        let hasJSONSuffix = ASCIIBytes.equalIgnoringCase(subtype.suffix(5), "+json".utf8)
+        if ASCIIBytes.equalIgnoringCase(type, "application".utf8) {
+            return hasJSONSuffix || ASCIIBytes.equalIgnoringCase(subtype, "json".utf8)
         }
+        return hasJSONSuffix
     }
 }
