@@ -255,17 +255,28 @@ struct OnePassScanner {
                 skipWhitespace()
                 guard let target, value(target) else { return false }
                 count += 1
-                skipWhitespace()
-                guard position < bytes.count else { return false }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; skipWhitespace(); continue }
-                guard bytes[position] == UInt8(ascii: "}") else { return false }
-                position += 1
-                break
+                guard let more = separator(closing: UInt8(ascii: "}")) else { return false }
+                if !more { break }
             }
         }
         depth -= 1
         return seen & rules.pointee.requiredMask == rules.pointee.requiredMask
             && count >= rules.pointee.minProperties && count <= rules.pointee.maxProperties
+    }
+
+    /// After a member or an item: true when a `,` announces another, false when `closing` ends the container, nil
+    /// for anything else.
+    private mutating func separator(closing: UInt8) -> Bool? {
+        skipWhitespace()
+        guard position < bytes.count else { return nil }
+        if bytes[position] == UInt8(ascii: ",") {
+            position += 1
+            skipWhitespace()
+            return true
+        }
+        guard bytes[position] == closing else { return nil }
+        position += 1
+        return false
     }
 
     private mutating func array(_ node: Int) -> Bool {
@@ -293,12 +304,8 @@ struct OnePassScanner {
                     items.append(start..<position)
                 }
                 count += 1
-                skipWhitespace()
-                guard position < bytes.count else { return false }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; skipWhitespace(); continue }
-                guard bytes[position] == UInt8(ascii: "]") else { return false }
-                position += 1
-                break
+                guard let more = separator(closing: UInt8(ascii: "]")) else { return false }
+                if !more { break }
             }
         }
         depth -= 1
