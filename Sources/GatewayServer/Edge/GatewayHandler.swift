@@ -472,7 +472,6 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             // Read the whole body (bounded by maxBodySize) before anything reaches the integration; the route
             // timeout bounds how long a client may take to send it.
             disposition = .validate
-            validationBody = nil
             deferredDispatch = dispatch
             timeoutArmed = true
             loop.timers.arm(self, generation: generation, after: route.timeout.nanoseconds)
@@ -494,7 +493,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// The body has fully arrived: parse and check it, then either answer 400 or start the integration with it.
     private func validateBodyThenDispatch() {
         guard let dispatch = deferredDispatch, let schema = dispatch.route.validation?.body else { return }
-        var body = validationBody ?? context.channel.allocator.buffer(capacity: 0)
+        let body = validationBody ?? context.channel.allocator.buffer(capacity: 0)
         deferredDispatch = nil
         validationBody = nil
         timeoutArmed = false
