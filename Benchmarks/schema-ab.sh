@@ -8,13 +8,15 @@
 #   ROUNDS=6 DURATION=5 GATEWAY_THREADS=1 Benchmarks/schema-ab.sh A B
 #
 # Each round starts each build in turn (alternating which goes first) on the config of Benchmarks/schema.sh's
-# gateway part (POST /validated with the order model, POST /plain, both to the static upstream on :9001), then wrk
+# gateway part (Benchmarks/schema/gateway-config.sh: POST /validated with the order model and POST /plain, both
+# to the static upstream on :9001), then wrk
 # POSTs order.json to both routes. Prints one line per build and round: validated rps, plain rps, their ratio.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 here=$root/Benchmarks/schema
 . "$shared/bench/lib.sh"
+. "$here/gateway-config.sh"
 [ $# -eq 2 ] || { echo "usage: $0 A_BIN B_BIN" >&2; exit 2; }
 declare -A bins=([A]=$1 [B]=$2)
 ROUNDS=${ROUNDS:-6}
@@ -28,16 +30,7 @@ bench_workdir
 python3 "$here/gen_payloads.py" "$BENCH_WORK" >/dev/null
 bench_port_busy "$GW_PORT" && bench_die "127.0.0.1:$GW_PORT is already in use"
 bench_start_upstream
-{
-    echo "{ \"listen\": { \"http\": \"127.0.0.1:$GW_PORT\" }, \"admin\": { \"listen\": \"127.0.0.1:9990\" },"
-    echo "  \"models\": { \"Order\": $(sed 's|"#/\$defs/|"#/models/Order/$defs/|' "$here/order.schema.json") },"
-    cat <<JSON
-  "apis": [ { "name": "bench", "routes": [
-    { "route": "POST /validated", "integration": { "type": "http", "url": "http://127.0.0.1:$UPSTREAM_PORT" },
-      "validate": { "body": { "\$ref": "#/models/Order" } } },
-    { "route": "POST /plain", "integration": { "type": "http", "url": "http://127.0.0.1:$UPSTREAM_PORT" } } ] } ] }
-JSON
-} >"$BENCH_WORK/gateway.json"
+schema_gateway_config "$GW_PORT" 9990 "$UPSTREAM_PORT" >"$BENCH_WORK/gateway.json"
 
 rps() {
     wrk -t1 -c50 -d"${DURATION}s" -s "$here/post.lua" "http://127.0.0.1:$GW_PORT/$1" -- "$BENCH_WORK/order.json" \

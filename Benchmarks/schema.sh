@@ -28,6 +28,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 here=$root/Benchmarks/schema
 . "$shared/bench/lib.sh"
+. "$here/gateway-config.sh"
 
 PARTS=${PARTS:-validator gateway}
 SECONDS_PER=${SECONDS_PER:-3}
@@ -120,20 +121,7 @@ wrk_post() {
 gateway_part() {
     bench_port_busy "$GW_PORT" && bench_die "127.0.0.1:$GW_PORT is already in use"
     bench_start_upstream
-    {
-        echo "{ \"listen\": { \"http\": \"127.0.0.1:$GW_PORT\" }, \"admin\": { \"listen\": \"127.0.0.1:$ADMIN_PORT\" },"
-        # Inside gateway.json "#" is the config document, so the model's "#/$defs/x" becomes "#/models/Order/$defs/x".
-        echo "  \"models\": { \"Order\": $(sed 's|"#/\$defs/|"#/models/Order/$defs/|' "$here/order.schema.json") },"
-        cat <<JSON
-  "apis": [ { "name": "bench", "routes": [
-    { "route": "POST /validated", "integration": { "type": "http", "url": "http://127.0.0.1:$UPSTREAM_PORT" },
-      "validate": { "body": { "\$ref": "#/models/Order" } } },
-    { "route": "POST /plain", "integration": { "type": "http", "url": "http://127.0.0.1:$UPSTREAM_PORT" } },
-    { "route": "POST /mock/validated", "integration": { "type": "mock", "status": 200, "body": "ok\n" },
-      "validate": { "body": { "\$ref": "#/models/Order" } } },
-    { "route": "POST /mock/plain", "integration": { "type": "mock", "status": 200, "body": "ok\n" } } ] } ] }
-JSON
-    } >"$BENCH_WORK/gateway.json"
+    schema_gateway_config "$GW_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" >"$BENCH_WORK/gateway.json"
     "$bin" check "$BENCH_WORK/gateway.json" >/dev/null || bench_die "gateway.json rejected (see above)"
     bench_start gateway "$bin" serve --config "$BENCH_WORK/gateway.json" --threads "${GATEWAY_THREADS:-1}"
     GATEWAY_PID=$BENCH_LAST_PID
