@@ -60,6 +60,14 @@ enum RequestHeadValidator {
                 requestId = value
             } else if name.utf8.count == 6 && expect == nil && name.equalsASCIICaseInsensitive("expect") {
                 expect = value
+            } else if name.utf8.count == 10 && name.equalsASCIICaseInsensitive("connection"),
+                      let nominated = nominatedProtectedHeader(value) {
+                return .failure(Rejection(code: .badRequest,
+                                          detail: "Connection must not nominate \(nominated), which the gateway relies on"))
+            }
+            if name.utf8.contains(UInt8(ascii: "_")), let original = underscoreLookalike(name) {
+                return .failure(Rejection(code: .badRequest,
+                                          detail: "header \(name) would be read as \(original) by some upstreams"))
             }
         }
         if chunked && contentLength != nil {
@@ -95,6 +103,47 @@ enum RequestHeadValidator {
         var rest = afterScheme[authorityEnd...]
         if rest.isEmpty || rest.first == "?" { rest = "/" + rest }
         return .success(Accepted(framing: framing, target: rest, host: hostValue, requestId: requestId, expect: expect))
+    }
+
+    /// Headers that decide framing, routing, identity or validation here: a `Connection` header nominating one
+    /// would make the gateway drop it upstream after relying on it (a body forwarded without the Content-Length
+    /// that framed it is read upstream as the next request). Refused, never stripped.
+    static let connectionProtected = ["content-length", "transfer-encoding", "host", "content-type", "expect",
+                                      "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                      "forwarded", "x-api-key"]
+
+    /// Framing, hop-by-hop and gateway-set names that CGI-style upstreams (PHP, WSGI, Rack) would also find under
+    /// an `_` spelling, since they map `-` and `_` to the same variable.
+    static let underscoreSensitive = ["content-length", "transfer-encoding", "keep-alive", "proxy-connection",
+                                      "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                      "content-type", "x-api-key"]
+
+    /// The first protected name among a `Connection` value's comma-separated tokens, if any.
+    static func nominatedProtectedHeader(_ value: String) -> Substring? {
+        var rest = Substring(value)
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
+            let token = rest[..<comma].trimmingASCIIWhitespace()
+            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+            let length = token.utf8.count
+            if connectionProtected.contains(where: { $0.utf8.count == length && token.equalsASCIICaseInsensitive($0) }) {
+                return token
+            }
+        }
+        return nil
+    }
+
+    /// The sensitive name `name` spells with `_` for `-` (`Content_Length` → content-length), if any.
+    static func underscoreLookalike(_ name: String) -> String? {
+        let length = name.utf8.count
+        for candidate in underscoreSensitive where candidate.utf8.count == length {
+            let same = zip(name.utf8, candidate.utf8).allSatisfy { have, want in
+                let folded = have == UInt8(ascii: "_") ? UInt8(ascii: "-") : (have >= 0x41 && have <= 0x5A ? have | 0x20 : have)
+                return folded == want
+            }
+            if same { return candidate }
+        }
+        return nil
     }
 
     static func parseContentLength(_ value: String) -> Int? {
