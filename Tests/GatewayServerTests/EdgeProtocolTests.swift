@@ -289,7 +289,28 @@ extension GatewayServerTests {
             ("missing Host", "GET /ping HTTP/1.1\r\n\r\n"),
             ("two Host headers", "GET /ping HTTP/1.1\r\nHost: g\r\nHost: h\r\n\r\n"),
             ("chunked in HTTP/1.0", "POST /echo HTTP/1.0\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+            // A body that is itself a request, framed by a Content-Length that Connection asks to drop.
+            ("Connection nominates Content-Length",
+             "POST /echo HTTP/1.1\r\nHost: g\r\nConnection: content-length\r\nContent-Length: \(smuggledRequest.utf8.count)\r\n\r\n"
+                + smuggledRequest),
+            ("Connection nominates Transfer-Encoding",
+             "POST /echo HTTP/1.1\r\nHost: g\r\nConnection: keep-alive, Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\(String(smuggledRequest.utf8.count, radix: 16))\r\n\(smuggledRequest)\r\n0\r\n\r\n"),
+            ("Connection nominates Host", "GET /echo HTTP/1.1\r\nHost: g\r\nConnection: HOST\r\n\r\n"),
+            ("Transfer_Encoding beside Content-Length",
+             "POST /echo HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\nTransfer_Encoding: chunked\r\n\r\nhello"),
+            ("Content_Length beside Content-Length",
+             "POST /echo HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\nContent_Length: 0\r\n\r\nhello"),
+            ("X_Forwarded_For lookalike", "GET /echo HTTP/1.1\r\nHost: g\r\nX_Forwarded_For: 10.0.0.1\r\n\r\n"),
+            ("path climbing above the root", "GET /echo/../../admin HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("encoded dots climbing above the root", "GET /echo/%2e%2e/%2E%2E/admin HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("encoded slash in the path", "GET /echo/a%2Fb HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("encoded backslash in the path", "GET /echo/a%5cb HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("raw backslash in the path", "GET /echo/..\\..\\admin HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("encoded NUL in the path", "GET /echo/a%00b HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("malformed escape in the path", "GET /echo/a%zz HTTP/1.1\r\nHost: g\r\n\r\n"),
         ]
+        static let smuggledRequest = "GET /smuggled HTTP/1.1\r\nHost: g\r\n\r\n"
 
         @Test(arguments: EdgeProtocol.smuggling.indices)
         func ambiguousOrMalformedRequestIsRefusedAndClosed(_ index: Int) async throws {

@@ -69,12 +69,12 @@ enum EdgeListener {
         decoderLimits.maxHeaderFieldSize = limits.maxHeaderSize
         let peer = peerAddress(of: channel)
         let sync = channel.pipeline.syncOperations
-        // Only the request decoder: `GatewayHandler` serialises responses itself (and handles pipelining).
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                    informationalResponseStrategy: .drop,
-                                                                    limitConfiguration: decoderLimits)))
+        // Only the request decoder: `GatewayHandler` serialises responses itself (and handles pipelining). Bytes the
+        // decoder holds are a partial head at most (bodies stream through), so its buffer is bounded to that.
+        let decoder = RestartableRequestDecoder(limits: decoderLimits)
+        try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxHeaderSize + 64 * 1024))
         try sync.addHandler(GatewayHandler(loop: loop, timeouts: timeouts, peer: peer, forwardedProto: forwardedProto,
-                                           presentedNames: presentedNames))
+                                           presentedNames: presentedNames, requestDecoder: decoder))
     }
 
     /// NIO's HTTP/2 connection handler with the gateway's limits, then one `GatewayHandler` per stream behind

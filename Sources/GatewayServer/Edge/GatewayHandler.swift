@@ -50,6 +50,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// misdirected (421), so one connection cannot be used to reach a domain its certificate does not vouch for.
     private let presentedNames: [String]?
     private var context: ChannelHandlerContext!
+    /// HTTP/1.x: the connection's request decoder, restarted after a request that offered an upgrade; nil on h2.
+    private let requestDecoder: RestartableRequestDecoder?
+    /// The request the decoder is reading offered an upgrade (see `RestartableRequestDecoder`).
+    private var decodingUpgradeOffer = false
     /// HTTP/2: a request head waits for the rest of its read batch, since only then is it known whether a body
     /// follows (HEADERS with END_STREAM arrives as head and end together; h2 needs no Content-Length).
     private var heldHead: HTTPRequestHead?
@@ -58,11 +62,17 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     // Connection state.
     private var queue = CircularBuffer<HTTPServerRequestPart>()
+    /// Pipelined parts queued behind the current exchange before the client stops being read (more may arrive
+    /// from the read in progress, which is bounded by the read size).
+    private static let maxQueuedParts = 128
     private var closeAfterResponse = false
     /// After a response that leaves request bytes unread (413, 400), input is drained and dropped until the
     /// client closes: closing with unread data makes the kernel send RST, which can destroy the response.
     private var lingering = false
     private static let lingerTimeout: Duration = .seconds(5)
+    /// How long a client has to finish sending a body the gateway answered early (404, mock, early upstream
+    /// answer) and keep its connection: the rest is read and dropped, then the connection closes.
+    private static let owedBodyTimeout: Duration = .seconds(5)
     private var closed = false
     private var inputClosed = false
     private var clientReadPaused = false
@@ -118,8 +128,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var staleRetryUsed = false
 
     init(loop: LoopState, timeouts: ConnectionTimeoutHandler?, peer: IPAddress, forwardedProto: String = "http",
-         presentedNames: [String]? = nil, http2: HTTP2ConnectionHandler? = nil) {
+         presentedNames: [String]? = nil, http2: HTTP2ConnectionHandler? = nil,
+         requestDecoder: RestartableRequestDecoder? = nil) {
         self.loop = loop
+        self.requestDecoder = requestDecoder
         self.http2 = http2
         self.forwardedProto = forwardedProto
         self.presentedNames = presentedNames
@@ -174,6 +186,13 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             readStreamPart(part)
             return
         }
+        switch part {
+        case .head(let head): decodingUpgradeOffer = RestartableRequestDecoder.stopsParsing(after: head)
+        case .end where decodingUpgradeOffer:
+            decodingUpgradeOffer = false
+            requestDecoder?.restartAfterCurrentMessage()
+        default: break
+        }
         if lingering || (closeAfterResponse && !busy) { return }
         if !queue.isEmpty || (busy && requestEnded) {
             queue.append(part)
@@ -227,13 +246,25 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { upstream?.resumeReading() } else { upstream?.pauseReading() }
+        if context.channel.isWritable {
+            upstream?.resumeReading()
+            resumeClientReadsIfAllowed()
+        } else {
+            upstream?.pauseReading()
+        }
         context.fireChannelWritabilityChanged()
     }
 
-    // Back-pressure on request bodies: while the upstream cannot take more, stop reading the client.
     func read(context: ChannelHandlerContext) {
-        if clientReadPaused { pendingClientRead = true } else { context.read() }
+        if mayReadClient { context.read() } else { pendingClientRead = true }
+    }
+
+    /// Back-pressure: the client is not read while the upstream cannot take more body, while pipelined requests
+    /// pile up behind the current exchange, or while responses pile up unsent (a client that sends and never
+    /// reads), so what one connection holds in memory stays bounded. A lingering close always reads (and drops).
+    private var mayReadClient: Bool {
+        if lingering { return true }
+        return !clientReadPaused && queue.count < Self.maxQueuedParts && (http2 != nil || context.channel.isWritable)
     }
 
     private func pauseClientReads() { clientReadPaused = true }
@@ -241,10 +272,13 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func resumeClientReads() {
         guard clientReadPaused else { return }
         clientReadPaused = false
-        if pendingClientRead {
-            pendingClientRead = false
-            context.read()
-        }
+        resumeClientReadsIfAllowed()
+    }
+
+    private func resumeClientReadsIfAllowed() {
+        guard pendingClientRead, mayReadClient else { return }
+        pendingClientRead = false
+        context.read()
     }
 
     /// HTTP/2 stream parts: one request per stream, so no pipelining queue; see `heldHead`.
@@ -372,6 +406,18 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         let query = queryStart.map { target[target.index(after: $0)...] }
         logPath = path
         requestHasBody = framing != .none
+        // Routing and the upstream see the normalised path, so a dot segment or an escape cannot name one route
+        // to the gateway and another to the upstream; the log keeps what the client sent.
+        var routedPath = path
+        switch RequestPath.normalize(path) {
+        case .success(nil):
+            break
+        case .success(let normalized?):
+            routedPath = Substring(normalized)
+        case .failure(let rejection):
+            respondProblem(.badRequest, rejection.detail, close: true)
+            return
+        }
 
         if !settings.trustedProxies.isEmpty {
             let forwarded = head.headers["x-forwarded-for"]
@@ -390,7 +436,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         }
 
         // Routing: host → domain → base path → API(s) → route.
-        guard let resolution = snapshot.hostRouter.resolve(host: accepted.host, path: path) else {
+        guard let resolution = snapshot.hostRouter.resolve(host: accepted.host, path: routedPath) else {
             respondProblem(.resourceNotFound, "no API is mapped at \(logPath)", close: false)
             return
         }
@@ -721,11 +767,20 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
 
     func loopTimerFired(generation: UInt64) {
         guard timeoutArmed, generation == self.generation else { return }
-        if lingering {
+        if lingering || (busy && responseEnded && !requestEnded) {
+            // A lingering close ran out, or the body owed after an early answer never came.
             forceClose()
             return
         }
         integrationTimedOut()
+    }
+
+    /// The answer went out before the request's body ended: the rest is read and dropped so the connection can
+    /// carry the next request, within `owedBodyTimeout` (then the connection is closed).
+    private func awaitOwedBody() {
+        disposition = .discard
+        timeoutArmed = true
+        loop.timers.arm(self, generation: generation, after: Self.owedBodyTimeout.nanoseconds)
     }
 
     private func startLingering() {
@@ -898,6 +953,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             }
         } else {
             context.flush()
+            if !requestEnded { awaitOwedBody() }
         }
         finishIfDone()
     }
@@ -912,6 +968,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         while !(busy && requestEnded), let next = queue.popFirst() {
             process(next)
         }
+        resumeClientReadsIfAllowed()
         if !busy && (inputClosed || loop.draining) {
             context.close(promise: nil)
         }

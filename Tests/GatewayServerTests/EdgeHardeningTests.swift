@@ -1,0 +1,229 @@
+import Foundation
+import Synchronization
+import Testing
+
+extension GatewayServerTests {
+    /// Attacks on the edge over real sockets: path climbing, upgrade offers, bodies that never come, and clients
+    /// that send without reading. (Refusals of ambiguous framing are in `EdgeProtocol.smuggling`.)
+    @Suite struct EdgeHardening {
+        static func config(upstream: TestUpstream) -> String {
+            TestGateway.config(routes: """
+                { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": { "ok": true } } },
+                { "route": "POST /mock", "integration": { "type": "mock", "status": 201, "body": "made" } },
+                { "route": "GET /admin", "integration": { "type": "mock", "status": 200, "body": "admin route" } },
+                { "route": "ANY /orders/{proxy+}", "integration": { "type": "http", "url": "\(upstream.url)/internal" } },
+                { "route": "ANY /items/{id}", "integration": { "type": "http", "url": "\(upstream.url)",
+                                                               "path": "/store/{id}/detail" } }
+                """)
+        }
+
+        // MARK: paths
+
+        @Test func dotSegmentsAreResolvedBeforeRoutingAndForwarding() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    // Resolves to /admin: the admin route answers, the orders upstream never sees it.
+                    let admin = try exchange(port: gateway.port, get("/orders/x/../../admin"))
+                    #expect(admin.status == 200 && admin.bodyText == "admin route")
+                    let encoded = try exchange(port: gateway.port, get("/orders/x/%2e%2E/%2E%2e/admin"))
+                    #expect(encoded.status == 200 && encoded.bodyText == "admin route")
+                    #expect(upstream.requestCount == 0)
+
+                    let forwarded: [(String, String)] = [
+                        ("/orders/a/%2e%2e/b", "/internal/orders/b"),
+                        ("/orders/./x/.", "/internal/orders/x/"),
+                        ("/orders/%61bc?q=%2e%2e", "/internal/orders/abc?q=%2e%2e"),
+                        ("/orders/a%20b/c/..", "/internal/orders/a%20b/"),
+                    ]
+                    for (path, expected) in forwarded {
+                        let response = try exchange(port: gateway.port, get(path))
+                        #expect(response.status == 200, "\(path)")
+                        #expect(try TestUpstream.parseEcho(response.body).uri == expected, "\(path)")
+                    }
+                    // Path parameters come from the normalised path: no dot segment reaches a template.
+                    let item = try exchange(port: gateway.port, get("/items/7/x/.."))
+                    #expect(try TestUpstream.parseEcho(item.body).uri == "/store/7/detail")
+                }
+            }
+        }
+
+        @Test func aPathThatClimbsAboveTheBaseNeverReachesTheUpstream() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    for path in ["/orders/../../admin", "/orders/%2e%2e/%2e%2e/admin", "/orders/a/../../../etc/passwd"] {
+                        let response = try exchange(port: gateway.port, get(path))
+                        try expectProblem(response, status: 400, code: "BAD_REQUEST", close: true)
+                    }
+                    #expect(upstream.requestCount == 0)
+                }
+            }
+        }
+
+        // MARK: upgrade offers
+
+        @Test func anUpgradeOfferIsAnsweredAsAnOrdinaryRequestAndTheConnectionGoesOn() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    let h2c = ["Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"]
+                    // As curl --http2 sends it on plain HTTP, followed at once by a pipelined request.
+                    try client.send(get("/ping", headers: h2c) + get("/ping"))
+                    let first = try client.readResponses(2)
+                    #expect(first.map(\.status) == [200, 200])
+                    // And later requests on the same connection, to the upstream too (which never sees the offer).
+                    try client.send(get("/orders/1", headers: h2c))
+                    let proxied = try client.readResponse()
+                    #expect(proxied.status == 200)
+                    let echo = try TestUpstream.parseEcho(proxied.body)
+                    #expect(echo.header("upgrade") == nil && echo.header("http2-settings") == nil)
+                    try client.send("POST /orders/2 HTTP/1.1\r\nHost: g\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"
+                                    + "Content-Length: 5\r\n\r\nhello" + get("/ping"))
+                    let withBody = try client.readResponses(2)
+                    #expect(withBody.map(\.status) == [200, 200])
+                    #expect(try TestUpstream.parseEcho(withBody[0].body).bodyLength == 5)
+                    try client.send(get("/ping"))
+                    #expect(try client.readResponse().status == 200)
+                    #expect(client.staysOpen(for: .milliseconds(50)))
+                }
+            }
+        }
+
+        // MARK: bodies owed after an early answer
+
+        @Test(arguments: ["POST /nowhere", "PUT /ping", "POST /mock"])
+        func aBodyThatNeverComesAfterAnEarlyAnswerEndsTheConnection(_ requestLine: String) async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    try client.send("\(requestLine) HTTP/1.1\r\nHost: g\r\nContent-Length: 100\r\n\r\n")
+                    let response = try client.readResponse()
+                    #expect([404, 405, 201].contains(response.status), "\(requestLine): \(response.status)")
+                    let started = ContinuousClock.now
+                    #expect(client.waitForClose(timeout: .seconds(12)), "\(requestLine): still open")
+                    #expect(ContinuousClock.now - started >= .seconds(3), "closed before the body had its time")
+                }
+            }
+        }
+
+        @Test func aBodyThatArrivesInTimeAfterAnEarlyAnswerKeepsTheConnection() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    try client.send("POST /nowhere HTTP/1.1\r\nHost: g\r\nContent-Length: 10\r\n\r\n")
+                    #expect(try client.readResponse().status == 404)
+                    try await Task.sleep(for: .milliseconds(300))
+                    try client.send("0123456789" + get("/ping"))
+                    #expect(try client.readResponse().status == 200)
+                    #expect(client.staysOpen(for: .milliseconds(50)))
+                }
+            }
+        }
+    }
+
+    /// Per-connection memory against a client that pipelines without reading, measured on the real binary so the
+    /// test process's own allocations cannot blur the figure.
+    @Suite struct PipeliningBackPressure {
+        @Test func aClientThatSendsAndNeverReadsCannotGrowTheGatewaysMemory() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: Binary.executable), "run swift build first")
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let port = try Binary.freePort()
+            let adminPort = try Binary.freePort()
+            let configPath = directory + "/gateway.json"
+            try #"""
+                { "listen": { "http": "127.0.0.1:\#(port)" }, "admin": { "listen": "127.0.0.1:\#(adminPort)" },
+                  "apis": [ { "name": "bin", "routes": [
+                    { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": { "ok": true } } } ] } ] }
+                """#.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binary.executable)
+            process.arguments = ["serve", "--config", configPath, "--threads", "1"]
+            let errors = Binary.Output()
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            stderr.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+            try process.run()
+            defer {
+                stderr.fileHandleForReading.readabilityHandler = nil
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+            let ready = await eventually(timeout: .seconds(20)) { errors.value.contains("portcullis ready") }
+            try #require(ready, "no ready line; stderr: \(errors.value)")
+            let pid = process.processIdentifier
+
+            // Warm up the allocator and the loop with ordinary traffic, then take the baseline.
+            let warm = try RawClient(port: port)
+            for _ in 0..<2000 {
+                try warm.send(get("/ping"))
+                _ = try warm.readResponse()
+            }
+            let baseline = try #require(Self.residentBytes(of: pid))
+
+            let request = Array(get("/ping").utf8)
+            var flood: [UInt8] = []
+            flood.reserveCapacity(request.count * 100_000)
+            for _ in 0..<100_000 { flood.append(contentsOf: request) }
+            let progress = FloodProgress()
+            let payload = flood
+            ThreadStarter {
+                // Sends without blocking for at most 8 s; the gateway is expected to stop reading long before.
+                guard let client = try? RawClient(port: port) else {
+                    progress.done.withLock { $0 = true }
+                    return
+                }
+                let deadline = ContinuousClock.now + .seconds(8)
+                var offset = 0
+                while offset < payload.count, ContinuousClock.now < deadline {
+                    let n = payload.withUnsafeBytes {
+                        Glibc.send(client.fd, $0.baseAddress! + offset, min(65536, payload.count - offset),
+                                   Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                    }
+                    if n > 0 {
+                        offset += n
+                        progress.sent.withLock { $0 = offset }
+                    } else if errno == EAGAIN || errno == EINTR {
+                        usleep(5_000)
+                    } else {
+                        break
+                    }
+                }
+                progress.done.withLock { $0 = true }
+                // Held open and never read until the test ends, so whatever the gateway queued for it stays queued.
+                while !progress.finished.withLock({ $0 }) { usleep(20_000) }
+                client.close()
+            }.start()
+            defer { progress.finished.withLock { $0 = true } }
+
+            var peak = baseline
+            let deadline = ContinuousClock.now + .seconds(12)
+            while ContinuousClock.now < deadline, !progress.done.withLock({ $0 }) {
+                peak = max(peak, Self.residentBytes(of: pid) ?? 0)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            for _ in 0..<10 {
+                peak = max(peak, Self.residentBytes(of: pid) ?? 0)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // Others are still served while the flooding connection is stalled.
+            #expect(try exchange(port: port, get("/ping"), timeout: .seconds(5)).status == 200)
+            let growth = peak - baseline
+            #expect(growth < 16 << 20, "RSS grew by \(growth >> 20) MB (baseline \(baseline >> 20) MB, sent \(progress.sent.withLock { $0 }) bytes)")
+            kill(pid, SIGTERM)
+            _ = await eventually(timeout: .seconds(15)) { !process.isRunning }
+        }
+
+        final class FloodProgress: Sendable {
+            let sent = Mutex(0)
+            let done = Mutex(false)
+            let finished = Mutex(false)
+        }
+
+        static func residentBytes(of pid: Int32) -> Int? {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return nil }
+            let fields = text.split(separator: " ")
+            guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+            return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+    }
+}
