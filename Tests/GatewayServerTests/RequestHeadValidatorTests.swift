@@ -22,6 +22,29 @@ import Testing
         #expect(none.framing == .none)
     }
 
+    @Test func refusesAConnectionHeaderNominatingWhatTheGatewayReliesOn() {
+        for value in ["content-length", "keep-alive, Content-Length", "close,TRANSFER-ENCODING", " host ", "X-Forwarded-For",
+                      "content-type", "x-api-key"] {
+            let detail = rejection(head([("Host", "a"), ("Content-Length", "3"), ("Connection", value)]))
+            #expect(detail?.hasPrefix("Connection must not nominate") == true, "\(value): \(detail ?? "accepted")")
+        }
+        for value in ["keep-alive", "close", "Upgrade, HTTP2-Settings", "x-private, te", "content-lengthy"] {
+            #expect(rejection(head([("Host", "a"), ("Connection", value)])) == nil, "\(value)")
+        }
+    }
+
+    @Test func refusesUnderscoreSpellingsOfSensitiveHeaders() {
+        for name in ["Transfer_Encoding", "content_length", "Keep_Alive", "Proxy_Connection", "X_Forwarded_For",
+                     "x_request_id", "X-Forwarded_Host", "Content_Type", "X_API_KEY"] {
+            let detail = rejection(head([("Host", "a"), (name, "1")]))
+            #expect(detail?.contains("would be read as") == true, "\(name): \(detail ?? "accepted")")
+        }
+        for name in ["X_Custom", "my_header", "content_lengths", "x-forwarded-for"] {
+            #expect(rejection(head([("Host", "a"), (name, "1")])) == nil, "\(name)")
+        }
+        #expect(RequestHeadValidator.underscoreLookalike("Transfer_Encoding") == "transfer-encoding")
+    }
+
     @Test func refusesSmugglingFraming() {
         #expect(rejection(head([("Host", "a"), ("Content-Length", "3"), ("Transfer-Encoding", "chunked")]))
             == "both Content-Length and Transfer-Encoding")
