@@ -219,6 +219,22 @@ import Testing
         }
     }
 
+    /// HTTP/1.0 and h2 clients take chunked bodies de-chunked: the payload is cut out, the leftovers still close.
+    @Test func bytesAfterADechunkedBodyCloseTheConnection() throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            connection.start(head: ByteBuffer(string: "GET / HTTP/1.1\r\nhost: u\r\n\r\n"), isHeadRequest: false,
+                             chunkedBody: false, sink: sink, dechunk: true)
+            connection.writeEnd(flush: true)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                                                + "2\r\nhe\r\n3;x=y\r\nllo\r\n0\r\n\r\n" + Self.smuggled))
+            #expect(sink.body == "hello")
+            #expect(sink.ended == 1)
+            #expect(pool.idleCount == 0)
+            #expect(!channel.isActive)
+        }
+    }
+
     @Test func bytesOnAnIdleConnectionCloseIt() throws {
         try withConnection { channel, pool, connection in
             let sink = Sink()
