@@ -102,4 +102,161 @@ import Testing
             #expect(pool.idleCount == 0)
         }
     }
+
+    // MARK: bytes past a response's framed end
+
+    static let smuggled = "HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nSMUGGLED"
+
+    struct Leftover: Sendable, CustomTestStringConvertible {
+        let name: String
+        let isHead: Bool
+        let response: String
+        let status: Int
+        let body: String
+        var testDescription: String { name }
+    }
+
+    static let leftovers: [Leftover] = [
+        Leftover(name: "content-length", isHead: false, response: "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+                 status: 200, body: "hello"),
+        Leftover(name: "content-length 0", isHead: false, response: "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+                 status: 200, body: ""),
+        Leftover(name: "HEAD", isHead: true, response: "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", status: 200, body: ""),
+        Leftover(name: "204", isHead: false, response: "HTTP/1.1 204 No Content\r\n\r\n", status: 204, body: ""),
+        Leftover(name: "304", isHead: false, response: "HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n",
+                 status: 304, body: ""),
+        Leftover(name: "chunked", isHead: false,
+                 response: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nx-t: 1\r\n\r\n",
+                 status: 200, body: "5\r\nhello\r\n0\r\nx-t: 1\r\n\r\n"),
+        Leftover(name: "1xx first", isHead: false,
+                 response: "HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+                 status: 200, body: "hello"),
+    ]
+
+    func startGet(_ connection: UpstreamConnection, sink: UpstreamResponseSink, isHead: Bool = false) {
+        let method = isHead ? "HEAD" : "GET"
+        connection.start(head: ByteBuffer(string: "\(method) / HTTP/1.1\r\nhost: u\r\n\r\n"), isHeadRequest: isHead,
+                         chunkedBody: false, sink: sink)
+        connection.writeEnd(flush: true)
+    }
+
+    /// The response is delivered whole; the bytes after it close the connection instead of going to the pool.
+    @Test(arguments: leftovers) func bytesAfterTheFramedEndCloseTheConnection(_ leftover: Leftover) throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            startGet(connection, sink: sink, isHead: leftover.isHead)
+            try channel.writeInbound(ByteBuffer(string: leftover.response + Self.smuggled))
+            #expect(sink.statuses == [leftover.status])
+            #expect(sink.body == leftover.body)
+            #expect(sink.ended == 1)
+            #expect(sink.failures.isEmpty)
+            #expect(pool.idleCount == 0, "a connection with leftovers went back to the pool")
+            #expect(!channel.isActive)
+        }
+    }
+
+    /// The same responses without leftovers keep the connection (the control for the test above).
+    @Test(arguments: leftovers) func aCleanEndKeepsTheConnection(_ leftover: Leftover) throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            startGet(connection, sink: sink, isHead: leftover.isHead)
+            try channel.writeInbound(ByteBuffer(string: leftover.response))
+            #expect(sink.statuses == [leftover.status])
+            #expect(sink.ended == 1)
+            #expect(pool.idleCount == 1)
+            #expect(channel.isActive)
+        }
+    }
+
+    /// Ends its response by taking the connection straight back from the pool for a next request, as the
+    /// gateway does for a pipelined request or a queued waiter.
+    final class TakeBackSink: UpstreamResponseSink {
+        let pool: UpstreamPool
+        let next = Sink()
+        var ended = 0
+        var tookBack = false
+        init(pool: UpstreamPool) { self.pool = pool }
+        func upstreamResponseHead(_ head: UpstreamResponseHead) {}
+        func upstreamResponseBody(_ body: ByteBuffer) {}
+        func upstreamResponseEnd() {
+            ended += 1
+            guard pool.idleCount > 0 else { return }
+            pool.acquire { [self] result in
+                guard case .success(let connection) = result else { return }
+                tookBack = true
+                connection.start(head: ByteBuffer(string: "GET /next HTTP/1.1\r\nhost: u\r\n\r\n"), isHeadRequest: false,
+                                 chunkedBody: false, sink: next)
+                connection.writeEnd(flush: true)
+            }
+        }
+        func upstreamReadComplete() {}
+        func upstreamFailed(_ error: UpstreamError) {}
+        func upstreamWritabilityChanged(isWritable: Bool) {}
+    }
+
+    @Test(arguments: leftovers) func aRequestThatTakesTheConnectionAtOnceNeverReadsLeftovers(_ leftover: Leftover) throws {
+        try withConnection { channel, pool, connection in
+            let sink = TakeBackSink(pool: pool)
+            startGet(connection, sink: sink, isHead: leftover.isHead)
+            try channel.writeInbound(ByteBuffer(string: leftover.response + Self.smuggled))
+            #expect(sink.ended == 1)
+            #expect(!sink.tookBack, "the connection was offered for reuse with leftovers")
+            #expect(sink.next.statuses.isEmpty, "the next request read \(sink.next.body.debugDescription)")
+            #expect(!channel.isActive)
+        }
+    }
+
+    @Test func aCleanEndIsTakenBackAndTheNextResponseReadNormally() throws {
+        try withConnection { channel, pool, connection in
+            let sink = TakeBackSink(pool: pool)
+            startGet(connection, sink: sink)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"))
+            #expect(sink.tookBack)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext"))
+            #expect(sink.next.statuses == [200])
+            #expect(sink.next.body == "next")
+            #expect(pool.idleCount == 1)
+        }
+    }
+
+    /// HTTP/1.0 and h2 clients take chunked bodies de-chunked: the payload is cut out, the leftovers still close.
+    @Test func bytesAfterADechunkedBodyCloseTheConnection() throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            connection.start(head: ByteBuffer(string: "GET / HTTP/1.1\r\nhost: u\r\n\r\n"), isHeadRequest: false,
+                             chunkedBody: false, sink: sink, dechunk: true)
+            connection.writeEnd(flush: true)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                                                + "2\r\nhe\r\n3;x=y\r\nllo\r\n0\r\n\r\n" + Self.smuggled))
+            #expect(sink.body == "hello")
+            #expect(sink.ended == 1)
+            #expect(pool.idleCount == 0)
+            #expect(!channel.isActive)
+        }
+    }
+
+    @Test func bytesOnAnIdleConnectionCloseIt() throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            startGet(connection, sink: sink)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"))
+            #expect(pool.idleCount == 1)
+            try channel.writeInbound(ByteBuffer(string: Self.smuggled))
+            #expect(pool.idleCount == 0)
+            #expect(!channel.isActive)
+            #expect(sink.failures.isEmpty, "the finished exchange is not failed afterwards")
+        }
+    }
+
+    @Test func aMalformedChunkedBodyIsAProtocolError() throws {
+        try withConnection { channel, pool, connection in
+            let sink = Sink()
+            startGet(connection, sink: sink)
+            try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5 junk\r\nhello\r\n0\r\n\r\n"))
+            #expect(sink.failures == [.protocolError("invalid chunk size")])
+            #expect(sink.ended == 0)
+            #expect(pool.idleCount == 0)
+            #expect(!channel.isActive)
+        }
+    }
 }

@@ -7,6 +7,11 @@ import NIOCore
 /// (`UpstreamResponseHeadParser`, `ChunkedBodyScanner`) and handed over without decoding the body, so the
 /// gateway can splice them to the client. It returns itself to the pool when a response ends on a reusable
 /// connection, and holds back `read()` while the client cannot take more (back-pressure).
+///
+/// Bytes the upstream sends past a response's framed end are never read as the next response: whether they come
+/// in the same read or while the connection sits idle, the connection closes instead of going back to the pool.
+/// (Bytes that arrive only after the next request was written cannot be told from its response in HTTP/1.1; as
+/// in nginx, they are caught only when they do not parse.)
 public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = ByteBuffer
@@ -16,6 +21,8 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
         case idle
         case head
         case body(UpstreamResponseHead.BodyFraming)
+        /// The response's framed end was reached inside the current read; `consume` decides reuse.
+        case complete
     }
 
     public let channel: Channel
@@ -131,15 +138,22 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private func consume(_ buffer: inout ByteBuffer) throws(UpstreamProtocolError) {
-        while buffer.readableBytes > 0 {
+        while true {
             switch state {
             case .idle:
                 // Bytes with no request outstanding: the upstream is out of step; never reuse this connection.
-                throw UpstreamProtocolError(message: "unexpected bytes between responses")
+                guard buffer.readableBytes == 0 else { throw UpstreamProtocolError(message: "unexpected bytes between responses") }
+                return
             case .head:
-                guard try readHead(&buffer) else { return }
+                guard buffer.readableBytes > 0, try readHead(&buffer) else { return }
             case .body(let framing):
+                guard buffer.readableBytes > 0 else { return }
                 try readBody(&buffer, framing)
+            case .complete:
+                // Bytes past the framed end belong to no request: this response stands, the connection closes,
+                // and they are dropped. Decided before the pool can hand the connection to the next request.
+                finishResponse(reusable: buffer.readableBytes == 0)
+                return
             }
         }
     }
@@ -174,7 +188,7 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
         sink?.upstreamResponseHead(head)
         switch head.framing {
         case .none:
-            finishResponse()
+            state = .complete
         case .contentLength(let length):
             remaining = length
             state = .body(head.framing)
@@ -194,7 +208,7 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
             let slice = buffer.readSlice(length: n)!
             remaining -= n
             sink?.upstreamResponseBody(slice)
-            if remaining == 0 { finishResponse() }
+            if remaining == 0 { state = .complete }
         case .chunked:
             let view = buffer.readableBytesView
             let end: Int?
@@ -210,23 +224,25 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
                 let slice = buffer.readSlice(length: end ?? buffer.readableBytes)!
                 sink?.upstreamResponseBody(slice)
             }
-            if end != nil { finishResponse() }
+            if end != nil { state = .complete }
         case .untilClose:
             sink?.upstreamResponseBody(buffer)
             buffer.moveReaderIndex(to: buffer.writerIndex)
         case .none:
-            finishResponse()
+            state = .complete
         }
     }
 
-    private func finishResponse() {
+    /// `reusable` is false when bytes followed the response's end: the connection closes instead of going back.
+    private func finishResponse(reusable: Bool) {
         let sink = self.sink
         self.sink = nil
         state = .idle
         // Back-pressure belonged to that client: a pooled connection that stays paused would never read its next
         // response (or notice the upstream closing it).
         resumeReading()
-        if requestComplete && responseKeepAlive { pool.release(self) } else { closeNow() }
+        // `closed`: the sink may have abandoned the connection while it took the head.
+        if reusable && !closed && requestComplete && responseKeepAlive { pool.release(self) } else { closeNow() }
         sink?.upstreamResponseEnd()
     }
 
@@ -243,7 +259,7 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
         if case .body(.untilClose) = state {
             // The close is this body's end.
             responseKeepAlive = false
-            finishResponse()
+            finishResponse(reusable: false)
         } else {
             let started: Bool
             if case .body = state { started = true } else { started = false }
