@@ -103,6 +103,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// An HTTP/1.1 proxied response head not yet written: held until the body's first bytes (or the end of the
     /// upstream read) so head and a small body leave in one write, which over TLS is one record instead of two.
     private var heldResponseHead: ByteBuffer?
+    /// Whether the held head announced `Connection: close`; it takes effect once the head is written. Until then
+    /// the gateway may still answer with a problem instead (the upstream failed before any byte reached the client).
+    private var heldResponseHeadCloses = false
     private static let maxCoalescedBodyBytes = 16 * 1024
     private var status = 0
     private var responseBytes = 0
@@ -670,8 +673,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         default:
             break
         }
-        if close { closeAfterResponse = true }
-        responseHeadSent = true
+        heldResponseHeadCloses = close
         var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
         ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
                                             chunkedPassthrough: head.framing == .chunked && !http10, close: close,
@@ -684,8 +686,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         responseBytes += body.readableBytes
         if http2 != nil {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
-        } else if var head = heldResponseHead, body.readableBytes <= Self.maxCoalescedBodyBytes {
-            heldResponseHead = nil
+        } else if heldResponseHead != nil, body.readableBytes <= Self.maxCoalescedBodyBytes,
+                  var head = takeHeldResponseHead() {
             head.writeImmutableBuffer(body)
             context.write(wrapOutboundOut(head), promise: nil)
         } else {
@@ -695,15 +697,23 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     }
 
     func upstreamReadComplete() {
-        guard responseHeadSent else { return }
+        guard responseHeadSent || heldResponseHead != nil else { return }
         releaseHeldResponseHead()
         context.flush()
     }
 
     private func releaseHeldResponseHead() {
-        guard let head = heldResponseHead else { return }
-        heldResponseHead = nil
+        guard let head = takeHeldResponseHead() else { return }
         context.write(wrapOutboundOut(head), promise: nil)
+    }
+
+    /// The held head, now committed to: from here on the response is the upstream's.
+    private func takeHeldResponseHead() -> ByteBuffer? {
+        guard let head = heldResponseHead else { return nil }
+        heldResponseHead = nil
+        responseHeadSent = true
+        if heldResponseHeadCloses { closeAfterResponse = true }
+        return head
     }
 
     func upstreamResponseEnd() {
@@ -721,7 +731,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         guard busy, !responseEnded else { return }
         let failed = upstream
         upstream = nil
-        releaseHeldResponseHead()
+        // A head still held has not reached the client: drop it, so the client gets a 502 rather than a cut-off
+        // response that looks like the upstream's.
+        heldResponseHead = nil
         if responseHeadSent {
             // Part of the response is already with the client: the only honest signal left is a truncated close.
             errorCode = .integrationFailure
@@ -873,6 +885,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private func writeResponse(status: Int, headers: [(name: String, value: String)], contentType: String?,
                                body: [UInt8], close: Bool) {
         timeoutArmed = false
+        heldResponseHead = nil  // a problem answered instead of an upstream head not yet written
         if close { closeAfterResponse = true }
         self.status = status
         responseHeadSent = true
