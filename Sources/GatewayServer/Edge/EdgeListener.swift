@@ -101,8 +101,10 @@ enum EdgeListener {
         try sync.addHandler(connection)
     }
 
-    /// The client's socket address (0.0.0.0 if the channel has none), as the request path sees it.
+    /// The client's socket address (0.0.0.0 if the channel has none), as the request path sees it. A dual-stack
+    /// listener reports IPv4 clients as ::ffff:a.b.c.d: they become plain IPv4 here, so X-Forwarded-For, the access
+    /// log and trusted-proxy checks see a.b.c.d whichever socket family accepted them.
     static func peerAddress(of channel: Channel) -> IPAddress {
-        channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
+        channel.remoteAddress?.ipAddress.flatMap { IPAddress($0)?.unmapped } ?? IPAddress(ipv4: (0, 0, 0, 0))
     }
 }
