@@ -11,7 +11,7 @@ import NIOTLS
 enum EdgeListener {
     /// `tls` makes this the HTTPS listener: the ClientHello's SNI name is read first (for 421 checks), then
     /// BoringSSL, then the same HTTP pipeline with `X-Forwarded-Proto: https`.
-    static func bind(runtime: GatewayRuntime, address: ListenAddress, tls: NIOSSLContext? = nil) async throws -> Channel {
+    static func bind(runtime: GatewayRuntime, address: ListenAddress, tls: TLSCertificateStore? = nil) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: runtime.group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,10 +34,10 @@ enum EdgeListener {
                         channel.eventLoop.makeCompletedFuture {
                             var serverName: String?
                             if case .hostname(let name) = result { serverName = name }
-                            let presented = loop.snapshot.settings.tls.map {
-                                $0.certificates[$0.selector.select(serverName: serverName)].names
-                            }
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                            // Context and 421 names from one read of the store: they always belong together.
+                            let presentation = tls.presentation(for: serverName)
+                            let presented: [String]? = presentation.names
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: presentation.context))
                             // ALPN decides the rest: "h2" gets HTTP/2, anything else (or nothing) HTTP/1.1.
                             let alpn = ApplicationProtocolNegotiationHandler { negotiated in
                                 channel.eventLoop.makeCompletedFuture {
