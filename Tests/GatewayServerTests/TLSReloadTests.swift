@@ -100,8 +100,13 @@ extension GatewayServerTests {
                 }
                 .connect(host: "127.0.0.1", port: httpsPort).wait()
             defer { try? client.close().wait() }
-            // Let the gateway accept both connections while its loop is free.
-            Thread.sleep(forTimeInterval: 0.3)
+            // The gateway's loop must have accepted both connections (and so registered them for reading) before
+            // it is parked: wait until neither listening socket has a connection left in its accept queue.
+            let accepted = Date().addingTimeInterval(10)
+            while acceptQueueLength(port: httpsPort) != 0 || acceptQueueLength(port: blockerServer.localAddress!.port!) != 0 {
+                guard Date() < accepted else { throw TestGatewayError(description: "connections were not accepted") }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
 
             // 1. Park the loop in a task; make the trigger byte, then the ClientHello, ready on their sockets.
             let taskRunning = DispatchSemaphore(value: 0), endTask = DispatchSemaphore(value: 0)
@@ -109,8 +114,9 @@ extension GatewayServerTests {
             taskRunning.wait()
             try trigger.send("x")
             Thread.sleep(forTimeInterval: 0.05)
+            // `release` writes and flushes on the client's loop: once it returns the ClientHello is in the socket.
             try client.eventLoop.submit { hold.release() }.wait()
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: 0.05)
             // 2. The loop wakes with both sockets ready and stops in the trigger's read, the ClientHello next.
             endTask.signal()
             guard blocker.entered.wait(timeout: .now() + 10) == .success else {
@@ -180,6 +186,19 @@ extension GatewayServerTests {
             }
         }
     }
+}
+
+/// Connections waiting in the accept queue of the IPv4 loopback listener on `port` (the rx_queue of a LISTEN row in
+/// /proc/net/tcp), or nil if there is no such listener.
+private func acceptQueueLength(port: Int) -> Int? {
+    guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return nil }
+    let local = String(format: "0100007F:%04X", port)
+    for line in table.split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: " ")
+        guard fields.count > 4, fields[1] == local, fields[3] == "0A" else { continue }
+        return fields[4].split(separator: ":").last.flatMap { Int($0, radix: 16) }
+    }
+    return nil
 }
 
 /// Parks the event loop that reads it until `release` is signalled (a test's stand-in for a slow handler).
