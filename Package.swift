@@ -58,6 +58,8 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            // SHA-256 for the admin token comparison (fixed-length digests, so lengths leak nothing).
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "portcullis", dependencies: [
             "GatewayServer", "GatewayConfig", "GatewayCore", "JSONSchema",

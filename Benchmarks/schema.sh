@@ -22,13 +22,15 @@
 # Gateway part: ../shared/bench/lib.sh starts the static upstream on :9001; the gateway (127.0.0.1:8090, admin
 # :9990) serves POST /validated (validate.body = #/models/Order) and POST /plain, identical otherwise, both
 # forwarding to it, plus the same pair on mock integrations. wrk POSTs order.json (Content-Type: application/json)
-# with Benchmarks/schema/post.lua; runs are interleaved, median of REPS.
+# with Benchmarks/schema/post.lua; runs are interleaved, median of REPS. A run with socket errors or non-2xx
+# responses (any run, not only a median one) makes the script exit 3 after the results.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 here=$root/Benchmarks/schema
 . "$shared/bench/lib.sh"
 . "$here/gateway-config.sh"
+. "$root/Benchmarks/lib/runs-check.sh"
 
 PARTS=${PARTS:-validator gateway}
 SECONDS_PER=${SECONDS_PER:-3}
@@ -160,7 +162,10 @@ gateway_part() {
     mv=$(bench_median_line <"$BENCH_WORK/mock-validated.runs"); mp=$(bench_median_line <"$BENCH_WORK/mock-plain.runs")
     echo "RESULT gateway-http validated_rps=${v%% *} plain_rps=${p%% *} ratio=$(ratio "${v%% *}" "${p%% *}")x"
     echo "RESULT gateway-mock validated_rps=${mv%% *} plain_rps=${mp%% *} ratio=$(ratio "${mv%% *}" "${mp%% *}")x"
+    # Every run, not only the medians above: any error or non-2xx makes the script exit 3 at the end.
+    for path in "${names[@]}"; do runs_fail_loudly 4 "gateway $path" "$BENCH_WORK/$path.runs"; done
 }
 
 for part in $PARTS; do "${part}_part"; done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+runs_exit

@@ -9,10 +9,13 @@
 # "handshake" runs send `Connection: close`, so every request pays a full TLS handshake (no resumption).
 # "h2" runs use h2load (nghttp2-client): CONNS connections with H2_STREAMS concurrent streams each; nginx gets
 # `http2` on its listener for them (wrk never offers h2 by ALPN, so the other runs stay HTTP/1.1).
+# Every run of every kind is checked: socket errors, non-2xx responses, h2load failures or a run without a result
+# make the script print the bad runs and exit 3 (after the results).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 . "$shared/bench/lib.sh"
+. "$root/Benchmarks/lib/runs-check.sh"
 
 UPSTREAM_PORT=9001
 BENCH_DURATION=${DURATION:-10}
@@ -53,26 +56,32 @@ NG_URL=https://127.0.0.1:9443/bench
 bench_check_200 "$NG_URL"
 curl -sk -o /dev/null -w '%{http_code}' "$GW_URL" | grep -q '^2' || bench_die "gateway does not answer 2xx on $GW_URL"
 
-# wrk_close URL: like bench_wrk, with Connection: close (a TLS handshake per request); prints rps p99_ms errors.
+# wrk_close URL: like bench_wrk, with Connection: close (a TLS handshake per request); prints rps p99_ms errors
+# (socket errors plus non-2xx; "fail" when wrk gave no result).
 wrk_close() {
     local out="$BENCH_WORK/wrk-close.out"
     timeout $(( BENCH_DURATION + 30 )) wrk -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${BENCH_DURATION}s" --latency \
         -H "Connection: close" "$1" >"$out" 2>&1 || true
-    local rps p99 err
+    local rps p99 err non2xx
     rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
     p99=$(awk '$1=="99%"{print $2}' "$out")
     err=$(awk '/Socket errors/{s=0; for(i=1;i<=NF;i++) if ($i ~ /^[0-9]+,?$/) s+=$i; print s}' "$out")
-    echo "${rps:-0} $(bench_to_ms "${p99:-0}") ${err:-0}"
+    non2xx=$(awk -F: '/Non-2xx/{gsub(/ /,"",$2); print $2}' "$out")
+    [ -n "$rps" ] || { bench_log "wrk produced no result for $1:"; sed 's/^/    /' "$out" >&2; echo "0 0 fail"; return 0; }
+    echo "$rps $(bench_to_ms "${p99:-0}") $(( ${err:-0} + ${non2xx:-0} ))"
 }
 
-# h2 URL: h2load for DURATION seconds; prints rps failed (the line format bench_median_line sorts by its first field).
+# h2 URL: h2load for DURATION seconds; prints rps errors (failed + errored + timed out requests + non-2xx responses;
+# "fail" when h2load gave no result), the line format bench_median_line sorts by its first field.
 h2() {
     local out="$BENCH_WORK/h2load.out"
     timeout $(( BENCH_DURATION + 30 )) h2load -t1 -c"$BENCH_CONNS" -m"${H2_STREAMS:-10}" -D"$BENCH_DURATION" "$1" >"$out" 2>&1 || true
-    local rps failed
+    local rps bad
     rps=$(awk '/^finished in/{gsub(",", "", $4); print $4}' "$out")
-    failed=$(awk '/^requests:/{print $10}' "$out")
-    echo "${rps:-0} ${failed:-?}"
+    # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"; "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
+    bad=$(awk '/^requests:/{r = $10 + $12 + $14; seen = 1} /^status codes:/{s = $5 + $7 + $9} END{ if (seen) print r + s }' "$out")
+    [ -n "$rps" ] && [ -n "$bad" ] || { bench_log "h2load produced no result for $1:"; sed 's/^/    /' "$out" >&2; echo "0 fail"; return 0; }
+    echo "$rps $bad"
 }
 h2load -n 10 -c 1 "$GW_URL" 2>&1 | grep -q 'Application protocol: h2' || bench_die "the gateway did not negotiate h2"
 h2load -n 10 -c 1 "$NG_URL" 2>&1 | grep -q 'Application protocol: h2' || bench_die "nginx did not negotiate h2"
@@ -98,7 +107,11 @@ report() {
     awk -v n="$name" -v a="${gw%% *}" -v b="${ng%% *}" 'BEGIN{ printf "RESULT %s gateway_rps=%s nginx_rps=%s ratio=%.2f\n", n, a, b, (b>0?a/b:0) }'
 }
 echo "wrk: $BENCH_THREADS thread(s), $BENCH_CONNS connections, ${BENCH_DURATION}s; median of $REPS runs"
-echo "columns: rps p50_ms p99_ms errors cpu... (keep-alive) / rps p99_ms errors (handshake) / rps failed (h2)"
+echo "columns: rps p50_ms p99_ms errors cpu... (keep-alive) / rps p99_ms errors (handshake) / rps errors (h2)"
 report tls-keepalive ka
 report tls-handshake hs
 report h2 h2
+runs_fail_loudly 4 "keep-alive" "$BENCH_WORK/gw.ka" "$BENCH_WORK/ng.ka"
+runs_fail_loudly 3 "handshake" "$BENCH_WORK/gw.hs" "$BENCH_WORK/ng.hs"
+runs_fail_loudly 2 "h2" "$BENCH_WORK/gw.h2" "$BENCH_WORK/ng.h2"
+runs_exit

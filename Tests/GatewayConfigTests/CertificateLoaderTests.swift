@@ -103,14 +103,31 @@ import X509
         ])
     }
 
-    @Test func unreadableFileIsAnErrorNamingThePath() throws {
-        guard getuid() != 0 else { return } // root reads mode 000 files anyway
+    @Test(.enabled(if: geteuid() != 0, "root reads mode 000 files anyway; existingPathThatCannotBeReadIsAnError covers it"))
+    func unreadableFileIsAnErrorNamingThePath() throws {
         let dir = try CertificateFixtures.temporaryDirectory()
         let files = try CertificateFixtures.write(
             CertificateFixtures.selfSigned(names: ["a.test"], notBefore: now - day, notAfter: now + 365 * day), to: dir)
         chmod(files.certificate, 0)
         let result = CertificateLoader.load(certificatePath: files.certificate, keyPath: files.key, now: now)
         #expect(result.problems.map(\.message) == ["cannot read certificate file \(files.certificate): not readable"])
+    }
+
+    /// The same property as `unreadableFileIsAnErrorNamingThePath`, in a way root cannot read past: the path exists
+    /// but holds no readable file (a directory), for the certificate and for the key.
+    @Test func existingPathThatCannotBeReadIsAnError() throws {
+        let dir = try CertificateFixtures.temporaryDirectory()
+        let files = try CertificateFixtures.write(
+            CertificateFixtures.selfSigned(names: ["a.test"], notBefore: now - day, notAfter: now + 365 * day), to: dir)
+        let folder = dir + "/cert-is-a-directory.crt"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let certificate = CertificateLoader.load(certificatePath: folder, keyPath: files.key, now: now)
+        #expect(certificate.material == nil)
+        #expect(certificate.problems.map(\.message) == ["cannot read certificate file \(folder): not readable"])
+        let key = CertificateLoader.load(certificatePath: files.certificate, keyPath: folder, now: now)
+        #expect(key.material == nil)
+        #expect(key.problems == [CertificateProblem(severity: .error, message: "cannot read key file \(folder): not readable",
+                                                     onKey: true)])
     }
 
     @Test func fileWithoutCertificateIsAnError() throws {

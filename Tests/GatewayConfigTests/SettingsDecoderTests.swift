@@ -51,6 +51,28 @@ import Testing
         ])
     }
 
+    /// Only loopback binds may leave the admin API (reload, metrics) without a token; wildcards are not loopback.
+    @Test func adminOffLoopbackNeedsAToken() throws {
+        func message(_ address: String) -> String {
+            "/admin/listen: the admin listener on \(address) is reachable from other hosts and needs a \"token\" "
+                + "(/admin/token); without one it must listen on loopback (127.0.0.0/8, [::1] or localhost)"
+        }
+        for open in ["0.0.0.0:9000", ":9000", "[::]:9000", "10.0.0.1:9000", "[fe80::1]:9000", "[::2]:9000",
+                     "128.0.0.1:9000", "admin.example.test:9000", "localhost6:9000", "[::ffff:10.0.0.1]:9000"] {
+            let shown = try NetworkSyntax.parseListenAddress(open).get()
+            #expect(lines(#""admin": {"listen": "\#(open)"}"#) == [message("\(shown)")], "\(open)")
+            // The same address with a token is accepted.
+            #expect(try settings(#""admin": {"listen": "\#(open)", "token": "t"}"#).admin.listen == shown)
+        }
+        for loopback in ["127.0.0.1:9000", "127.255.0.9:9000", "[::1]:9000", "localhost:9000", "LOCALHOST:9000",
+                         "[0:0:0:0:0:0:0:1]:9000", "[::ffff:127.0.0.1]:9000"] {
+            #expect(try settings(#""admin": {"listen": "\#(loopback)"}"#).admin.token == nil, "\(loopback)")
+        }
+        #expect(try settings(#""admin": {}"#).admin.listen == ListenAddress(host: "127.0.0.1", port: 9901))
+        // An empty token is its own error, not a second one about the address.
+        #expect(lines(#""admin": {"listen": "0.0.0.0:9000", "token": ""}"#) == ["/admin/token: must not be empty"])
+    }
+
     @Test func trustedProxies() throws {
         let s = try settings(#""trustedProxies": ["127.0.0.1/32", "::1/128"]"#)
         #expect(s.trustedProxies == (try CIDRSet(parsing: ["127.0.0.1/32", "::1/128"])))

@@ -122,6 +122,59 @@ extension GatewayServerTests {
                 try expectStillServing(port: gateway.port)
             }
         }
+
+        /// RFC 9110 §11.1: the scheme is case-insensitive and one or more spaces may follow it.
+        @Test func bearerSchemeIsCaseInsensitiveWithAnyNumberOfSpaces() async throws {
+            try await withGateway(Self.config(token: "s3cret-token")) { gateway in
+                for auth in ["Authorization: bearer s3cret-token", "authorization: BEARER s3cret-token",
+                             "Authorization: BeArEr    s3cret-token", "Authorization: Bearer s3cret-token  "] {
+                    #expect(try exchange(port: gateway.adminPort, get("/healthz", headers: [auth])).status == 200, "\(auth)")
+                }
+                for auth in ["Authorization: Bearers3cret-token", "Authorization: Basic s3cret-token",
+                             "Authorization: Bearer", "Authorization: Bearer s3cret-tokens", "Authorization: Bearer s3cret",
+                             "Authorization: Bearer S3CRET-TOKEN", "Authorization: Bear s3cret-token"] {
+                    try expectProblem(try exchange(port: gateway.adminPort, get("/healthz", headers: [auth])),
+                                      status: 401, code: "UNAUTHORIZED")
+                }
+            }
+        }
+
+        /// The admin listener has the edge's timers: a client that says nothing, one that never finishes its head,
+        /// and an idle keep-alive connection are all closed (limits from the config, short here).
+        @Test func silentSlowAndIdleAdminConnectionsAreClosed() async throws {
+            let config = TestGateway.config(#"""
+                "limits": { "headerTimeout": "400ms", "idleTimeout": "600ms" },
+                "apis": [ { "name": "test", "routes": [
+                  { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": "pong" } } ] } ]
+                """#)
+            try await withGateway(config) { gateway in
+                let port = gateway.adminPort
+                // Blocking socket waits run on their own thread; the expectations are checked here, in the test.
+                let outcome = try await onThread { () throws -> (silent: Duration?, partial: Bool, idleStatus: Int, idle: Duration?) in
+                    func closedAfter(_ client: RawClient) -> Duration? {
+                        let start = ContinuousClock.now
+                        return client.waitForClose(timeout: .seconds(5)) ? ContinuousClock.now - start : nil
+                    }
+                    let silent = try RawClient(port: port)
+                    let silentFor = closedAfter(silent)
+                    let partial = try RawClient(port: port)
+                    try partial.send("GET /healthz HTTP/1.1\r\nHost: admin\r\n")
+                    let partialClosed = partial.waitForClose(timeout: .seconds(5))
+                    let idle = try RawClient(port: port)
+                    try idle.send("GET /healthz HTTP/1.1\r\nHost: admin\r\n\r\n")
+                    let status = try idle.readResponse().status
+                    return (silentFor, partialClosed, status, closedAfter(idle))
+                }
+                let silent = try #require(outcome.silent, "a silent admin connection must be closed")
+                #expect(silent >= .milliseconds(300) && silent < .seconds(3), "closed after \(silent)")
+                #expect(outcome.partial, "an unfinished head must be cut off")
+                #expect(outcome.idleStatus == 200)
+                let idle = try #require(outcome.idle, "an idle keep-alive admin connection must be closed")
+                #expect(idle >= .milliseconds(500) && idle < .seconds(3), "closed after \(idle)")
+                // The listener still answers afterwards.
+                #expect(try exchange(port: port, get("/healthz")).status == 200)
+            }
+        }
     }
 
     @Suite struct Lifecycle {

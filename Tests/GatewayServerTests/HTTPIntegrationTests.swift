@@ -301,8 +301,51 @@ extension GatewayServerTests {
                 }
             }
         }
+
+        /// A dual-stack listener ([::]) sees IPv4 clients as ::ffff:a.b.c.d; they must still be plain IPv4 upstream
+        /// (X-Forwarded-For), in the access log, and match IPv4 trusted proxies.
+        @Test(.enabled(if: dualStackLoopbackAvailable, "this machine cannot bind [::] dual-stack (no IPv6 or bindv6only=1)"))
+        func ipv4ClientsOfADualStackListenerAreIPv4() async throws {
+            try await withUpstream { upstream in
+                let config = #"""
+                    { "listen": { "http": "[::]:0" }, "admin": { "listen": "127.0.0.1:0" },
+                      "trustedProxies": ["127.0.0.1/32"], "accessLog": { "path": "access.log" },
+                      "apis": [ { "name": "test", "routes": [
+                        { "route": "GET /ip", "integration": { "type": "http", "url": "\#(upstream.url)" } } ] } ] }
+                    """#
+                try await withGateway(config) { gateway in
+                    // Connected over IPv4 to the IPv6 wildcard socket.
+                    let plain = try TestUpstream.parseEcho(exchange(port: gateway.port, get("/ip")).body)
+                    #expect(plain.headerValues("x-forwarded-for") == ["127.0.0.1"])
+                    // The peer matches the IPv4 trusted proxy, so the forwarded client is believed.
+                    let forwarded = try TestUpstream.parseEcho(
+                        exchange(port: gateway.port, get("/ip", headers: ["X-Forwarded-For: 203.0.113.9"])).body)
+                    #expect(forwarded.headerValues("x-forwarded-for") == ["203.0.113.9, 127.0.0.1"])
+                    let lines = try await AccessLog.lines(in: gateway, count: 2)
+                    #expect(lines.map { $0["clientIp"]?.string } == ["127.0.0.1", "203.0.113.9"])
+                    let text = try String(contentsOfFile: gateway.directory + "/access.log", encoding: .utf8)
+                    #expect(!text.contains("::ffff:"), "\(text)")
+                }
+            }
+        }
     }
 }
+
+/// True when a socket bound to [::] also accepts IPv4 connections (IPv6 present, bindv6only off).
+let dualStackLoopbackAvailable: Bool = {
+    let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var only: Int32 = 1
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    guard getsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, &length) == 0, only == 0 else { return false }
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_addr = in6addr_any
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0 }
+    }
+}()
 
 /// Reads the access log a test configured as `accessLog.path: "access.log"` (relative to the config).
 enum AccessLog {

@@ -5,11 +5,20 @@ import JSONSchema
 /// The official JSON-Schema-Test-Suite from `../shared` (never copied into the project): draft-04 and draft-07
 /// required tests must pass at ≥ 99 %, and every failure must be one listed here by name.
 @Suite struct ConformanceSuiteTests {
-    static let suiteRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/conformance/json-schema-test-suite").standardizedFileURL
+    /// `../shared/conformance/json-schema-test-suite` beside the checkout; `PORTCULLIS_SCHEMA_SUITE` names another
+    /// copy (or a missing path, to check that every test needing it skips visibly on a clone without `../shared`).
+    static let suiteRoot: URL = {
+        if let path = ProcessInfo.processInfo.environment["PORTCULLIS_SCHEMA_SUITE"] {
+            return URL(fileURLWithPath: path).standardizedFileURL
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("../shared/conformance/json-schema-test-suite").standardizedFileURL
+    }()
 
     static var suitePresent: Bool { FileManager.default.fileExists(atPath: suiteRoot.appendingPathComponent("tests").path) }
+    /// The suite's `remotes/` (schemas served as http://localhost:1234/...), which our own dialect cases use too.
+    static var remotesPresent: Bool { FileManager.default.fileExists(atPath: suiteRoot.appendingPathComponent("remotes").path) }
 
     /// Known failures of required tests, by `file / group / test`.
     static let knownRequiredFailures: [String: Set<String>] = [

@@ -64,7 +64,8 @@ enum SettingsDecoder {
         defer { reader.finish() }
         var listen = defaultAdminListen
         var ok = true
-        if let listenNode = reader.optional("listen") {
+        let listenNode = reader.optional("listen")
+        if let listenNode {
             if let address = listenAddress(listenNode) {
                 listen = address
                 if let http = httpListen, clash(http, address) {
@@ -76,11 +77,28 @@ enum SettingsDecoder {
             }
         }
         var token: String?
-        if let tokenNode = reader.optional("token") {
+        let tokenNode = reader.optional("token")
+        if let tokenNode {
             token = tokenNode.nonEmptyString()
             if token == nil { ok = false }
         }
+        // The admin API reloads the config and exposes metrics: reachable from other hosts only with a token.
+        if ok, tokenNode == nil, !isLoopback(listen.host), let listenNode {
+            node.context.error(listenNode.pointer, "the admin listener on \(listen) is reachable from other hosts and "
+                + "needs a \"token\" (/admin/token); without one it must listen on loopback (127.0.0.0/8, [::1] or localhost)")
+            ok = false
+        }
         return ok ? AdminSettings(listen: listen, token: token) : nil
+    }
+
+    /// Loopback bind hosts: IPv4 127.0.0.0/8, IPv6 ::1 (and ::ffff:127.x.y.z), and the name `localhost`. Wildcards
+    /// (0.0.0.0, ::) and every other name or address are not: they may accept connections from other hosts.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }  // hosts are lowercased when parsed
+        guard let address = IPAddress(host) else { return false }
+        let plain = address.unmapped
+        if plain.isIPv4 { return plain.bytes[12] == 127 }
+        return plain == IPAddress("::1")
     }
 
     /// Two binds clash on the same non-zero port when the hosts are equal or either is a wildcard.

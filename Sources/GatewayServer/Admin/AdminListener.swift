@@ -13,9 +13,14 @@ enum AdminListener {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    // The edge's header and idle timers (limits.headerTimeout / idleTimeout), on raw bytes: a silent
+                    // or slow admin client cannot hold a connection open.
+                    let loop = runtime.loopState(for: channel.eventLoop)
+                    let timeouts = ConnectionTimeoutHandler(limits: loop.snapshot.settings.limits, timers: loop.timers)
+                    try sync.addHandler(timeouts)
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: 64 * 1024))
-                    try sync.addHandler(AdminHandler(runtime: runtime))
+                    try sync.addHandler(AdminHandler(runtime: runtime, timeouts: timeouts))
                 }
             }
         return try await bootstrap.bind(host: address.host, port: address.port).get()
@@ -27,19 +32,24 @@ final class AdminHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let runtime: GatewayRuntime
+    private let timeouts: ConnectionTimeoutHandler
     private var requestIDs = RequestIDGenerator()
 
-    init(runtime: GatewayRuntime) { self.runtime = runtime }
+    init(runtime: GatewayRuntime, timeouts: ConnectionTimeoutHandler) {
+        self.runtime = runtime
+        self.timeouts = timeouts
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
+        // The whole request is here: stop the header timer until the response is written (a reload may take a while).
+        timeouts.headReceived()
         let requestId = requestIDs.next()
         let keepAlive = request.head.isKeepAlive
         let path = request.head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
 
         if let token = runtime.snapshot.settings.admin.token {
-            let presented = request.head.headers.first(name: "authorization") ?? ""
-            guard Self.constantTimeEquals(presented, "Bearer " + token) else {
+            guard AdminAuthorization.isAuthorized(header: request.head.headers.first(name: "authorization"), token: token) else {
                 respondProblem(context, .unauthorized, "a valid bearer token is required", requestId, keepAlive,
                                extraHeaders: [("www-authenticate", "Bearer")])
                 return
@@ -118,20 +128,13 @@ final class AdminHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        // Before the end is written: NIO's pipeline handler may hand over a pipelined request as the response
+        // ends, and that request's `headReceived` must come after this.
+        if keepAlive { timeouts.exchangeFinished(nextRequestQueued: false) }
         let future = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
             let channel = context.channel
             future.whenComplete { _ in channel.close(promise: nil) }
         }
-    }
-
-    /// Compares secrets without an early exit, so response timing does not reveal a matching prefix.
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
-        for i in 0..<max(x.count, y.count) {
-            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return difference == 0
     }
 }

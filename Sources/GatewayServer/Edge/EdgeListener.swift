@@ -11,7 +11,7 @@ import NIOTLS
 enum EdgeListener {
     /// `tls` makes this the HTTPS listener: the ClientHello's SNI name is read first (for 421 checks), then
     /// BoringSSL, then the same HTTP pipeline with `X-Forwarded-Proto: https`.
-    static func bind(runtime: GatewayRuntime, address: ListenAddress, tls: NIOSSLContext? = nil) async throws -> Channel {
+    static func bind(runtime: GatewayRuntime, address: ListenAddress, tls: TLSCertificateStore? = nil) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: runtime.group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,10 +34,10 @@ enum EdgeListener {
                         channel.eventLoop.makeCompletedFuture {
                             var serverName: String?
                             if case .hostname(let name) = result { serverName = name }
-                            let presented = loop.snapshot.settings.tls.map {
-                                $0.certificates[$0.selector.select(serverName: serverName)].names
-                            }
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                            // Context and 421 names from one read of the store: they always belong together.
+                            let presentation = tls.presentation(for: serverName)
+                            let presented: [String]? = presentation.names
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: presentation.context))
                             // ALPN decides the rest: "h2" gets HTTP/2, anything else (or nothing) HTTP/1.1.
                             let alpn = ApplicationProtocolNegotiationHandler { negotiated in
                                 channel.eventLoop.makeCompletedFuture {
@@ -101,8 +101,10 @@ enum EdgeListener {
         try sync.addHandler(connection)
     }
 
-    /// The client's socket address (0.0.0.0 if the channel has none), as the request path sees it.
+    /// The client's socket address (0.0.0.0 if the channel has none), as the request path sees it. A dual-stack
+    /// listener reports IPv4 clients as ::ffff:a.b.c.d: they become plain IPv4 here, so X-Forwarded-For, the access
+    /// log and trusted-proxy checks see a.b.c.d whichever socket family accepted them.
     static func peerAddress(of channel: Channel) -> IPAddress {
-        channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) } ?? IPAddress(ipv4: (0, 0, 0, 0))
+        channel.remoteAddress?.ipAddress.flatMap { IPAddress($0)?.unmapped } ?? IPAddress(ipv4: (0, 0, 0, 0))
     }
 }

@@ -98,8 +98,7 @@ public final class GatewayRuntime: Sendable {
         var tlsStore: TLSCertificateStore?
         if let listen = snapshot.settings.listen.https, let tls = snapshot.settings.tls {
             let store = try TLSCertificateStore(tls)
-            let context = try TLSContextFactory.makeContext(settings: tls, store: store)
-            let channel = try await EdgeListener.bind(runtime: self, address: listen, tls: context)
+            let channel = try await EdgeListener.bind(runtime: self, address: listen, tls: store)
             channels.append(channel)
             httpsAddress = channel.localAddress
             tlsStore = store
@@ -189,18 +188,29 @@ public final class GatewayRuntime: Sendable {
     }
 
     /// Until cancelled: reloads when a certificate or key file of the running snapshot changes on disk. A reload
-    /// that fails (say, a half-written file) keeps the running certificates; the next change tries again.
+    /// that fails (say, a half-written file) keeps the running certificates and is tried again at every check
+    /// until the files load (or are put back as they were).
     public func watchCertificateFiles() async {
         var watcher = CertificateFileWatcher(settings: snapshot.settings.tls)
         while !Task.isCancelled {
             try? await Task.sleep(for: options.certificateCheckInterval)
             if Task.isCancelled { return }
-            if watcher.changed(settings: snapshot.settings.tls) {
-                logger.info("certificate files changed on disk; reloading")
-                _ = reload()
-                watcher = CertificateFileWatcher(settings: snapshot.settings.tls)
-            }
+            checkCertificateFiles(&watcher)
         }
+    }
+
+    /// One check of `watchCertificateFiles`; `reload` is this runtime's, replaceable so tests can write files
+    /// while it runs.
+    func checkCertificateFiles(_ watcher: inout CertificateFileWatcher, reload: () -> ReloadResult) {
+        guard let before = watcher.pendingChange(settings: snapshot.settings.tls) else { return }
+        logger.info("certificate files changed on disk; reloading")
+        if case .reloaded = reload() {
+            watcher.reloaded(before: before, settings: snapshot.settings.tls)
+        }
+    }
+
+    func checkCertificateFiles(_ watcher: inout CertificateFileWatcher) {
+        checkCertificateFiles(&watcher, reload: { self.reload() })
     }
 
     /// Graceful stop: stop accepting, let in-flight requests finish (bounded), then release everything.

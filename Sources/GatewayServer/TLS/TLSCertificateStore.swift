@@ -5,44 +5,68 @@ import Synchronization
 
 /// The certificates handshakes may present, swapped as a whole on reload.
 ///
-/// The SNI callback (`sslContextCallback`) reads it under a lock once per ClientHello, so new certificates take
-/// effect for new handshakes without rebuilding listeners, and established connections are untouched.
+/// Each reload publishes one immutable `Generation`: the certificates, the names each covers and a BoringSSL
+/// context whose SNI callback serves exactly those certificates. A connection reads the current generation once
+/// (`presentation(for:)`) and takes both its TLS context and the names for its 421 checks from it, so it can never
+/// present a new certificate while checking hosts against the old one's names, or the reverse. Established
+/// connections keep the generation they started with.
 final class TLSCertificateStore: Sendable {
+    /// Parsed certificates and keys of one configuration, indexed like `TLSSettings.certificates`.
     struct Loaded: Sendable {
         let chains: [[NIOSSLCertificate]]
         let keys: [NIOSSLPrivateKey]
+        /// The names each certificate covers (what the 421 check accepts on a connection that presented it).
+        let names: [[String]]
         let selector: CertificateSelector
-    }
 
-    private let state: Mutex<Loaded>
-
-    init(_ settings: TLSSettings) throws {
-        state = Mutex(try Self.load(settings))
-    }
-
-    /// Parses everything first, then swaps: a broken file leaves the current certificates in place.
-    func update(_ settings: TLSSettings) throws {
-        let loaded = try Self.load(settings)
-        state.withLock { $0 = loaded }
-    }
-
-    /// The chain and key for a ClientHello's server name.
-    func override(for serverName: String?) -> NIOSSLContextConfigurationOverride {
-        state.withLock { loaded in
-            let index = loaded.selector.select(serverName: serverName)
+        /// The chain and key for a ClientHello's server name.
+        func override(for serverName: String?) -> NIOSSLContextConfigurationOverride {
+            let index = selector.select(serverName: serverName)
             var override = NIOSSLContextConfigurationOverride()
-            override.certificateChain = loaded.chains[index].map { .certificate($0) }
-            override.privateKey = .privateKey(loaded.keys[index])
+            override.certificateChain = chains[index].map { .certificate($0) }
+            override.privateKey = .privateKey(keys[index])
             return override
         }
     }
 
-    /// The certificate a handshake without SNI gets; also the context's base certificate.
-    var fallback: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) {
-        state.withLock { loaded in
-            let index = loaded.selector.select(serverName: nil)
-            return (loaded.chains[index], loaded.keys[index])
-        }
+    /// One published state: the context to hand a new connection and the certificates its callback serves.
+    struct Generation: Sendable {
+        let loaded: Loaded
+        let context: NIOSSLContext
+    }
+
+    /// What one new connection gets: the context for its handshake and the names of the certificate that context
+    /// will present for the connection's server name.
+    struct Presentation {
+        let context: NIOSSLContext
+        let names: [String]
+    }
+
+    /// Protocol floor and ALPN are fixed at start (a reload that changes them says they apply on restart).
+    private let minimumVersion: TLSSettings.MinimumVersion
+    private let http2: Bool
+    private let current: Mutex<Generation>
+
+    init(_ settings: TLSSettings) throws {
+        minimumVersion = settings.minimumVersion
+        http2 = settings.http2
+        let loaded = try Self.load(settings)
+        current = Mutex(Generation(loaded: loaded, context: try TLSContextFactory.makeContext(
+            minimumVersion: settings.minimumVersion, http2: settings.http2, loaded: loaded)))
+    }
+
+    /// Parses everything and builds the new context first, then swaps: a broken file leaves the current one in place.
+    func update(_ settings: TLSSettings) throws {
+        let loaded = try Self.load(settings)
+        let context = try TLSContextFactory.makeContext(minimumVersion: minimumVersion, http2: http2, loaded: loaded)
+        current.withLock { $0 = Generation(loaded: loaded, context: context) }
+    }
+
+    /// The current generation's context and the names it presents for `serverName`: one read, so they always match.
+    func presentation(for serverName: String?) -> Presentation {
+        let generation = current.withLock { $0 }
+        let index = generation.loaded.selector.select(serverName: serverName)
+        return Presentation(context: generation.context, names: generation.loaded.names[index])
     }
 
     static func load(_ settings: TLSSettings) throws -> Loaded {
@@ -53,7 +77,7 @@ final class TLSCertificateStore: Sendable {
             keys.append(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem))
         }
         guard !chains.isEmpty else { throw TLSSetupError(message: "no certificate configured for HTTPS") }
-        return Loaded(chains: chains, keys: keys, selector: settings.selector)
+        return Loaded(chains: chains, keys: keys, names: settings.certificates.map(\.names), selector: settings.selector)
     }
 }
 

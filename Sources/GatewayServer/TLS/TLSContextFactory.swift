@@ -2,7 +2,7 @@ import GatewayCore
 import NIOSSL
 
 /// Builds the server's BoringSSL context: TLS 1.2+ with forward-secret AEAD suites only, and SNI resolved
-/// per handshake through the certificate store.
+/// per handshake among one generation's certificates.
 enum TLSContextFactory {
     /// TLS 1.2 suites: ECDHE key exchange with AES-GCM or ChaCha20-Poly1305; no RSA key exchange, no CBC, no SHA-1
     /// MACs. (TLS 1.3 suites are all AEAD and not configurable in BoringSSL.)
@@ -12,16 +12,18 @@ enum TLSContextFactory {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
-    static func makeContext(settings: TLSSettings, store: TLSCertificateStore) throws -> NIOSSLContext {
-        let fallback = store.fallback
+    /// The context serves only `loaded` (captured, immutable): a later reload builds a new context.
+    static func makeContext(minimumVersion: TLSSettings.MinimumVersion, http2: Bool,
+                            loaded: TLSCertificateStore.Loaded) throws -> NIOSSLContext {
+        let fallback = loaded.selector.select(serverName: nil)
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: fallback.chain.map { .certificate($0) }, privateKey: .privateKey(fallback.key))
-        configuration.minimumTLSVersion = settings.minimumVersion == .v1_3 ? .tlsv13 : .tlsv12
+            certificateChain: loaded.chains[fallback].map { .certificate($0) }, privateKey: .privateKey(loaded.keys[fallback]))
+        configuration.minimumTLSVersion = minimumVersion == .v1_3 ? .tlsv13 : .tlsv12
         configuration.cipherSuites = tls12CipherSuites
         // h2 first (clients pick by server preference in BoringSSL); HTTP/1.1 is always offered.
-        configuration.applicationProtocols = settings.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         configuration.sslContextCallback = { values, promise in
-            promise.succeed(store.override(for: values.serverHostname))
+            promise.succeed(loaded.override(for: values.serverHostname))
         }
         return try NIOSSLContext(configuration: configuration)
     }

@@ -64,3 +64,47 @@ final class DataBox: @unchecked Sendable {
     func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
     func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
 }
+
+/// `openssl s_server` on a free loopback port, for positive controls: it shows that the client a test uses can
+/// really speak what the gateway refuses (so a refusal is the gateway's, not a client that cannot do it).
+enum OpenSSLControlServer {
+    /// Starts `openssl s_server -www` with `options` (e.g. `["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]`) and a fresh
+    /// certificate, runs `body` with its port, and stops it (by its own PID).
+    static func with<T>(_ options: [String], _ body: (_ port: Int) throws -> T) throws -> T {
+        let directory = try TestGateway.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificate = try ExternalTool.makeCertificate(names: ["localhost"], directory: directory, file: "control")
+        let port = try unusedLoopbackPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificate.cert, "-key", certificate.key,
+                             "-www", "-quiet"] + options
+        process.standardInput = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            // SIGKILL, not terminate(): a child spawned from a dispatch worker thread inherits its blocked signal
+            // mask, SIGTERM included, and would outlive the test.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while (try? RawClient(port: port)) == nil {
+            guard process.isRunning, Date() < deadline else {
+                throw TestGatewayError(description: "openssl s_server \(options.joined(separator: " ")) did not listen")
+            }
+            usleep(20_000)
+        }
+        return try body(port)
+    }
+
+    /// True when `openssl s_client` with `clientOptions` completes a handshake with an s_server started with
+    /// `serverOptions`: the positive control for a refusal test using the same client options.
+    static func clientHandshakes(server serverOptions: [String], client clientOptions: [String]) -> Bool {
+        (try? with(serverOptions) { port in
+            let output = try ExternalTool.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)"] + clientOptions)
+            return output.status == 0 && output.stdout.contains("BEGIN CERTIFICATE")
+        }) ?? false
+    }
+}
