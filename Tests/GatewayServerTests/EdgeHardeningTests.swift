@@ -105,6 +105,21 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func aBodyOwedAfterAnEarlyUpstreamAnswerEndsTheConnectionToo() async throws {
+            try await withScriptedUpstream { upstream in
+                try await withPoolGateway(UpstreamFraming.config(upstream)) { port in
+                    let client = try RawClient(port: port)
+                    // The scripted upstream answers at the head, before the declared body.
+                    try client.send("POST /next HTTP/1.1\r\nHost: g\r\nContent-Length: 100\r\n\r\n")
+                    let response = try client.readResponse()
+                    #expect(response.status == 200 && response.bodyText == "next")
+                    let started = ContinuousClock.now
+                    #expect(client.waitForClose(timeout: .seconds(12)), "still open")
+                    #expect(ContinuousClock.now - started >= .seconds(3), "closed before the body had its time")
+                }
+            }
+        }
+
         @Test func aBodyThatArrivesInTimeAfterAnEarlyAnswerKeepsTheConnection() async throws {
             try await withUpstream { upstream in
                 try await withGateway(Self.config(upstream: upstream)) { gateway in

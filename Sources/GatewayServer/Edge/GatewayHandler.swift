@@ -646,7 +646,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         // Also after a retry: the request's end may have been written to the connection that failed.
         if requestEnded {
             connection.writeEnd(flush: true)
-        } else if hadBodies {
+        } else {
+            // The head goes out now even when no body byte has arrived yet: the upstream may answer early.
             connection.flush()
         }
         if hadBodies { resumeClientReads() }
