@@ -44,6 +44,7 @@ import Testing
         #expect(normal("/%7Euser/%2D%5F") == "/~user/-_")
         #expect(normal("/a%20b/%E2%9C%93") == "/a%20b/%E2%9C%93", "reserved and non-ASCII escapes stay encoded")
         #expect(normal("/a%3Fb") == "/a%3Fb", "an encoded ? stays in the path")
+        #expect(normal("/caf%c3%a9/%3f") == "/caf%C3%A9/%3F", "kept escapes get upper-case hex")
     }
 
     @Test func climbingAboveTheRootIsRefused() {
@@ -61,6 +62,22 @@ import Testing
         #expect(rejection("/a\\b") == .backslash)
         #expect(rejection("/..\\admin") == .backslash)
         #expect(rejection("/a%00b") == .encodedNul)
+    }
+
+    @Test func dotSegmentsWithParametersAndFragmentsAreRefused() {
+        #expect(rejection("/public/..;/admin") == .dotSegmentWithParameters)
+        #expect(rejection("/public/.;x/admin") == .dotSegmentWithParameters)
+        #expect(rejection("/public/%2e%2e;/admin") == .dotSegmentWithParameters)
+        #expect(rejection("/admin#") == .fragment)
+        #expect(rejection("/a/b#frag") == .fragment)
+        #expect(normal("/a;v=1/b") == "/a;v=1/b", "parameters on ordinary segments pass")
+        #expect(normal("/a/..x;y") == "/a/..x;y")
+    }
+
+    @Test func normalFormIsThePathItselfWhenNothingChanges() throws {
+        #expect(try RequestPath.normalForm("/a/b").get() == "/a/b")
+        #expect(try RequestPath.normalForm("/a%20b").get() == "/a%20b")
+        #expect(try RequestPath.normalForm("/%7Ex").get() == "/~x")
     }
 
     @Test func malformedEscapesAreRefused() {

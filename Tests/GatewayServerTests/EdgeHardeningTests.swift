@@ -17,6 +17,11 @@ extension GatewayServerTests {
                 """)
         }
 
+        static func largeBodies(_ upstream: ScriptedUpstream) -> String {
+            TestGateway.config(routes: #"{ "route": "ANY /{proxy+}", "integration": { "type": "http", "url": "\#(upstream.url)" } }"#,
+                               extra: #""limits": { "maxBodySize": "64MB" }"#)
+        }
+
         // MARK: paths
 
         @Test func dotSegmentsAreResolvedBeforeRoutingAndForwarding() async throws {
@@ -88,6 +93,31 @@ extension GatewayServerTests {
             }
         }
 
+        /// `Upgrade` without an `upgrade` token in `Connection` is no upgrade to llhttp, which parses on: the
+        /// decoder must not be restarted then, or a pipelined request's body (or header) would be read as requests.
+        @Test func anUpgradeHeaderThatLlhttpIgnoresNeverDesyncsTheConnection() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let smuggled = "GET /orders/SMUGGLED HTTP/1.1\r\nHost: h\r\n\r\n"
+                    let body = smuggled
+                    let client = try RawClient(port: gateway.port)
+                    try client.send("GET /ping HTTP/1.1\r\nHost: h\r\nUpgrade: foo\r\n\r\n"
+                                    + "POST /mock HTTP/1.1\r\nHost: h\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+                    try await Task.sleep(for: .milliseconds(300))
+                    try client.send(body)
+                    let responses = try client.readResponses(2)
+                    #expect(responses.map(\.status) == [200, 201])
+
+                    let split = try RawClient(port: gateway.port)
+                    try split.send("GET /ping HTTP/1.1\r\nHost: h\r\nUpgrade: x\r\n\r\nGET /ping HTTP/1.1\r\nX-A: GET /ord")
+                    try await Task.sleep(for: .milliseconds(300))
+                    try split.send("ers/SMUG2 HTTP/1.1\r\nHost: h\r\n\r\n")
+                    #expect(try split.readResponses(2).map(\.status) == [200, 200])
+                    #expect(upstream.requestCount == 0, "a smuggled request reached the upstream")
+                }
+            }
+        }
+
         // MARK: bodies owed after an early answer
 
         @Test(arguments: ["POST /nowhere", "PUT /ping", "POST /mock"])
@@ -116,6 +146,60 @@ extension GatewayServerTests {
                     let started = ContinuousClock.now
                     #expect(client.waitForClose(timeout: .seconds(12)), "still open")
                     #expect(ContinuousClock.now - started >= .seconds(3), "closed before the body had its time")
+                }
+            }
+        }
+
+        /// The route timer of the exchange must not cut the owed-body window short.
+        @Test func aRouteTimeoutShorterThanTheOwedBodyWindowDoesNotCloseTheConnection() async throws {
+            try await withScriptedUpstream { upstream in
+                let config = TestGateway.config(routes: #"{ "route": "ANY /{proxy+}", "integration": { "type": "http", "url": "\#(upstream.url)" }, "timeout": "1s" }"#)
+                try await withPoolGateway(config) { port in
+                    let client = try RawClient(port: port)
+                    try client.send("POST /next HTTP/1.1\r\nHost: g\r\nContent-Length: 30\r\n\r\n")
+                    #expect(try client.readResponse().bodyText == "next")
+                    for _ in 0..<15 {  // 30 bytes over about 2 s, past the 1 s route timeout
+                        try client.send("xx")
+                        try await Task.sleep(for: .milliseconds(140))
+                    }
+                    try client.send(get("/next"))
+                    #expect(try client.readResponse().bodyText == "next")
+                }
+            }
+        }
+
+        /// An upstream that answered early and stopped reading had paused the client: the rest of the body must
+        /// still be read and dropped, and the connection go on.
+        @Test func aBodyOwedToAnUpstreamThatStoppedReadingIsStillDrained() async throws {
+            try await withScriptedUpstream { upstream in
+                try await withPoolGateway(Self.largeBodies(upstream)) { port in
+                    let client = try RawClient(port: port)
+                    let size = 40 << 20
+                    try client.send("POST /stall/x HTTP/1.1\r\nHost: g\r\nContent-Length: \(size)\r\n\r\n")
+                    let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
+                    for _ in 0..<(size >> 20) { try client.send(chunk, timeout: .seconds(4)) }
+                    #expect(try client.readResponse().status == 403)
+                    try client.send(get("/next"))
+                    #expect(try client.readResponse().bodyText == "next")
+                }
+            }
+        }
+
+        /// A client that uploads before it reads (as curl does) while the upstream answers early with a large body:
+        /// the upload must still be read, though the client is not taking the response yet.
+        @Test func anUploadIsReadWhileAnEarlyLargeAnswerWaitsForTheClient() async throws {
+            try await withScriptedUpstream { upstream in
+                try await withPoolGateway(Self.largeBodies(upstream)) { port in
+                    let client = try RawClient(port: port)
+                    let size = 16 << 20
+                    try client.send("POST /big-early/x HTTP/1.1\r\nHost: g\r\nContent-Length: \(size)\r\n\r\n")
+                    try await Task.sleep(for: .milliseconds(200))
+                    let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
+                    for _ in 0..<(size >> 20) { try client.send(chunk, timeout: .seconds(4)) }
+                    let response = try client.readResponse(bodyMode: .count)
+                    #expect(response.status == 200 && response.bodyLength == 8 << 20)
+                    try client.send(get("/next"))
+                    #expect(try client.readResponse().bodyText == "next")
                 }
             }
         }

@@ -309,6 +309,10 @@ extension GatewayServerTests {
             ("raw backslash in the path", "GET /echo/..\\..\\admin HTTP/1.1\r\nHost: g\r\n\r\n"),
             ("encoded NUL in the path", "GET /echo/a%00b HTTP/1.1\r\nHost: g\r\n\r\n"),
             ("malformed escape in the path", "GET /echo/a%zz HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("dot segment with parameters", "GET /echo/..;/admin HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("fragment in the target", "GET /echo# HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("fragment in the query", "GET /echo?a=1#x HTTP/1.1\r\nHost: g\r\n\r\n"),
+            ("CONNECT with a declared body", "CONNECT /echo HTTP/1.1\r\nHost: g\r\nContent-Length: 40\r\n\r\n"),
         ]
         static let smuggledRequest = "GET /smuggled HTTP/1.1\r\nHost: g\r\n\r\n"
 

@@ -176,7 +176,9 @@ func withScriptedUpstream<T>(_ body: (ScriptedUpstream) async throws -> T) async
 /// A raw TCP upstream that answers bodiless requests with exact bytes, chosen by the request path:
 /// `/leak/NAME` a response followed by a complete fake response (`SMUGGLED`) in the same write, `/late` a
 /// response and the fake one 100 ms later, `/next` a plain `next`, `/bad-chunk` a chunk size line with junk.
-/// A path under `/slow/` is answered after 100 ms; one under `/hold/` waits for `releaseHeld()`.
+/// A path under `/slow/` is answered after 100 ms; one under `/hold/` waits for `releaseHeld()`. Under `/stall/` the
+/// connection is not read after the head and a 403 comes 500 ms later; under `/big-early/` 8 MB come at the head and the
+/// request body is read and dropped.
 final class ScriptedUpstream: Sendable {
     static let smuggled = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"
 
@@ -281,10 +283,13 @@ private final class ScriptedHandler: ChannelInboundHandler {
 
     private let box: StateBox
     private var pending: [UInt8] = []
+    /// After an early answer under `/stall/` or `/big-early/`: whatever the client still sends is dropped.
+    private var discardingInput = false
 
     init(box: StateBox) { self.box = box }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if discardingInput { return }
         pending += Array(buffer: unwrapInboundIn(data))
         while let end = headEnd() {
             let head = String(decoding: pending[..<end], as: UTF8.self)
@@ -314,6 +319,23 @@ private final class ScriptedHandler: ChannelInboundHandler {
         let (now, later) = ScriptedUpstream.script(path)
         let bytes = ByteBuffer(string: now)
         let channel = context.channel
+        if path.hasPrefix("/stall/") {
+            // Stops reading at the head (the gateway's writes to it back up), then answers 500 ms later.
+            discardingInput = true
+            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            let forbidden = ByteBuffer(string: "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            channel.eventLoop.scheduleTask(in: .milliseconds(500)) { channel.writeAndFlush(forbidden, promise: nil) }
+            return
+        }
+        if path.hasPrefix("/big-early/") {
+            // Answers 8 MB at the head and reads (and drops) whatever body follows.
+            discardingInput = true
+            var big = context.channel.allocator.buffer(capacity: 8 << 20 + 64)
+            big.writeString("HTTP/1.1 200 OK\r\nContent-Length: \(8 << 20)\r\n\r\n")
+            big.writeRepeatingByte(UInt8(ascii: "b"), count: 8 << 20)
+            context.writeAndFlush(NIOAny(big), promise: nil)
+            return
+        }
         if path.hasPrefix("/hold/") {
             box.upstream.withLock { $0 }?.hold(channel, bytes)
         } else if path.hasPrefix("/slow/") {

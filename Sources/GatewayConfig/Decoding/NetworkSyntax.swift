@@ -153,7 +153,15 @@ enum NetworkSyntax {
                 return .failure(MessageError("invalid character \"\(bad)\" in base path \"\(text)\""))
             }
         }
-        return .success(path)
+        // Requests are routed by their normal form, so a base path that is not in it could never match.
+        switch RequestPath.normalForm(Substring(path)) {
+        case .failure(let rejection):
+            return .failure(MessageError("base path \"\(text)\" can never match: \(rejection.detail)"))
+        case .success(let normal) where normal != path:
+            return .failure(MessageError("base path \"\(text)\" is not in normal form (write \"\(normal)\")"))
+        case .success:
+            return .success(path)
+        }
     }
 
     /// RFC 9110 `token`, the grammar of a header field name.

@@ -11,6 +11,8 @@ public enum RequestPath {
         case backslash
         case encodedNul
         case malformedEscape
+        case dotSegmentWithParameters
+        case fragment
 
         public var detail: String {
             switch self {
@@ -19,8 +21,17 @@ public enum RequestPath {
             case .backslash: "the request path contains a backslash (raw or %5C), which is refused"
             case .encodedNul: "the request path contains an encoded NUL (%00), which is refused"
             case .malformedEscape: "the request path contains a malformed percent-escape"
+            case .dotSegmentWithParameters:
+                "the request path has a '.' or '..' segment with ';' parameters, which some upstreams resolve"
+            case .fragment: "the request target contains a fragment ('#')"
             }
         }
+    }
+
+    /// The normal form of a path, also when it already is one: config checks route literals and base paths with it
+    /// (a literal that is not in normal form could never match a normalised request path).
+    public static func normalForm(_ path: Substring) -> Result<String, Rejection> {
+        normalize(path).map { $0 ?? String(path) }
     }
 
     /// `path` starts with `/` (an origin-form target's path).
@@ -42,6 +53,8 @@ public enum RequestPath {
     private static let dot = UInt8(ascii: ".")
     private static let percent = UInt8(ascii: "%")
     private static let backslashByte = UInt8(ascii: "\\")
+    private static let semicolon = UInt8(ascii: ";")
+    private static let hash = UInt8(ascii: "#")
 
     /// One pass: a backslash is refused at once; any escape or a `.`/`..` segment sends the path to `rewrite`.
     @inline(__always)
@@ -52,6 +65,7 @@ public enum RequestPath {
         while i < bytes.count {
             let byte = bytes[i]
             if byte == backslashByte { return .rejected(.backslash) }
+            if byte == hash { return .rejected(.fragment) }
             if byte == percent { rewrite = true }
             if byte == slash {
                 if isDotSegment(bytes, segmentStart..<i) { rewrite = true }
@@ -63,13 +77,12 @@ public enum RequestPath {
         return rewrite ? .needsRewrite : .normal
     }
 
+    /// `.`, `..`, or either followed by `;` parameters (refused later: Tomcat and others resolve `..;`).
     @inline(__always)
     private static func isDotSegment(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        switch range.count {
-        case 1: bytes[range.lowerBound] == dot
-        case 2: bytes[range.lowerBound] == dot && bytes[range.lowerBound + 1] == dot
-        default: false
-        }
+        guard !range.isEmpty, bytes[range.lowerBound] == dot else { return false }
+        if range.count == 1 || bytes[range.lowerBound + 1] == semicolon { return true }
+        return bytes[range.lowerBound + 1] == dot && (range.count == 2 || bytes[range.lowerBound + 2] == semicolon)
     }
 
     /// Decodes unreserved escapes, refuses the dangerous ones, then removes dot segments segment by segment.
@@ -97,7 +110,10 @@ public enum RequestPath {
             if isUnreserved(value) {
                 decoded.append(value)
             } else {
-                decoded.append(contentsOf: bytes[i..<(i + 3)])
+                // Kept escapes get upper-case hex (RFC 3986 §6.2.2.1), so `%c3%a9` and `%C3%A9` route alike.
+                decoded.append(percent)
+                decoded.append(upperHex(high))
+                decoded.append(upperHex(low))
             }
             i += 3
         }
@@ -111,6 +127,10 @@ public enum RequestPath {
         let parts = path.split(separator: slash, omittingEmptySubsequences: false).dropFirst()
         for part in parts {
             endsInDirectory = false
+            if let parameters = part.firstIndex(of: semicolon) {
+                let name = part[..<parameters]
+                if name.elementsEqual([dot]) || name.elementsEqual([dot, dot]) { return .failure(.dotSegmentWithParameters) }
+            }
             if part.count == 1 && part.first == dot {
                 endsInDirectory = true
             } else if part.count == 2 && part.first == dot && part.last == dot {
@@ -129,6 +149,11 @@ public enum RequestPath {
         }
         if endsInDirectory || out.isEmpty { out.append(slash) }
         return .success(out)
+    }
+
+    @inline(__always)
+    private static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10
     }
 
     /// ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3): encoding them changes nothing, so they are decoded.

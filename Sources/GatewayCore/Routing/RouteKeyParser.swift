@@ -70,6 +70,15 @@ extension RouteKey {
                 let shown = bad.value < 0x21 || bad.value == 0x7F ? "U+" + String(bad.value, radix: 16, uppercase: true) : "\"\(bad)\""
                 return fail("invalid character \(shown) in path segment \"\(part)\"")
             }
+            // Requests are routed by their normal form (`RequestPath`), so a literal must be in it to ever match.
+            switch RequestPath.normalForm("/" + part) {
+            case .failure(let rejection):
+                return fail("path segment \"\(part)\" can never match: \(rejection.detail)")
+            case .success(let normal) where normal.dropFirst() != part:
+                return fail("path segment \"\(part)\" is not in normal form (write \"\(normal.dropFirst())\"): requests are matched after unreserved escapes are decoded and hex is upper-cased")
+            case .success:
+                break
+            }
             segments.append(.literal(String(part)))
         }
         return .success(RouteKey(method: method, segments: segments))

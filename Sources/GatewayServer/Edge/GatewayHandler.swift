@@ -52,8 +52,10 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     private var context: ChannelHandlerContext!
     /// HTTP/1.x: the connection's request decoder, restarted after a request that offered an upgrade; nil on h2.
     private let requestDecoder: RestartableRequestDecoder?
-    /// The request the decoder is reading offered an upgrade (see `RestartableRequestDecoder`).
+    /// The request the decoder is reading carried `Upgrade` (see `RestartableRequestDecoder`).
     private var decodingUpgradeOffer = false
+    /// The decoder has delivered a head and not yet that request's end: another head now would mean it lost sync.
+    private var decodingMessage = false
     /// HTTP/2: a request head waits for the rest of its read batch, since only then is it known whether a body
     /// follows (HEADERS with END_STREAM arrives as head and end together; h2 needs no Content-Length).
     private var heldHead: HTTPRequestHead?
@@ -65,6 +67,9 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// Pipelined parts queued behind the current exchange before the client stops being read (more may arrive
     /// from the read in progress, which is bounded by the read size).
     private static let maxQueuedParts = 128
+    /// Body bytes queued with those parts: pipelined uploads behind a slow exchange stop being read past this.
+    private static let maxQueuedBytes = 256 * 1024
+    private var queuedBytes = 0
     private var closeAfterResponse = false
     /// After a response that leaves request bytes unread (413, 400), input is drained and dropped until the
     /// client closes: closing with unread data makes the kernel send RST, which can destroy the response.
@@ -158,6 +163,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// `channelInactive`; without this it stayed in `loop.connections` and held a drain to its deadline.
     func handlerRemoved(context: ChannelHandlerContext) {
         closed = true
+        // The context holds this handler strongly: kept, every connection and HTTP/2 stream would leak as a cycle.
+        defer { self.context = nil }
         if let http2 {
             http2.streamClosed()
             return
@@ -190,14 +197,25 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
             return
         }
         switch part {
-        case .head(let head): decodingUpgradeOffer = RestartableRequestDecoder.stopsParsing(after: head)
-        case .end where decodingUpgradeOffer:
-            decodingUpgradeOffer = false
-            requestDecoder?.restartAfterCurrentMessage()
-        default: break
+        case .head(let head):
+            guard !decodingMessage else {
+                context.close(promise: nil)  // never expected from NIO's decoder: fail closed rather than guess
+                return
+            }
+            decodingMessage = true
+            decodingUpgradeOffer = RestartableRequestDecoder.mayStopParsing(after: head)
+        case .end:
+            decodingMessage = false
+            if decodingUpgradeOffer {
+                decodingUpgradeOffer = false
+                requestDecoder?.restartAfterCurrentMessage()
+            }
+        case .body:
+            break
         }
         if lingering || (closeAfterResponse && !busy) { return }
         if !queue.isEmpty || (busy && requestEnded) {
+            if case .body(let buffer) = part { queuedBytes += buffer.readableBytes }
             queue.append(part)
             return
         }
@@ -267,7 +285,12 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// reads), so what one connection holds in memory stays bounded. A lingering close always reads (and drops).
     private var mayReadClient: Bool {
         if lingering { return true }
-        return !clientReadPaused && queue.count < Self.maxQueuedParts && (http2 != nil || context.channel.isWritable)
+        if clientReadPaused { return false }
+        // The current request's own body is always read (forwarded, validated or dropped); only input beyond it
+        // waits for the client to take its responses. (While it is unfinished, nothing is queued.)
+        if busy && !requestEnded { return true }
+        return queue.count < Self.maxQueuedParts && queuedBytes < Self.maxQueuedBytes
+            && (http2 != nil || context.channel.isWritable)
     }
 
     private func pauseClientReads() { clientReadPaused = true }
@@ -479,6 +502,14 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         if let validation = route.validation {
             if !validation.parameters.isEmpty {
                 let headers = head.headers
+                if let nominated = ForwardingHeaders.connectionNominated(headers),
+                   let check = validation.parameters.first(where: { check in
+                       check.location == .header && nominated.contains { $0.equalsASCIICaseInsensitive(check.name) }
+                   }) {
+                    respondProblem(.badRequest,
+                                   "Connection must not nominate \(check.name), which this route validates", close: true)
+                    return
+                }
                 let verdict = RequestValidator.checkParameters(validation, path: found.parameters, query: QueryParameters(query)) { name in
                     let values = headers[name]
                     return values.isEmpty ? nil : values.joined(separator: ", ")
@@ -792,8 +823,15 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
     /// carry the next request, within `owedBodyTimeout` (then the connection is closed).
     private func awaitOwedBody() {
         disposition = .discard
+        pendingBodies.removeAll()
+        pendingBytes = 0
+        // A new timer generation: the route timer still armed for this exchange must not cut the owed body short.
+        generation &+= 1
         timeoutArmed = true
         loop.timers.arm(self, generation: generation, after: Self.owedBodyTimeout.nanoseconds)
+        // Reads may have been paused for an upstream that no longer takes the body.
+        clientReadPaused = false
+        resumeClientReadsIfAllowed()
     }
 
     private func startLingering() {
@@ -980,6 +1018,7 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         // Feed queued parts until the next exchange has its whole request (head, body and end), not just
         // its head: stopping at the head left a pipelined request's `.end` queued and its upstream unflushed.
         while !(busy && requestEnded), let next = queue.popFirst() {
+            if case .body(let buffer) = next { queuedBytes -= buffer.readableBytes }
             process(next)
         }
         resumeClientReadsIfAllowed()

@@ -84,8 +84,16 @@ enum RequestHeadValidator {
         }
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { $0 == 0 ? .none : .contentLength($0) } ?? .none
 
-        // Target: origin-form, or absolute-form naming this same host (RFC 9112 §3.2.2).
+        // CONNECT asks for a tunnel, which a gateway never opens; llhttp also stops parsing after one.
+        if head.method == .CONNECT {
+            return .failure(Rejection(code: .badRequest, detail: "CONNECT is not supported"))
+        }
+        // Target: origin-form, or absolute-form naming this same host (RFC 9112 §3.2.2). A fragment is never sent
+        // by clients; URL parsers upstream would cut the path or query there, so it is refused.
         let uri = Substring(head.uri)
+        if uri.utf8.contains(UInt8(ascii: "#")) {
+            return .failure(Rejection(code: .badRequest, detail: "request target contains a fragment (#)"))
+        }
         if uri.utf8.first == UInt8(ascii: "/") {
             return .success(Accepted(framing: framing, target: uri, host: hostValue, requestId: requestId, expect: expect))
         }

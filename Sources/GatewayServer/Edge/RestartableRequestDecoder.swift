@@ -29,9 +29,18 @@ final class RestartableRequestDecoder: ByteToMessageDecoder {
         restartRequested = true
     }
 
-    /// Whether llhttp treats a request as the last one before a protocol switch (it stops parsing after it).
-    static func stopsParsing(after head: HTTPRequestHead) -> Bool {
+    /// Whether a request may be one after which llhttp stops parsing (it carries an `Upgrade` header; CONNECT is
+    /// refused and closed anyway). A cheap first test; `hasStoppedParsing` decides.
+    static func mayStopParsing(after head: HTTPRequestHead) -> Bool {
         head.method == .CONNECT || head.headers.contains(name: "upgrade")
+    }
+
+    /// Reads NIO's decoder's own `stopParsing` flag: llhttp's upgrade rule (an `Upgrade` header plus an `upgrade`
+    /// token in `Connection`, parsed with its own whitespace rules) is not re-implemented here, so nothing can
+    /// disagree with it. Runs only after a request that carried `Upgrade`. If NIO ever renames the field this
+    /// answers false: no restart, and the connection ends by its idle timeout instead (tests catch that).
+    static func hasStoppedParsing(_ decoder: HTTPRequestDecoder) -> Bool {
+        Mirror(reflecting: decoder).children.first { $0.label == "stopParsing" }?.value as? Bool ?? false
     }
 
     func decoderAdded(context: ChannelHandlerContext) {
@@ -46,6 +55,9 @@ final class RestartableRequestDecoder: ByteToMessageDecoder {
         _ = try decoder.decode(context: context, buffer: &buffer)
         guard restartRequested else { return .needMoreData }
         restartRequested = false
+        // Only a decoder that really stopped is replaced: one that went on parsing may hold part of the next
+        // request, and a fresh decoder would read the rest of it as a request of its own (a desync).
+        guard Self.hasStoppedParsing(decoder) else { return .needMoreData }
         decoder.decoderRemoved(context: context)
         decoder = Self.makeDecoder(limits)
         decoder.decoderAdded(context: context)
