@@ -64,10 +64,11 @@ import Testing
     }
 
     @Test func routesAreByteExactAndCaseSensitive() throws {
-        let t = try table(["GET /Caf%C3%A9", "GET /caf%c3%a9"])
+        let t = try table(["GET /Caf%C3%A9", "GET /caf%C3%A9"])
         #expect(route(t, "GET", "/Caf%C3%A9") == 0)
-        #expect(route(t, "GET", "/caf%c3%a9") == 1)
-        #expect(route(t, "GET", "/caf%C3%A9") == nil)
+        #expect(route(t, "GET", "/caf%C3%A9") == 1)
+        // Byte-exact here; the edge upper-cases escapes (RequestPath) before the table sees a path.
+        #expect(route(t, "GET", "/caf%c3%a9") == nil)
         #expect(route(t, "GET", "/café") == nil)
     }
 
