@@ -11,6 +11,8 @@ extension GatewayServerTests {
                 { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": { "ok": true } } },
                 { "route": "POST /mock", "integration": { "type": "mock", "status": 201, "body": "made" } },
                 { "route": "GET /admin", "integration": { "type": "mock", "status": 200, "body": "admin route" } },
+                { "route": "GET /tenant", "integration": { "type": "http", "url": "\(upstream.url)" },
+                  "validate": { "parameters": { "header.X-Tenant": { "required": true, "schema": { "type": "string" } } } } },
                 { "route": "ANY /orders/{proxy+}", "integration": { "type": "http", "url": "\(upstream.url)/internal" } },
                 { "route": "ANY /items/{id}", "integration": { "type": "http", "url": "\(upstream.url)",
                                                                "path": "/store/{id}/detail" } }
@@ -60,6 +62,20 @@ extension GatewayServerTests {
                         try expectProblem(response, status: 400, code: "BAD_REQUEST", close: true)
                     }
                     #expect(upstream.requestCount == 0)
+                }
+            }
+        }
+
+        /// A header the route validated must reach the upstream: `Connection` may not strip it after the check.
+        @Test func connectionMayNotNominateAHeaderTheRouteValidates() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let ok = try exchange(port: gateway.port, get("/tenant", headers: ["X-Tenant: a", "Connection: x-other"]))
+                    #expect(ok.status == 200)
+                    #expect(try TestUpstream.parseEcho(ok.body).header("x-tenant") == "a")
+                    let nominated = try exchange(port: gateway.port, get("/tenant", headers: ["X-Tenant: a", "Connection: X-TENANT"]))
+                    try expectProblem(nominated, status: 400, code: "BAD_REQUEST", close: true)
+                    #expect(upstream.requestCount == 1)
                 }
             }
         }
@@ -226,17 +242,19 @@ extension GatewayServerTests {
         /// that kept reading would have to hold most of them itself.
         static let pingBody = String(repeating: "p", count: 512)
 
-        @Test func aClientThatSendsAndNeverReadsCannotGrowTheGatewaysMemory() async throws {
+        /// The built binary on `routes` (one event loop), until `body` returns.
+        static func withBinary(routes: String, limits: String = "",
+                               _ body: (_ pid: Int32, _ port: Int) async throws -> Void) async throws {
             try #require(FileManager.default.isExecutableFile(atPath: Binary.executable), "run swift build first")
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let port = try Binary.freePort()
             let adminPort = try Binary.freePort()
             let configPath = directory + "/gateway.json"
+            let limitsMember = limits.isEmpty ? "" : #""limits": { \#(limits) },"#
             try #"""
                 { "listen": { "http": "127.0.0.1:\#(port)" }, "admin": { "listen": "127.0.0.1:\#(adminPort)" },
-                  "apis": [ { "name": "bin", "routes": [
-                    { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": "\#(Self.pingBody)" } } ] } ] }
+                  \#(limitsMember) "apis": [ { "name": "bin", "routes": [ \#(routes) ] } ] }
                 """#.write(toFile: configPath, atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Binary.executable)
@@ -253,8 +271,14 @@ extension GatewayServerTests {
             }
             let ready = await eventually(timeout: .seconds(20)) { errors.value.contains("portcullis ready") }
             try #require(ready, "no ready line; stderr: \(errors.value)")
-            let pid = process.processIdentifier
+            try await body(process.processIdentifier, port)
+            kill(process.processIdentifier, SIGTERM)
+            _ = await eventually(timeout: .seconds(15)) { !process.isRunning }
+        }
 
+        @Test func aClientThatSendsAndNeverReadsCannotGrowTheGatewaysMemory() async throws {
+            let ping = #"{ "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": "\#(Self.pingBody)" } }"#
+            try await Self.withBinary(routes: ping) { pid, port in
             // Warm up the allocator and the loop with ordinary traffic, then take the baseline.
             let warm = try RawClient(port: port)
             for _ in 0..<2000 {
@@ -310,8 +334,57 @@ extension GatewayServerTests {
             #expect(try exchange(port: port, get("/ping"), timeout: .seconds(5)).status == 200)
             let growth = peak - baseline
             #expect(growth < 16 << 20, "RSS grew by \(growth >> 20) MB (baseline \(baseline >> 20) MB, sent \(progress.sent.withLock { $0 }) bytes)")
-            kill(pid, SIGTERM)
-            _ = await eventually(timeout: .seconds(15)) { !process.isRunning }
+            }
+        }
+
+        /// Pipelined uploads queued behind an exchange that waits on a slow upstream: reading stops at a byte bound,
+        /// not only a part count (128 parts of up to 64 KiB each would be 8 MB per connection).
+        @Test func pipelinedUploadsBehindASlowExchangeAreBoundedInBytes() async throws {
+            try await withUpstream { upstream in
+                let routes = #"""
+                    { "route": "ANY /up/{proxy+}", "integration": { "type": "http", "url": "\#(upstream.url)" }, "timeout": "30s" },
+                    { "route": "POST /mock", "integration": { "type": "mock", "status": 201, "body": "made" } }
+                    """#
+                try await Self.withBinary(routes: routes, limits: #""maxBodySize": "64MB""#) { pid, port in
+                    let warm = try RawClient(port: port)
+                    for _ in 0..<200 {
+                        try warm.send("POST /mock HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\n\r\nhello")
+                        _ = try warm.readResponse()
+                    }
+                    let baseline = try #require(Self.residentBytes(of: pid))
+                    let connections = 10
+                    let size = 30 << 20
+                    let progress = FloodProgress()
+                    for _ in 0..<connections {
+                        ThreadStarter {
+                            guard let client = try? RawClient(port: port) else { return }
+                            let head = "GET /up/delay/12000/x HTTP/1.1\r\nHost: g\r\n\r\n"
+                                + "POST /mock HTTP/1.1\r\nHost: g\r\nContent-Length: \(size)\r\n\r\n"
+                            try? client.send(head)
+                            let chunk = [UInt8](repeating: 0x61, count: 64 << 10)
+                            let deadline = ContinuousClock.now + .seconds(8)
+                            var sent = 0
+                            while sent < size, ContinuousClock.now < deadline {
+                                let n = chunk.withUnsafeBytes {
+                                    Glibc.send(client.fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                                }
+                                if n > 0 { sent += n } else if errno == EAGAIN || errno == EINTR { usleep(5_000) } else { break }
+                            }
+                            while !progress.finished.withLock({ $0 }) { usleep(20_000) }
+                            client.close()
+                        }.start()
+                    }
+                    defer { progress.finished.withLock { $0 = true } }
+                    var peak = baseline
+                    let deadline = ContinuousClock.now + .seconds(9)
+                    while ContinuousClock.now < deadline {
+                        peak = max(peak, Self.residentBytes(of: pid) ?? 0)
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    let growth = peak - baseline
+                    #expect(growth < 24 << 20, "RSS grew by \(growth >> 20) MB over \(connections) connections")
+                }
+            }
         }
 
         final class FloodProgress: Sendable {

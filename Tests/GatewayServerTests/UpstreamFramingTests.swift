@@ -178,7 +178,7 @@ func withScriptedUpstream<T>(_ body: (ScriptedUpstream) async throws -> T) async
 /// response and the fake one 100 ms later, `/next` a plain `next`, `/bad-chunk` a chunk size line with junk.
 /// A path under `/slow/` is answered after 100 ms; one under `/hold/` waits for `releaseHeld()`. Under `/stall/` the
 /// connection is not read after the head and a 403 comes 500 ms later; under `/big-early/` 8 MB come at the head and the
-/// request body is read and dropped.
+/// request body is read and dropped, after which the connection serves the next request.
 final class ScriptedUpstream: Sendable {
     static let smuggled = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED"
 
@@ -283,17 +283,30 @@ private final class ScriptedHandler: ChannelInboundHandler {
 
     private let box: StateBox
     private var pending: [UInt8] = []
-    /// After an early answer under `/stall/` or `/big-early/`: whatever the client still sends is dropped.
+    /// After the early answer under `/stall/`: whatever the client still sends is dropped.
     private var discardingInput = false
+    /// Under `/big-early/`: request body bytes still to drop before the next head.
+    private var bodyBytesToSkip = 0
 
     init(box: StateBox) { self.box = box }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if discardingInput { return }
-        pending += Array(buffer: unwrapInboundIn(data))
-        while let end = headEnd() {
+        var input = unwrapInboundIn(data)
+        let skipped = min(bodyBytesToSkip, input.readableBytes)
+        input.moveReaderIndex(forwardBy: skipped)
+        bodyBytesToSkip -= skipped
+        pending += Array(buffer: input)
+        while bodyBytesToSkip == 0, let end = headEnd() {
             let head = String(decoding: pending[..<end], as: UTF8.self)
             pending.removeFirst(end + 4)
+            if head.split(separator: " ").dropFirst().first?.hasPrefix("/big-early/") == true {
+                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let inPending = min(length, pending.count)
+                pending.removeFirst(inPending)
+                bodyBytesToSkip = length - inPending
+            }
             let requestLine = head.split(separator: "\r\n").first ?? ""
             let parts = requestLine.split(separator: " ")
             let path = parts.count > 1 ? String(parts[1]) : ""
@@ -328,8 +341,7 @@ private final class ScriptedHandler: ChannelInboundHandler {
             return
         }
         if path.hasPrefix("/big-early/") {
-            // Answers 8 MB at the head and reads (and drops) whatever body follows.
-            discardingInput = true
+            // Answers 8 MB at the head; its declared body is read and dropped (see `bodyBytesToSkip`).
             var big = context.channel.allocator.buffer(capacity: 8 << 20 + 64)
             big.writeString("HTTP/1.1 200 OK\r\nContent-Length: \(8 << 20)\r\n\r\n")
             big.writeRepeatingByte(UInt8(ascii: "b"), count: 8 << 20)
