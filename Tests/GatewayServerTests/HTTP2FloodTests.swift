@@ -110,16 +110,6 @@ extension GatewayServerTests {
             var goAways: [UInt32: Int] = [:]
         }
 
-        /// Keeps what the server sends on one flood connection, to find its GOAWAY.
-        private final class Received: ChannelInboundHandler, Sendable {
-            typealias InboundIn = ByteBuffer
-            let bytes = Mutex<[UInt8]>([])
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let buffer = unwrapInboundIn(data)
-                bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
-            }
-            func errorCaught(context: ChannelHandlerContext, error: Error) {}
-        }
 
         private let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         private let context: NIOSSLContext
@@ -163,7 +153,7 @@ extension GatewayServerTests {
         /// Whether the server closed the connection within 2 s of the attack, and its GOAWAY's error code.
         private func attackOnce() async throws -> (cutOff: Bool, goAway: UInt32?) {
             let context = self.context
-            let received = Received()
+            let received = ByteCollector()
             let channel = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -6,19 +6,10 @@ import Synchronization
 /// A long-lived TLS connection for tests: sends raw HTTP/1.1 and collects what comes back, so a test can show
 /// that an established connection keeps working while the server's certificates change.
 final class TLSTestClient: Sendable {
-    private final class Collector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
-        let received = Mutex<[UInt8]>([])
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let buffer = unwrapInboundIn(data)
-            received.withLock { $0.append(contentsOf: buffer.readableBytesView) }
-        }
-    }
-
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
-    private let collector: Collector
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, collector: Collector) {
+    private let collector: ByteCollector
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, collector: ByteCollector) {
         self.group = group
         self.channel = channel
         self.collector = collector
@@ -27,7 +18,7 @@ final class TLSTestClient: Sendable {
     /// `applicationProtocols` are offered by ALPN (e.g. `["h2"]` to speak raw HTTP/2 frames).
     static func connect(port: Int, serverName: String, applicationProtocols: [String] = []) async throws -> TLSTestClient {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let collector = Collector()
+        let collector = ByteCollector()
         // The custom callback replaces chain verification: tests check presented certificates with openssl.
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.applicationProtocols = applicationProtocols
@@ -49,11 +40,11 @@ final class TLSTestClient: Sendable {
 
     /// Sends `request` and waits (bounded) until the collected bytes contain `expected`.
     func exchange(_ request: String, expecting expected: String, timeout: Duration = .seconds(5)) async throws -> String {
-        collector.received.withLock { $0.removeAll() }
+        collector.bytes.withLock { $0.removeAll() }
         try await channel.writeAndFlush(ByteBuffer(string: request)).get()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let text = String(decoding: collector.received.withLock { $0 }, as: UTF8.self)
+            let text = String(decoding: collector.bytes.withLock { $0 }, as: UTF8.self)
             if text.contains(expected) { return text }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -66,7 +57,7 @@ final class TLSTestClient: Sendable {
     }
 
     /// Everything received so far.
-    var received: [UInt8] { collector.received.withLock { $0 } }
+    var received: [UInt8] { collector.bytes.withLock { $0 } }
 
     var isOpen: Bool { channel.isActive }
 
