@@ -33,19 +33,27 @@ enum ForwardingHeaders {
     static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? {
         var tokens: [Substring]?
         for (name, value) in headers where name.utf8.count == 10 && name.equalsASCIICaseInsensitive("connection") {
-            var rest = Substring(value)
-            while !rest.isEmpty {
-                let comma = rest.firstIndex(of: ",") ?? rest.endIndex
-                let token = rest[..<comma].trimmingASCIIWhitespace()
-                rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
-                if token.isEmpty || token.equalsASCIICaseInsensitive("close") || token.equalsASCIICaseInsensitive("keep-alive") {
-                    continue
+            forEachConnectionToken(value) { token in
+                if !token.equalsASCIICaseInsensitive("close") && !token.equalsASCIICaseInsensitive("keep-alive") {
+                    if tokens == nil { tokens = [] }
+                    tokens!.append(token)
                 }
-                if tokens == nil { tokens = [] }
-                tokens!.append(token)
+                return true
             }
         }
         return tokens
+    }
+
+    /// Each non-empty, trimmed token of one `Connection` value, until `body` returns false. Without splitting:
+    /// the common `Connection: keep-alive` allocates nothing.
+    static func forEachConnectionToken(_ value: String, _ body: (Substring) -> Bool) {
+        var rest = Substring(value)
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
+            let token = rest[..<comma].trimmingASCIIWhitespace()
+            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+            if !token.isEmpty && !body(token) { return }
+        }
     }
 
     private static func isListed(_ name: String, _ list: [String]) -> Bool {

@@ -128,17 +128,15 @@ enum RequestHeadValidator {
 
     /// The first protected name among a `Connection` value's comma-separated tokens, if any.
     static func nominatedProtectedHeader(_ value: String) -> Substring? {
-        var rest = Substring(value)
-        while !rest.isEmpty {
-            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
-            let token = rest[..<comma].trimmingASCIIWhitespace()
-            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+        var found: Substring?
+        ForwardingHeaders.forEachConnectionToken(value) { token in
             let length = token.utf8.count
             if connectionProtected.contains(where: { $0.utf8.count == length && token.equalsASCIICaseInsensitive($0) }) {
-                return token
+                found = token
             }
+            return found == nil
         }
-        return nil
+        return found
     }
 
     /// The sensitive name `name` spells with `_` for `-` (`Content_Length` → content-length), if any.
