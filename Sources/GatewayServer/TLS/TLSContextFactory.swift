@@ -22,6 +22,10 @@ enum TLSContextFactory {
         configuration.cipherSuites = tls12CipherSuites
         // h2 first (clients pick by server preference in BoringSSL); HTTP/1.1 is always offered.
         configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        // After the gateway's close_notify, how long a connection waits for the client's. NIOSSL keeps the
+        // connection (and its grown buffers) until then even if the client has dropped TCP, so the 5 s default made
+        // memory track the close rate (about +21 MB at 180 closes per second); clients rarely answer anyway.
+        configuration.shutdownTimeout = .milliseconds(500)
         configuration.sslContextCallback = { values, promise in
             promise.succeed(loaded.override(for: values.serverHostname))
         }
