@@ -3,6 +3,7 @@
 #
 #   Benchmarks/tls.sh                 # keep-alive, new-handshake-per-request and HTTP/2 runs; RESULT lines
 #   REPS=5 DURATION=10 CONNS=50 H2_STREAMS=10 GATEWAY_THREADS=1 Benchmarks/tls.sh
+#   GATEWAY_BIN=/path/to/portcullis Benchmarks/tls.sh   # a given build instead of this checkout's
 #
 # nginx uses ../shared/bench/conf/nginx-tls.conf.in (1 worker, TLS 1.3, ECDSA P-256 self-signed, keep-alive
 # pool to the upstream on :9001); the gateway uses the same certificate with minVersion 1.3 on :8443.
@@ -44,9 +45,14 @@ cat >"$BENCH_WORK/gateway.json" <<JSON
   "apis": [ { "name": "bench", "routes": [
     { "route": "ANY /{proxy+}", "integration": { "type": "http", "url": "http://127.0.0.1:$UPSTREAM_PORT" } } ] } ] }
 JSON
-flags=(-c release --scratch-path "$root/.build-release" -Xswiftc -enforce-exclusivity=unchecked)
-(cd "$root" && swift build "${flags[@]}" --product portcullis >/dev/null)
-bin=$(cd "$root" && swift build "${flags[@]}" --show-bin-path)/portcullis
+# GATEWAY_BIN runs a given binary (another build, e.g. before a change) instead of building this checkout.
+if [ -n "${GATEWAY_BIN:-}" ]; then
+    bin=$GATEWAY_BIN
+else
+    flags=(-c release --scratch-path "$root/.build-release" -Xswiftc -enforce-exclusivity=unchecked)
+    (cd "$root" && swift build "${flags[@]}" --product portcullis >/dev/null)
+    bin=$(cd "$root" && swift build "${flags[@]}" --show-bin-path)/portcullis
+fi
 bench_start gateway "$bin" serve --config "$BENCH_WORK/gateway.json" --threads "${GATEWAY_THREADS:-1}"
 GATEWAY_PID=$BENCH_LAST_PID
 bench_wait_port 8443 "$GATEWAY_PID" 30 || bench_die "gateway did not open 8443 (see $BENCH_WORK/gateway.log)"
