@@ -116,6 +116,18 @@ extension GatewayServerTests {
             }
         }
 
+        /// The gateway never asks an upstream to switch protocols (Upgrade is hop-by-hop), so a 101 is a protocol
+        /// error: the client gets a 502, never a 101 while nothing was upgraded.
+        @Test func anUpstream101IsA502NeverRelayed() async throws {
+            try await withScriptedUpstream { upstream in
+                try await withPoolGateway(Self.config(upstream)) { port in
+                    let client = try RawClient(port: port)
+                    try client.send(get("/switching", headers: ["Connection: Upgrade", "Upgrade: h2c"]))
+                    try expectProblem(try client.readResponse(), status: 502, code: "INTEGRATION_FAILURE")
+                }
+            }
+        }
+
         /// A chunk size line with a space and junk after the size is an upstream protocol error: the malformed
         /// body never reaches the client, which gets a 502 (the head was still held, so nothing was written yet).
         @Test func aMalformedChunkSizeLineIsNotForwarded() async throws {
@@ -175,7 +187,7 @@ func withScriptedUpstream<T>(_ body: (ScriptedUpstream) async throws -> T) async
 
 /// A raw TCP upstream that answers bodiless requests with exact bytes, chosen by the request path:
 /// `/leak/NAME` a response followed by a complete fake response (`SMUGGLED`) in the same write, `/late` a
-/// response and the fake one 100 ms later, `/next` a plain `next`, `/bad-chunk` a chunk size line with junk.
+/// response and the fake one 100 ms later, `/next` a plain `next`, `/bad-chunk` a chunk size line with junk, `/switching` a 101.
 /// A path under `/slow/` is answered after 100 ms; one under `/hold/` waits for `releaseHeld()`. Under `/stall/` the
 /// connection is not read after the head and a 403 comes 500 ms later; under `/big-early/` 8 MB come at the head and the
 /// request body is read and dropped, after which the connection serves the next request.
@@ -248,6 +260,8 @@ final class ScriptedUpstream: Sendable {
             return ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext", nil)
         case "late":
             return ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", fake)
+        case "switching":
+            return ("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n", nil)
         case "bad-chunk":
             return ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 junk\r\nhello\r\n0\r\n\r\n", nil)
         case "content-length":
