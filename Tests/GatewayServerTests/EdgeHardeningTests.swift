@@ -134,6 +134,21 @@ extension GatewayServerTests {
             }
         }
 
+        /// A pipelined request behind one answered with `Connection: close` is never started (nor forwarded).
+        @Test func nothingQueuedBehindAClosingAnswerIsStarted() async throws {
+            try await withUpstream { upstream in
+                try await withGateway(Self.config(upstream: upstream)) { gateway in
+                    let client = try RawClient(port: gateway.port)
+                    try client.send(get("/orders/delay/150/slow") + "GET /ping HTTP/1.1\r\n\r\n" + get("/orders/after-close"))
+                    let first = try client.readResponse()
+                    #expect(first.status == 200)
+                    try expectProblem(try client.readResponse(), status: 400, code: "BAD_REQUEST", close: true)
+                    #expect(client.waitForClose(), "connection left open")
+                    #expect(upstream.requestCount == 1, "a request queued behind the closing answer reached the upstream")
+                }
+            }
+        }
+
         // MARK: bodies owed after an early answer
 
         @Test(arguments: ["POST /nowhere", "PUT /ping", "POST /mock"])

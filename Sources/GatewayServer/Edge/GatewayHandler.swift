@@ -215,7 +215,8 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         }
         if lingering || (closeAfterResponse && !busy) { return }
         if !queue.isEmpty || (busy && requestEnded) {
-            if case .body(let buffer) = part { queuedBytes += buffer.readableBytes }
+            // Counted by the storage a part keeps alive (a slice holds its whole read buffer), not its length.
+            if case .body(let buffer) = part { queuedBytes += buffer.storageCapacity }
             queue.append(part)
             return
         }
@@ -1017,10 +1018,13 @@ final class GatewayHandler: ChannelDuplexHandler, UpstreamResponseSink, LoopTime
         timeouts?.exchangeFinished(nextRequestQueued: !queue.isEmpty)
         // Feed queued parts until the next exchange has its whole request (head, body and end), not just
         // its head: stopping at the head left a pipelined request's `.end` queued and its upstream unflushed.
-        while !(busy && requestEnded), let next = queue.popFirst() {
-            if case .body(let buffer) = next { queuedBytes -= buffer.readableBytes }
+        // A queued request answered with `Connection: close` (a 400, say) ends the connection: nothing queued
+        // behind it may start, let alone reach an upstream.
+        while !closeAfterResponse, !lingering, !(busy && requestEnded), let next = queue.popFirst() {
+            if case .body(let buffer) = next { queuedBytes -= buffer.storageCapacity }
             process(next)
         }
+        if closeAfterResponse || lingering { return }
         resumeClientReadsIfAllowed()
         if !busy && (inputClosed || loop.draining) {
             context.close(promise: nil)
