@@ -46,8 +46,8 @@ final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHan
     func headReceived() { perform(machine.headReceived()) }
 
     /// Closes the socket from below TLS: no close_notify and no wait for the peer's. For a connection cut off as
-    /// abusive; NIOSSL's graceful close keeps a closed connection's handler and buffers alive until its 5 s
-    /// shutdown timeout even when the peer has gone, which under a flood of fresh connections adds up.
+    /// abusive; NIOSSL's graceful close keeps a closed connection's handler and buffers alive until its shutdown
+    /// timeout (`TLSContextFactory`) even when the peer has gone, which under a flood of fresh connections adds up.
     func closeTransport() {
         context?.close(promise: nil)
     }

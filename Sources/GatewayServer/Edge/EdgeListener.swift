@@ -18,7 +18,7 @@ enum EdgeListener {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // Plain HTTP keeps half-closure for lingering closes. Over TLS a FIN means the client is gone (no
             // close_notify is coming), so the connection closes at once: with half-closure NIOSSL would wait out
-            // its 5 s shutdown timeout for a close_notify after every server-initiated close.
+            // its shutdown timeout for a close_notify after every server-initiated close.
             .childChannelOption(.allowRemoteHalfClosure, value: tls == nil)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -56,7 +56,8 @@ enum ForwardingHeaders {
         }
     }
 
-    private static func isListed(_ name: String, _ list: [String]) -> Bool {
+    /// Whether `name` is in `list` (lower-case names), compared case-insensitively.
+    static func isListed(_ name: some StringProtocol, _ list: [String]) -> Bool {
         let count = name.utf8.count
         for candidate in list where candidate.utf8.count == count && name.equalsASCIICaseInsensitive(candidate) {
             return true

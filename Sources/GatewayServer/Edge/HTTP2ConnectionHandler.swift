@@ -51,7 +51,7 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler, DrainableConnection {
     /// Errors that reach the connection are the peer's protocol violations, already answered by NIO with GOAWAY
     /// or RST_STREAM; like grpc-swift, the connection is then closed rather than trusting the peer further.
     /// The GOAWAY is flushed, then the socket is closed under TLS (as nginx closes an erroneous connection
-    /// without a TLS shutdown): a graceful TLS close would hold every cut-off connection's memory for seconds.
+    /// without a TLS shutdown): a graceful TLS close would hold every cut-off connection's memory until its shutdown timeout.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.flush()
         timeouts.closeTransport()

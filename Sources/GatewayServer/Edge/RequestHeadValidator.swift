@@ -130,10 +130,7 @@ enum RequestHeadValidator {
     static func nominatedProtectedHeader(_ value: String) -> Substring? {
         var found: Substring?
         ForwardingHeaders.forEachConnectionToken(value) { token in
-            let length = token.utf8.count
-            if connectionProtected.contains(where: { $0.utf8.count == length && token.equalsASCIICaseInsensitive($0) }) {
-                found = token
-            }
+            if ForwardingHeaders.isListed(token, connectionProtected) { found = token }
             return found == nil
         }
         return found
