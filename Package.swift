@@ -23,8 +23,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        // Pure core: routing, client identity, problem responses. No sockets, no dependencies.
-        .target(name: "GatewayCore", dependencies: ["JSONSchema"]),
+        // Pure core: the request pipeline and its stages, routing, client identity, problem responses. No sockets:
+        // NIO appears only for its value types (`ByteBuffer`, `HTTPRequestHead`), which the edge hands in as decoded,
+        // so a stage sees the request without a per-request conversion.
+        .target(name: "GatewayCore", dependencies: [
+            "JSONSchema",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // JSON Schema compiler and validator (drafts 4, 6, 7, 2019-09, 2020-12). Pure Swift, no dependency on
         // the rest of the project: it could ship on its own.
         .target(name: "JSONSchema"),
@@ -66,7 +72,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "JSONSchema"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: [
+            "GatewayCore", "JSONSchema",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "GatewayConfigTests", dependencies: [
             "GatewayConfig", "GatewayCore", "JSONSchema",

@@ -10,6 +10,8 @@ public final class GatewaySnapshot: Sendable {
     public let sourcePath: String
     /// Configured custom domain names (lowercased, in file order), for summaries and the admin API.
     public let domainNames: [String]
+    /// The request path's stages, compiled from this snapshot's configuration.
+    public let pipeline: RequestPipeline
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
                 domainNames: [String] = []) {
@@ -18,6 +20,7 @@ public final class GatewaySnapshot: Sendable {
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
         self.domainNames = domainNames
+        self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter)
     }
 }
 

@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOHTTP1
 
 /// Which request headers cross to the upstream: hop-by-hop removal (RFC 9110 §7.6.1), and the X-Forwarded-* /
@@ -29,39 +30,13 @@ enum ForwardingHeaders {
     }
 
     /// Names listed in `Connection` (other than the well-known options), which are hop-by-hop too.
-    /// Scans without splitting: the common `Connection: keep-alive` allocates nothing.
-    static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? {
-        var tokens: [Substring]?
-        for (name, value) in headers where name.utf8.count == 10 && name.equalsASCIICaseInsensitive("connection") {
-            forEachConnectionToken(value) { token in
-                if !token.equalsASCIICaseInsensitive("close") && !token.equalsASCIICaseInsensitive("keep-alive") {
-                    if tokens == nil { tokens = [] }
-                    tokens!.append(token)
-                }
-                return true
-            }
-        }
-        return tokens
-    }
+    static func connectionNominated(_ headers: HTTPHeaders) -> [Substring]? { ConnectionTokens.nominated(headers) }
 
-    /// Each non-empty, trimmed token of one `Connection` value, until `body` returns false. Without splitting:
-    /// the common `Connection: keep-alive` allocates nothing.
+    /// Each non-empty, trimmed token of one `Connection` value, until `body` returns false.
     static func forEachConnectionToken(_ value: String, _ body: (Substring) -> Bool) {
-        var rest = Substring(value)
-        while !rest.isEmpty {
-            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
-            let token = rest[..<comma].trimmingASCIIWhitespace()
-            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
-            if !token.isEmpty && !body(token) { return }
-        }
+        ConnectionTokens.forEach(value, body)
     }
 
     /// Whether `name` is in `list` (lower-case names), compared case-insensitively.
-    static func isListed(_ name: some StringProtocol, _ list: [String]) -> Bool {
-        let count = name.utf8.count
-        for candidate in list where candidate.utf8.count == count && name.equalsASCIICaseInsensitive(candidate) {
-            return true
-        }
-        return false
-    }
+    static func isListed(_ name: some StringProtocol, _ list: [String]) -> Bool { ConnectionTokens.isListed(name, list) }
 }
