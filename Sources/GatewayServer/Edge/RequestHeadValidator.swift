@@ -12,11 +12,7 @@ enum RequestHeadValidator {
     }
 
     /// The request's body framing once validated.
-    enum BodyFraming: Equatable {
-        case none
-        case contentLength(Int)
-        case chunked
-    }
+    typealias BodyFraming = RequestBodyFraming
 
     struct Accepted: Equatable {
         let framing: BodyFraming

@@ -27,7 +27,8 @@ enum ResponseHeadWriter {
     /// The client's head for a proxied response. `chunkedPassthrough` re-declares the chunked framing the raw
     /// body bytes carry; `close` adds `Connection: close`; `keepAlive10` answers an HTTP/1.0 keep-alive client.
     static func writeProxiedHead(_ buffer: inout ByteBuffer, upstream head: UpstreamResponseHead, version: HTTPVersion,
-                                 requestId: String, chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool) {
+                                 requestId: String, stageHeaders: [(name: String, value: String)] = [],
+                                 chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool) {
         let view = head.bytes.readableBytesView
         let base = view.startIndex
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
@@ -41,6 +42,7 @@ enum ResponseHeadWriter {
         buffer.writeStaticString("x-request-id: ")
         buffer.writeString(requestId)
         buffer.writeStaticString("\r\n")
+        for (name, value) in stageHeaders { writeHeader(&buffer, name, value) }
         if close {
             buffer.writeStaticString("connection: close\r\n")
         } else if keepAlive10 {

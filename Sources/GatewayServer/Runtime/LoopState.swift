@@ -7,6 +7,14 @@ import NIOCore
 final class LoopState {
     let eventLoop: EventLoop
     var snapshot: GatewaySnapshot
+    /// The current snapshot with this loop's integrations for it, rebuilt on first use after a reload.
+    var current: EdgeSnapshot {
+        if let edge = currentEdge, edge.snapshot === snapshot { return edge }
+        let edge = EdgeSnapshot(snapshot: snapshot, loop: self)
+        currentEdge = edge
+        return edge
+    }
+    private var currentEdge: EdgeSnapshot?
     var accessLog: AccessLogWriter?
     var draining = false
     var requestIDs = RequestIDGenerator()

@@ -1,0 +1,152 @@
+import GatewayCore
+import GatewayIntegrations
+import NIOCore
+import NIOHTTP1
+
+/// Shapes one exchange's response for the client: HTTP/1.1 as serialised bytes (a proxied response spliced from
+/// the upstream's own bytes), HTTP/2 as `HTTPServerResponsePart`s for the stream codec.
+///
+/// A value inside the exchange that returns what to write instead of writing it: a channel write can re-enter the
+/// handler (writability, a failed flush closing the channel), so the connection does the writes once the
+/// exchange is no longer being modified. What happens to the connection afterwards is the connection's business,
+/// which is why a held head reports its `Connection: close` instead of acting on it.
+struct ResponseWriter {
+    /// At most two writes per step (h2: head and body; h1: a held head and the body that could not join it).
+    struct Writes {
+        var first: NIOAny?
+        var second: NIOAny?
+    }
+
+    let http2: Bool
+    let version: HTTPVersion
+    /// Some of the response reached the client: from here on it can only be completed or cut, not replaced.
+    private(set) var headSent = false
+    /// Body bytes sent (the access log's `bytes`).
+    private(set) var bytes = 0
+    /// An HTTP/1.1 proxied head not yet written: held until the body's first bytes (or the end of the upstream
+    /// read) so head and a small body leave in one write, which over TLS is one record instead of two.
+    private var heldHead: ByteBuffer?
+    /// Whether the held head announced `Connection: close`; it takes effect once the head is written. Until then
+    /// the gateway may still answer with a problem instead (the upstream failed before any byte reached the client).
+    private var heldHeadCloses = false
+    private static let maxCoalescedBodyBytes = 16 * 1024
+
+    init(http2: Bool, version: HTTPVersion) {
+        self.http2 = http2
+        self.version = version
+    }
+
+    var hasHeldHead: Bool { heldHead != nil }
+    private var isHTTP10: Bool { version.major == 1 && version.minor == 0 }
+
+    // MARK: answers made by the gateway
+
+    /// A whole response: h1 in one buffer (one `write` syscall once flushed), h2 as head and body parts.
+    mutating func answer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
+                         headers: [(name: String, value: String)], body: [UInt8], requestId: String,
+                         stageHeaders: [(name: String, value: String)], close: Bool, sendsBody: Bool) -> Writes {
+        heldHead = nil  // an answer made instead of an upstream head not yet written
+        headSent = true
+        bytes = sendsBody ? body.count : 0
+        if http2 {
+            return streamAnswer(allocator, status: status, contentType: contentType, headers: headers, body: body,
+                                requestId: requestId, stageHeaders: stageHeaders, sendsBody: sendsBody)
+        }
+        var buffer = allocator.buffer(capacity: 160 + body.count + headers.count * 32)
+        ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
+        if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
+        for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
+        buffer.writeStaticString("content-length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\nx-request-id: ")
+        buffer.writeString(requestId)
+        buffer.writeStaticString("\r\n")
+        for (name, value) in stageHeaders { ResponseHeadWriter.writeHeader(&buffer, name, value) }
+        if close {
+            buffer.writeStaticString("connection: close\r\n")
+        } else if isHTTP10 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        if sendsBody { buffer.writeBytes(body) }
+        return Writes(first: NIOAny(buffer))
+    }
+
+    /// The HTTP/2 form of `answer`: the stream codec frames it; connection headers do not exist in h2.
+    private func streamAnswer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
+                              headers: [(name: String, value: String)], body: [UInt8], requestId: String,
+                              stageHeaders: [(name: String, value: String)], sendsBody: Bool) -> Writes {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + stageHeaders.count + 3)
+        if let contentType { fields.add(name: "content-type", value: contentType) }
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        fields.add(name: "content-length", value: String(body.count))
+        fields.add(name: "x-request-id", value: requestId)
+        for (name, value) in stageHeaders { fields.add(name: name, value: value) }
+        let head = HTTPResponseHead(version: .http2, status: .init(statusCode: status), headers: fields)
+        var writes = Writes(first: NIOAny(HTTPServerResponsePart.head(head)))
+        if sendsBody && !body.isEmpty {
+            var buffer = allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
+            writes.second = NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer)))
+        }
+        return writes
+    }
+
+    // MARK: proxied responses
+
+    /// h1: serialises the upstream's head for the client and holds it (see `heldHead`), writing nothing yet;
+    /// h2: the head as fields. `close` says the client's connection ends with this response (h1 only).
+    mutating func proxiedHead(_ allocator: ByteBufferAllocator, _ head: UpstreamResponseHead, requestId: String,
+                              stageHeaders: [(name: String, value: String)], close: Bool) -> NIOAny? {
+        if http2 {
+            headSent = true
+            var headers = ResponseHeadWriter.proxiedHeaders(upstream: head, requestId: requestId)
+            for (name, value) in stageHeaders { headers.add(name: name, value: value) }
+            return NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http2,
+                                                                       status: .init(statusCode: head.status),
+                                                                       headers: headers)))
+        }
+        let http10 = isHTTP10
+        heldHeadCloses = close
+        var buffer = allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
+                                            stageHeaders: stageHeaders,
+                                            chunkedPassthrough: head.framing == .chunked && !http10, close: close,
+                                            keepAlive10: http10 && !close)
+        heldHead = buffer
+        return nil
+    }
+
+    /// Body bytes as the upstream framed them; the first small piece rides in the held head's write.
+    mutating func proxiedBody(_ body: ByteBuffer, closeAfterResponse: inout Bool) -> Writes {
+        bytes += body.readableBytes
+        if http2 { return Writes(first: NIOAny(HTTPServerResponsePart.body(.byteBuffer(body)))) }
+        if heldHead != nil, body.readableBytes <= Self.maxCoalescedBodyBytes,
+           var head = takeHeldHead(closeAfterResponse: &closeAfterResponse) {
+            head.writeImmutableBuffer(body)
+            return Writes(first: NIOAny(head))
+        }
+        return Writes(first: takeHeldHead(closeAfterResponse: &closeAfterResponse).map { NIOAny($0) },
+                      second: NIOAny(body))
+    }
+
+    /// The held head, if any, committing the response to the upstream's (then it is written).
+    mutating func releaseHeldHead(closeAfterResponse: inout Bool) -> NIOAny? {
+        takeHeldHead(closeAfterResponse: &closeAfterResponse).map { NIOAny($0) }
+    }
+
+    /// A head still held has not reached the client: dropped, the client gets the gateway's problem instead of a
+    /// cut-off response that looks like the upstream's.
+    mutating func dropHeldHead() {
+        heldHead = nil
+    }
+
+    private mutating func takeHeldHead(closeAfterResponse: inout Bool) -> ByteBuffer? {
+        guard let head = heldHead else { return nil }
+        heldHead = nil
+        headSent = true
+        if heldHeadCloses { closeAfterResponse = true }
+        return head
+    }
+}

@@ -1,0 +1,75 @@
+import GatewayCore
+import GatewayIntegrations
+import NIOCore
+
+/// A route's backend as the edge runs it, after the last stage let the request through.
+///
+/// One instance per route, per event loop and snapshot (`EdgeSnapshot`). A new kind of integration is a new type
+/// here and one line in `EdgeSnapshot.makeIntegration`; the connection only sees this protocol.
+protocol EdgeIntegration: AnyObject {
+    /// Starts answering `request`. `body` is what a stage already read (the whole body when `requestEnded`).
+    /// Returns the session that takes the rest of the request and produces the response, or nil when the answer was
+    /// given at once. `spare` is the session this connection used before, for the integration to reuse (so a
+    /// keep-alive connection allocates none per request).
+    func start(_ request: RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
+               reusing spare: (any IntegrationSession)?) -> (any IntegrationSession)?
+}
+
+/// An integration answering one exchange: it takes the rest of the request as it arrives.
+protocol IntegrationSession: AnyObject {
+    func requestBody(_ buffer: ByteBuffer)
+    func requestEnd()
+    /// The client's read burst ended: what was written for the backend goes out.
+    func flushRequest()
+    /// The client connection's writability: a streamed response stops being read while the client cannot take it.
+    func clientWritabilityChanged(isWritable: Bool)
+    /// The exchange no longer wants an answer (client gone, timeout, refused body): release everything now.
+    func cancel()
+}
+
+/// What an integration may do with the exchange it answers; the connection implements it, and checks on every
+/// call that the exchange is still the one the integration was started for.
+protocol IntegrationHost: AnyObject {
+    var allocator: ByteBufferAllocator { get }
+    var clientIsWritable: Bool { get }
+    /// HTTP/1.0 and HTTP/2 clients take a response body without chunked framing (h2 frames it, 1.0 reads to close).
+    var takesUnframedBody: Bool { get }
+    /// Still waiting for this integration's answer (not answered, timed out or closed meanwhile).
+    var awaitsIntegration: Bool { get }
+    /// Some of the response already reached the client: a failure can only cut the connection now.
+    var responseStarted: Bool { get }
+    /// Client and network facts a forwarded request carries (`X-Forwarded-For`, `-Proto`).
+    var client: ClientConnection { get }
+
+    /// The backend is being called: the access log's `integrationLatencyMs` counts from here.
+    func integrationStarted()
+    /// A whole response at once (mock; later a function's result).
+    func answer(_ answer: GatewayAnswer)
+    /// The backend failed before any of its response reached the client: a 502 problem with `detail`.
+    func integrationFailed(_ detail: String)
+    /// The backend failed after part of its response reached the client: the connection is cut, the only honest
+    /// signal left.
+    func integrationCut()
+
+    // A streamed response (HTTP forwarding).
+    func responseHead(_ head: UpstreamResponseHead)
+    func responseBody(_ body: ByteBuffer)
+    func responseReadComplete()
+    func responseEnd()
+    /// Drops a proxied head not yet written (its upstream failed before any byte reached the client).
+    func dropHeldResponseHead()
+
+    /// Back-pressure on the client's request body.
+    func pauseRequestBody()
+    func resumeRequestBody()
+}
+
+/// Facts about the client connection a request came in on.
+struct ClientConnection {
+    let peer: IPAddress
+    let peerText: String
+    /// "http" or "https": the listener this connection came in on, for `X-Forwarded-Proto`.
+    let forwardedProto: String
+    /// On TLS connections, the names the presented certificate covers (see `MisdirectedRequestStage`).
+    let presentedNames: [String]?
+}
