@@ -22,6 +22,20 @@ public final class GatewaySnapshot: Sendable {
         self.domainNames = domainNames
         self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter)
     }
+
+    private init(_ other: GatewaySnapshot, pipeline: RequestPipeline) {
+        self.settings = other.settings
+        self.apis = other.apis
+        self.hostRouter = other.hostRouter
+        self.sourcePath = other.sourcePath
+        self.domainNames = other.domainNames
+        self.pipeline = pipeline
+    }
+
+    /// The same configuration run through another stage list: for tests of verdicts no configured stage gives yet.
+    public func replacingPipeline(_ pipeline: RequestPipeline) -> GatewaySnapshot {
+        GatewaySnapshot(self, pipeline: pipeline)
+    }
 }
 
 /// Top-level settings: listeners, limits, trusted proxies, access log.

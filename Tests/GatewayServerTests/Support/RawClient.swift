@@ -103,6 +103,14 @@ final class RawClient {
     }
 
     /// Half-closes the write side (the server sees end of input).
+    /// Closes with RST (SO_LINGER 0), as a client that aborts does: the gateway sees the connection fail.
+    func abort() {
+        guard fd >= 0 else { return }
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close()
+    }
+
     func shutdownWrite() { _ = shutdown(fd, Int32(SHUT_WR)) }
 
     // MARK: sending

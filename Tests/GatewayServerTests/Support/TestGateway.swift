@@ -44,14 +44,17 @@ final class TestGateway: Sendable {
 
     static func start(_ configJSON: String, eventLoops: Int = 2, drainTimeout: Duration = .seconds(10),
                       environment: [String: String] = [:],
-                      certificateCheckInterval: Duration = .seconds(5)) async throws -> TestGateway {
+                      certificateCheckInterval: Duration = .seconds(5),
+                      pipeline: ((GatewaySnapshot) throws -> RequestPipeline)? = nil) async throws -> TestGateway {
         let directory = try makeTemporaryDirectory()
         let configPath = directory + "/gateway.json"
         try configJSON.write(toFile: configPath, atomically: true, encoding: .utf8)
         let result = ConfigLoader.load(path: configPath, environment: environment)
-        guard let snapshot = result.snapshot else {
+        guard var snapshot = result.snapshot else {
             throw TestGatewayError(description: "config rejected: " + result.diagnostics.map(\.description).joined(separator: "; "))
         }
+        // Tests of verdicts no configured stage gives yet run the configured list with test stages added.
+        if let pipeline { snapshot = snapshot.replacingPipeline(try pipeline(snapshot)) }
         let logger = Logger(label: "portcullis-test", factory: { _ in SwiftLogNoOpLogHandler() })
         var options = GatewayRuntime.Options(eventLoops: eventLoops, maxUpstreamConnectionsPerLoop: 64,
                                              drainTimeout: drainTimeout)
