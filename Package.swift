@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GatewayCoreTests", dependencies: [
-            "GatewayCore", "JSONSchema",
+            "GatewayCore", "GatewayConfig", "JSONSchema",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
