@@ -15,7 +15,9 @@ public struct CompiledAPI: Sendable {
 }
 
 /// One route: its key, what it forwards to, its end-to-end timeout and its request validation.
-public struct CompiledRoute: Sendable {
+/// A class: the request context holds the matched route, and a reference costs one retain where a copy of the
+/// struct cost one per field.
+public final class CompiledRoute: Sendable {
     public let key: RouteKey
     /// The route key as written canonically ("GET /orders/{id}", "$default"); used in logs and metrics.
     public let keyText: String

@@ -313,7 +313,9 @@ extension GatewayHandler {
         let now = NIODeadline.now().uptimeNanoseconds
         let duration = Int64(now &- exchange.startNanos)
         guard let snapshot = exchange.edge?.snapshot else { return }
-        let findings = exchange.request.map { RequestPipeline.findings($0, apis: snapshot.apis) }
+        // Moved out, not copied: the exchange releases its request here anyway.
+        let request = exchange.request.take()
+        let findings = request.map { RequestPipeline.findings($0, apis: snapshot.apis) }
         loop.requestMetrics.record(snapshot: ObjectIdentifier(snapshot), api: findings?.apiIndex ?? -1,
                                    route: findings?.routeIndex ?? -1, apiName: findings?.apiName ?? "",
                                    routeKey: findings?.routeKey ?? "", method: exchange.method.rawValue,
@@ -336,10 +338,10 @@ extension GatewayHandler {
             entry.append(to: &line)
             accessLog.append(line)
         }
-        // What the exchange kept alive (snapshot, request head, body) is released now, not at the next request.
+        // What the exchange kept alive (snapshot, session, held body; the request went with `take()` above) is
+        // released now, not at the next request.
         exchange.edge = nil
         exchange.session = nil
-        exchange.request = nil
         exchange.collectedBody = nil
     }
 
