@@ -1,9 +1,9 @@
 import NIOHTTP1
 
 /// Reading the `Connection` header's tokens without splitting it: the common `Connection: keep-alive` allocates
-/// nothing. `@inlinable` so the edge's per-header calls stay specialised across the module boundary (unspecialised,
-/// they cost 2 % of a proxied request). Shared by the edge (hop-by-hop removal) and the stages (a header a stage relies on must not be
-/// nominated as hop-by-hop).
+/// nothing. Shared by the edge (hop-by-hop removal) and the stages (a header a stage relies on must not be
+/// nominated as hop-by-hop). `@inlinable` so the edge's per-header calls stay specialised across the module
+/// boundary (unspecialised, they cost 2 % of a proxied request).
 public enum ConnectionTokens {
     /// Names listed in `Connection` other than the well-known options `close` and `keep-alive`.
     @inlinable
