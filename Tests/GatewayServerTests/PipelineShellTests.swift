@@ -95,9 +95,30 @@ struct PipelineShellTests {
         #expect(probe.completions == 1)
     }
 
+    @Test func aBodyPastTheLimitWhileSuspendedIsRefused413AndCancelsTheOperation() async throws {
+        // No declared length, so nothing refuses it up front: the bytes held while the stage waits are bounded by
+        // the body limit as they arrive, and the operation is not left running for an exchange that is over.
+        let probe = SuspensionProbe(completeAfter: nil)
+        let gateway = try await Self.start(
+            routes: #"{ "route": "POST /upload", "integration": { "type": "mock", "body": "x" } }"#,
+            extra: #""limits": { "maxBodySize": "1KB" }"#, probe: probe)
+        defer { Task { await gateway.stop() } }
+        let response = try await onThread {
+            let client = try RawClient(port: gateway.port)
+            let chunk = "200\r\n" + String(repeating: "a", count: 512) + "\r\n"
+            try client.send("POST /upload HTTP/1.1\r\nHost: gateway.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + String(repeating: chunk, count: 4))
+            return try client.readResponse()
+        }
+        #expect(response.status == 413)
+        #expect(response.bodyText.contains(#""code":"REQUEST_TOO_LARGE""#))
+        #expect(response.header("connection") == "close")
+        #expect(probe.cancelled)
+    }
+
     /// Starts a gateway whose pipeline is the configured one with the probe's stage right after routing.
-    private static func start(routes: String, probe: SuspensionProbe) async throws -> TestGateway {
-        try await TestGateway.start(TestGateway.config(routes: routes)) { snapshot in
+    private static func start(routes: String, extra: String = "", probe: SuspensionProbe) async throws -> TestGateway {
+        try await TestGateway.start(TestGateway.config(routes: routes, extra: extra)) { snapshot in
             var stages = snapshot.pipeline.stages
             let routing = try #require(stages.firstIndex { $0 is RoutingStage })
             stages.insert(SuspendingTestStage(probe: probe), at: routing + 1)
