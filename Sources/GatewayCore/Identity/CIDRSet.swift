@@ -8,100 +8,106 @@ public struct CIDRError: Error, Equatable, Sendable {
     }
 }
 
-/// A set of IPv4/IPv6 networks (trusted proxies, WAF IP sets).
+/// A set of IPv4/IPv6 networks (trusted proxies, WAF IP sets), compiled for lookups whose cost does not depend on
+/// how the networks were written.
 ///
-/// Networks are bucketed by prefix length, each bucket a hash set of masked addresses, so `contains` costs one
-/// lookup per distinct prefix length (at most 129) however many networks there are. IPv4 networks are stored
-/// as IPv4-mapped IPv6 (/8 becomes /104), which is why an IPv4-mapped peer matches IPv4 entries.
-/// Entries with host bits set ("10.1.2.3/8") are accepted and masked, as nginx and most gateways do.
+/// Every network becomes a range of 128-bit addresses (IPv4 as IPv4-mapped IPv6, which is why a mapped peer
+/// matches IPv4 entries); overlapping and adjacent ranges are merged, so a lookup is a binary search over disjoint
+/// ranges. IPv4 lookups in a large set first read an index on the address's /16, which narrows the search to the
+/// ranges inside that /16: 100k networks cost one index read and a few comparisons. Entries with host bits set
+/// ("10.1.2.3/8") are accepted and masked, as nginx and most gateways do.
 public struct CIDRSet: Sendable, Equatable {
-    struct Network: Hashable, Sendable {
-        let high: UInt64
-        let low: UInt64
-    }
+    /// Disjoint, sorted, non-adjacent address ranges (both ends inclusive).
+    private(set) var starts: [UInt128] = []
+    private(set) var ends: [UInt128] = []
+    /// For large sets: `ipv4Index[b]` is the first range that may hold an IPv4 address of /16 number `b`
+    /// (65,537 entries, the last one the end); empty when the set is small enough to search directly.
+    private var ipv4Index: [Int32] = []
 
-    struct Bucket: Equatable, Sendable {
-        let prefix: Int  // 0...128, in IPv6 bits
-        var networks: Set<Network>
-    }
+    static let ipv4IndexThreshold = 256
+    static let ipv4Base: UInt128 = 0xFFFF_0000_0000
 
-    /// Longest prefix first (a host route is the most common trusted-proxy entry).
-    private(set) var buckets: [Bucket] = []
-    /// The same networks as (prefix, network) pairs in a canonical order, scanned directly while the set is small
-    /// (typical trusted-proxy lists): a few ANDs beat hashing.
-    private(set) var small: [SmallEntry] = []
-    private var total = 0
-    static let smallLimit = 16
-
-    struct SmallEntry: Equatable, Sendable {
-        let high: UInt64
-        let low: UInt64
-        let highMask: UInt64
-        let lowMask: UInt64
-    }
-
-    public static func == (a: CIDRSet, b: CIDRSet) -> Bool { a.buckets == b.buckets }
+    public static func == (a: CIDRSet, b: CIDRSet) -> Bool { a.starts == b.starts && a.ends == b.ends }
 
     public static let empty = CIDRSet()
 
     init() {}
 
+    /// Every entry is parsed and checked; the first bad one throws with its index.
     public init(parsing cidrs: [String]) throws(CIDRError) {
+        var ranges: [(UInt128, UInt128)] = []
+        ranges.reserveCapacity(cidrs.count)
         for (index, text) in cidrs.enumerated() {
-            let (address, prefix) = try CIDRSet.parse(text, index: index)
-            insert(address, prefix: prefix)
+            let (address, prefix) = try CIDRSet.parse(Substring(text), index: index)
+            ranges.append(CIDRSet.range(address, prefix: prefix))
         }
+        self.init(ranges: ranges)
     }
 
-    public var isEmpty: Bool { buckets.isEmpty }
+    /// From parsed networks (address, prefix length in IPv6 bits), in any order, overlapping or not.
+    public init(networks: [(IPAddress, Int)]) {
+        self.init(ranges: networks.map { CIDRSet.range($0.0, prefix: $0.1) })
+    }
+
+    private init(ranges unsorted: [(UInt128, UInt128)]) {
+        let ranges = unsorted.sorted { $0.0 < $1.0 }
+        starts.reserveCapacity(ranges.count)
+        ends.reserveCapacity(ranges.count)
+        for (start, end) in ranges {
+            // Merge into the previous range when they overlap or touch (end + 1 == start).
+            if let last = ends.last, last == .max || start <= last + 1 {
+                if end > last { ends[ends.count - 1] = end }
+                continue
+            }
+            starts.append(start)
+            ends.append(end)
+        }
+        if starts.count > CIDRSet.ipv4IndexThreshold { buildIPv4Index() }
+    }
+
+    public var isEmpty: Bool { starts.isEmpty }
+
+    /// How many disjoint ranges the networks merged into (for diagnostics and tests).
+    public var rangeCount: Int { starts.count }
 
     public func contains(_ address: IPAddress) -> Bool {
-        if total <= CIDRSet.smallLimit {
-            for e in small where address.high & e.highMask == e.high && address.low & e.lowMask == e.low { return true }
-            return false
+        let value = UInt128(address.high) << 64 | UInt128(address.low)
+        var lo = 0
+        var hi = starts.count
+        if !ipv4Index.isEmpty, address.isIPv4Mapped {
+            let bucket = Int(truncatingIfNeeded: address.low >> 16) & 0xFFFF
+            lo = Int(ipv4Index[bucket])
+            hi = min(starts.count, Int(ipv4Index[bucket + 1]) + 1)
         }
-        for bucket in buckets where bucket.networks.contains(CIDRSet.masked(address, bucket.prefix)) {
-            return true
+        // The last range starting at or before `value` is the only one that can hold it.
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if starts[mid] <= value { lo = mid + 1 } else { hi = mid }
         }
-        return false
+        return lo > 0 && value <= ends[lo - 1]
     }
 
-    mutating func insert(_ address: IPAddress, prefix: Int) {
-        let network = CIDRSet.masked(address, prefix)
-        if let i = buckets.firstIndex(where: { $0.prefix == prefix }) {
-            guard buckets[i].networks.insert(network).inserted else { return }
-        } else {
-            buckets.append(Bucket(prefix: prefix, networks: [network]))
-            buckets.sort { $0.prefix > $1.prefix }
+    private mutating func buildIPv4Index() {
+        var index = [Int32](repeating: 0, count: 65_537)
+        var range = 0
+        for bucket in 0...65_536 {
+            let bucketStart = CIDRSet.ipv4Base | UInt128(bucket) << 16
+            // First range that ends at or after the bucket's first address (a range may start in an earlier bucket).
+            while range < ends.count, ends[range] < bucketStart { range += 1 }
+            index[bucket] = Int32(range)
         }
-        total += 1
-        small = []
-        guard total <= CIDRSet.smallLimit else { return }
-        for bucket in buckets {
-            let (hm, lm) = CIDRSet.masks(bucket.prefix)
-            for n in bucket.networks.sorted(by: { ($0.high, $0.low) < ($1.high, $1.low) }) {
-                small.append(SmallEntry(high: n.high, low: n.low, highMask: hm, lowMask: lm))
-            }
-        }
+        ipv4Index = index
     }
 
-    @inline(__always)
-    static func masks(_ prefix: Int) -> (UInt64, UInt64) {
-        let hiMask: UInt64 = prefix >= 64 ? .max : (prefix == 0 ? 0 : .max << UInt64(64 - prefix))
-        let loMask: UInt64 = prefix <= 64 ? 0 : (prefix == 128 ? .max : .max << UInt64(128 - prefix))
-        return (hiMask, loMask)
-    }
-
-    @inline(__always)
-    static func masked(_ a: IPAddress, _ prefix: Int) -> Network {
-        let (hiMask, loMask) = masks(prefix)
-        return Network(high: a.high & hiMask, low: a.low & loMask)
+    static func range(_ address: IPAddress, prefix: Int) -> (UInt128, UInt128) {
+        let value = UInt128(address.high) << 64 | UInt128(address.low)
+        let hostMask: UInt128 = prefix >= 128 ? 0 : (prefix == 0 ? .max : (UInt128.max >> UInt128(prefix)))
+        return (value & ~hostMask, value | hostMask)
     }
 
     /// Parses "addr/len" or a bare address (a host route); returns the prefix in IPv6 bits.
-    static func parse(_ text: String, index: Int) throws(CIDRError) -> (IPAddress, Int) {
-        func fail(_ why: String) -> CIDRError { CIDRError(index: index, message: "invalid CIDR \"\(text)\": \(why)") }
-        let whole = Substring(text)
+    public static func parse(_ whole: Substring, index: Int) throws(CIDRError) -> (IPAddress, Int) {
+        func fail(_ why: String) -> CIDRError { CIDRError(index: index, message: "invalid CIDR \"\(whole)\": \(why)") }
         let slash = whole.firstIndex(of: "/")
         let addressText = slash.map { whole[..<$0] } ?? whole
         if addressText.isEmpty { throw fail("missing address") }
