@@ -23,14 +23,16 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys", "waf"]
+    static let unsupportedSections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
-    /// `now` is when certificates are checked for expiry (injected for tests).
-    public static func load(path: String, environment: [String: String], now: Date = Date()) -> ConfigLoadResult {
+    /// `now` is when certificates are checked for expiry (injected for tests). `state` is what outlives a config
+    /// (counters, clock): a reload passes the running snapshot's.
+    public static func load(path: String, environment: [String: String], now: Date = Date(),
+                            state: GatewayState = GatewayState()) -> ConfigLoadResult {
         switch readFile(path) {
         case .success(let bytes):
-            return compile(data: bytes, sourcePath: path, environment: environment, now: now)
+            return compile(data: bytes, sourcePath: path, environment: environment, now: now, state: state)
         case .failure(let error):
             return ConfigLoadResult(snapshot: nil, diagnostics: [.error("", "cannot read file: \(error.message)")])
         }
@@ -38,7 +40,7 @@ public enum ConfigLoader {
 
     /// Decodes and compiles bytes as if read from `sourcePath` (relative paths resolve against its directory).
     public static func compile(data: [UInt8], sourcePath: String, environment: [String: String],
-                               now: Date = Date()) -> ConfigLoadResult {
+                               now: Date = Date(), state: GatewayState = GatewayState()) -> ConfigLoadResult {
         let value: JSONValue
         do {
             value = try JSONParser.parse(data)
@@ -47,11 +49,11 @@ public enum ConfigLoader {
         }
         let context = DecodeContext(environment: environment, baseDirectory: ConfigPaths.directory(of: sourcePath))
         let snapshot = compile(Node(value: value, pointer: "", context: context), sourcePath: ConfigPaths.absolute(sourcePath),
-                               now: now)
+                               now: now, state: state)
         return ConfigLoadResult(snapshot: context.errorCount == 0 ? snapshot : nil, diagnostics: context.diagnostics)
     }
 
-    static func compile(_ root: Node, sourcePath: String, now: Date) -> GatewaySnapshot? {
+    static func compile(_ root: Node, sourcePath: String, now: Date, state: GatewayState) -> GatewaySnapshot? {
         guard case .object = root.value else {
             root.context.error("", "the configuration must be a JSON object (got \(root.value.typeName))")
             return nil
@@ -63,6 +65,7 @@ public enum ConfigLoader {
         let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
+        let waf = WAFDecoder.decode(reader.optional("waf"), state: state)
         reader.rejectUnsupported(unsupportedSections)
         let tls = TLSDecoder.compile(https: settings?.settings.listen.https, listenKnown: settings != nil,
                                      httpsPointer: "/listen/https", section: tlsSection,
@@ -70,7 +73,7 @@ public enum ConfigLoader {
         if !reader.has("apis") {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
-        guard var settings, let compiledAPIs = apis.apis, let domains else { return nil }
+        guard var settings, let compiledAPIs = apis.apis, let domains, let waf else { return nil }
         if settings.settings.listen.https != nil {
             guard let tls else { return nil }
             settings.settings.tls = tls
@@ -80,7 +83,7 @@ public enum ConfigLoader {
             : nil
         return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
                                hostRouter: HostRouter(domains: domains.routes, defaultEndpoint: defaultEndpoint),
-                               sourcePath: sourcePath, domainNames: domains.routes.map(\.name))
+                               sourcePath: sourcePath, domainNames: domains.routes.map(\.name), waf: waf, state: state)
     }
 
     /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").

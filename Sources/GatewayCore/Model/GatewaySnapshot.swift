@@ -10,17 +10,23 @@ public final class GatewaySnapshot: Sendable {
     public let sourcePath: String
     /// Configured custom domain names (lowercased, in file order), for summaries and the admin API.
     public let domainNames: [String]
+    /// The compiled `waf` section, if any.
+    public let waf: WAFPolicy?
+    /// What outlives this configuration (clock, counters); a reload compiles against the same state.
+    public let state: GatewayState
     /// The request path's stages, compiled from this snapshot's configuration.
     public let pipeline: RequestPipeline
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
-                domainNames: [String] = []) {
+                domainNames: [String] = [], waf: WAFPolicy? = nil, state: GatewayState = GatewayState()) {
         self.settings = settings
         self.apis = apis
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
         self.domainNames = domainNames
-        self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter)
+        self.waf = waf
+        self.state = state
+        self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter, waf: waf, state: state)
     }
 
     private init(_ other: GatewaySnapshot, pipeline: RequestPipeline) {
@@ -29,6 +35,8 @@ public final class GatewaySnapshot: Sendable {
         self.hostRouter = other.hostRouter
         self.sourcePath = other.sourcePath
         self.domainNames = other.domainNames
+        self.waf = other.waf
+        self.state = other.state
         self.pipeline = pipeline
     }
 

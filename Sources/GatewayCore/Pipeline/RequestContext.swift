@@ -29,6 +29,12 @@ public struct RequestContext {
 
     /// ClientIdentityStage: the peer, or the client a trusted proxy forwarded for.
     public var clientIP: IPAddress
+    /// WAFStage: the rule that decided or counted the request, for the access log.
+    public var wafFinding: WAFFinding?
+    /// WAFStage: a limit on a body of unknown length, enforced by the edge as the body streams.
+    public var bodyCutoff: BodyCutoff?
+    /// WAFStage: its walk, while a shared rate store answers.
+    var wafProgress: WAFProgress?
     /// RoutingStage: indices into the snapshot's `apis` and that API's `routes` (-1 until routed).
     public var apiIndex = -1
     public var routeIndex = -1

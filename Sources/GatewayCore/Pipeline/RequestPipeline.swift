@@ -6,11 +6,14 @@
 public struct RequestPipeline: Sendable {
     public let stages: [any RequestStage]
 
-    public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter) {
-        self.init(stages: [
+    public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, waf: WAFPolicy?,
+                state: GatewayState) {
+        let stages: [(any RequestStage)?] = [
             // Who is asking: the peer, or the client a trusted proxy forwarded for.
             ClientIdentityStage(trustedProxies: settings.trustedProxies),
-            // (issue 12) WAF: IP sets, match rules, rate-based rules → 403 WAF_FILTERED.
+            // WAF: IP sets, match rules, rate-based rules → `blockStatus` (403) WAF_FILTERED. Before routing and
+            // before any body is read; a block rule on the size of a streamed body becomes a cut-off.
+            waf.map { WAFStage(policy: $0, store: state.rateWindows, clock: state.clock) },
             // A TLS connection carries only hosts its certificate covers → 421.
             MisdirectedRequestStage(),
             // Host → domain → base path → API → route → 404 / 405.
@@ -23,7 +26,8 @@ public struct RequestPipeline: Sendable {
             // The body: JSON media type (415), then read in full (bounded) and checked against the schema → 400.
             BodyValidationStage(maxBodySize: settings.limits.maxBodySize),
             // (issue 14) Cache: a GET hit answers here; a miss another request is already fetching waits for it.
-        ])
+        ]
+        self.init(stages: stages.compactMap { $0 })
         // Then the route's integration answers: `mock` or `http` (`function` in issue 15), run by the edge behind
         // its `EdgeIntegration` protocol.
     }
@@ -79,13 +83,15 @@ extension RequestPipeline {
         public var routeIndex: Int
         public var apiName: String?
         public var routeKey: String?
-        // (issue 12) WAF → `waf`; (issue 13) API key → `apiKey` (the key's name, never its value); (14) → `cache`.
+        /// WAFStage → access log `waf` (`{"rule", "action"}`); the per-rule totals are counted by the stage.
+        public var waf: WAFFinding?
+        // (issue 13) API key → `apiKey` (the key's name, never its value); (14) → `cache`.
     }
 
     public static func findings(_ request: RequestContext, apis: [CompiledAPI]) -> Findings {
         let routed = request.apiIndex >= 0 && request.routeIndex >= 0
         return Findings(clientIP: request.clientIP, apiIndex: request.apiIndex, routeIndex: request.routeIndex,
                         apiName: routed ? apis[request.apiIndex].name : nil,
-                        routeKey: routed ? request.route?.keyText : nil)
+                        routeKey: routed ? request.route?.keyText : nil, waf: request.wafFinding)
     }
 }

@@ -24,7 +24,7 @@ public protocol PendingOperation: AnyObject {
 public typealias OperationResult = Result<any Sendable, any Error>
 
 /// A response the gateway makes itself: a problem (RFC 9457) or fixed content (a mock; later a cached entry).
-public struct GatewayAnswer {
+public struct GatewayAnswer: Sendable {
     /// What happens to the connection after this answer, when the request's body may not have been read.
     public enum Connection: Sendable, Equatable {
         /// Keep it: an unread body is read and dropped (within a time limit) so the next request can follow.

@@ -15,6 +15,7 @@ struct AccessLogEntry {
     var integrationLatencyMs: Double?
     var api: String?
     var route: String?
+    var waf: WAFFinding?
     var errorCode: String?
 
     /// Appends the JSON object and a newline.
@@ -40,6 +41,13 @@ struct AccessLogEntry {
         }
         if let api { field("api", api, &out) }
         if let route { field("route", route, &out) }
+        if let waf {
+            out.append(contentsOf: #","waf":{"rule":"#.utf8)
+            JSONEscaping.appendQuoted(waf.rule, to: &out)
+            out.append(contentsOf: #","action":""#.utf8)
+            out.append(contentsOf: waf.action.rawValue.utf8)
+            out.append(contentsOf: #""}"#.utf8)
+        }
         if let errorCode { field("errorCode", errorCode, &out) }
         out.append(contentsOf: "}\n".utf8)
     }

@@ -62,7 +62,20 @@ final class AdminHandler: ChannelInboundHandler {
                     requestId: requestId, keepAlive: keepAlive)
         case (.GET, "/metrics"):
             respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                    body: runtime.metrics.exposition(), requestId: requestId, keepAlive: keepAlive)
+                    body: runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot), requestId: requestId,
+                    keepAlive: keepAlive)
+        case (.GET, "/waf"):
+            let snapshot = runtime.snapshot
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task {
+                let body = await WAFReport.json(snapshot)
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.respond(context, status: .ok, contentType: "application/json", body: body,
+                                    requestId: requestId, keepAlive: keepAlive)
+                }
+            }
         case (.POST, "/reload"):
             let runtime = self.runtime
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -74,8 +87,8 @@ final class AdminHandler: ChannelInboundHandler {
                     handler.respondReload(context, result, requestId, keepAlive)
                 }
             }
-        case (_, "/healthz"), (_, "/metrics"), (_, "/reload"):
-            let allow = path == "/reload" ? "POST" : "GET, HEAD"
+        case (_, "/healthz"), (_, "/metrics"), (_, "/reload"), (_, "/waf"):
+            let allow = path == "/reload" ? "POST" : path == "/waf" ? "GET" : "GET, HEAD"
             respondProblem(context, .methodNotAllowed, "\(request.head.method.rawValue) is not allowed on \(path)",
                            requestId, keepAlive, extraHeaders: [("allow", allow)])
         default:

@@ -117,7 +117,13 @@ extension GatewayHandler {
     /// Runs the snapshot's stages from `start` and carries out where they stop.
     private func runPipeline(from start: Int) {
         let pipeline = exchange.edge!.snapshot.pipeline
-        switch pipeline.run(&exchange.request!, from: start) {
+        let stop = pipeline.run(&exchange.request!, from: start)
+        if let cutoff = exchange.request!.bodyCutoff, exchange.bodyCutoff == nil {
+            // A WAF rule on the size of a body of unknown length: enforced as the body streams, with the body limit.
+            exchange.bodyCutoff = cutoff
+            exchange.maxBodySize = min(exchange.maxBodySize, cutoff.limit)
+        }
+        switch stop {
         case .respond(let answer):
             respond(answer)
         case .integrate:
@@ -224,12 +230,23 @@ extension GatewayHandler {
     // MARK: failures the connection sees
 
     private func bodyTooLarge() {
-        exchange.errorCode = .requestTooLarge
+        let cutoff = exchange.bodyCutoff.flatMap { exchange.bodyBytes > $0.limit ? $0 : nil }
+        exchange.errorCode = cutoff == nil ? .requestTooLarge : .wafFiltered
         exchange.requestEnded = true
         exchange.bodySink = .discard
         detachIntegration()
+        if let cutoff {
+            cutoff.triggered()
+            exchange.request?.wafFinding = cutoff.finding
+        }
         if exchange.response.headSent {
             context.close(promise: nil)
+            return
+        }
+        if var answer = cutoff?.answer {
+            // The rest of the body is never read: the connection cannot carry another request.
+            answer.connection = .close
+            respond(answer)
             return
         }
         respondProblem(.requestTooLarge, "request body exceeds the \(exchange.maxBodySize)-byte limit", close: true)
@@ -327,7 +344,7 @@ extension GatewayHandler {
                 host: exchange.host.map(String.init), path: String(exchange.logPath),
                 httpProtocol: http2 != nil ? "HTTP/2.0" : exchange.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1",
                 status: exchange.status, bytes: exchange.response.bytes, latencyMs: Double(duration) / 1_000_000,
-                integrationLatencyMs: nil, api: findings?.apiName, route: findings?.routeKey,
+                integrationLatencyMs: nil, api: findings?.apiName, route: findings?.routeKey, waf: findings?.waf,
                 errorCode: exchange.errorCode?.rawValue)
             if exchange.integrationStartNanos > 0 {
                 let end = exchange.integrationEndNanos > 0 ? exchange.integrationEndNanos : now

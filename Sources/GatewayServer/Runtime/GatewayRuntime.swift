@@ -123,7 +123,7 @@ public final class GatewayRuntime: Sendable {
     /// Re-reads the config file and swaps the snapshot as one transaction: on any error nothing changes.
     public func reload() -> ReloadResult {
         reloadLock.withLock { _ in
-            let result = ConfigLoader.load(path: configPath, environment: environment())
+            let result = ConfigLoader.load(path: configPath, environment: environment(), state: self.snapshot.state)
             let errors = result.diagnostics.filter { $0.severity == .error }
             guard let snapshot = result.snapshot, errors.isEmpty else {
                 metrics.reloadFailure.increment()

@@ -30,6 +30,12 @@ public struct ECMARegex: Sendable {
         return PikeVM.search(program, in: text)
     }
 
+    /// The same search over a slice of a string, without copying it (request paths, header values).
+    public func firstMatch(in text: Substring) -> Bool {
+        var text = text
+        return text.withUTF8 { firstMatch(utf8: $0) }
+    }
+
     /// The same search over valid UTF-8 held in place: the automaton reads the bytes; only text it cannot decide
     /// becomes a `String` for the Pike VM.
     func firstMatch(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {

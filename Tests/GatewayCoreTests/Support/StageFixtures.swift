@@ -13,9 +13,10 @@ enum StageFixture {
         #"{"listen": {"http": "127.0.0.1:8080"}, "# + members + "}"
     }
 
-    static func snapshot(_ json: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> GatewaySnapshot {
+    static func snapshot(_ json: String, state: GatewayState = GatewayState(),
+                         sourceLocation: SourceLocation = #_sourceLocation) throws -> GatewaySnapshot {
         let result = ConfigLoader.compile(data: Array(json.utf8), sourcePath: "/etc/portcullis/gateway.json",
-                                          environment: [:])
+                                          environment: [:], state: state)
         #expect(result.errors.isEmpty, "\(result.diagnostics)", sourceLocation: sourceLocation)
         return try #require(result.snapshot, "\(result.diagnostics)", sourceLocation: sourceLocation)
     }

@@ -1,0 +1,34 @@
+/// What a rate-based rule counts requests by, for one request: an address, a short text, or the digest of a long
+/// or secret one, so a tracked key costs a few dozen bytes whatever the client sent (a 16 KB header included).
+public enum RateKey: Hashable, Sendable {
+    case address(IPAddress)
+    case text(String)
+    case digest(UInt64, UInt64)
+
+    /// Texts longer than this are tracked by digest (with a shortened label for the admin API).
+    public static let maxTextBytes = 64
+
+    /// `secret` texts (API keys) are always digested and never shown: their label is the last four characters.
+    static func of(text: Substring, secret: Bool) -> (key: RateKey, label: String?) {
+        if !secret, text.utf8.count <= maxTextBytes { return (.text(String(text)), nil) }
+        // Two SipHash digests under the process's random seed: 128 bits a client cannot aim a collision at.
+        var first = Hasher()
+        first.combine(0 as UInt8)
+        first.combine(text)
+        var second = Hasher()
+        second.combine(1 as UInt8)
+        second.combine(text)
+        let key = RateKey.digest(UInt64(bitPattern: Int64(first.finalize())), UInt64(bitPattern: Int64(second.finalize())))
+        if secret { return (key, "…" + String(text.suffix(4))) }
+        return (key, String(text.prefix(maxTextBytes - 1)) + "…")
+    }
+
+    /// How the admin API shows the key when no label was kept for it.
+    public var description: String {
+        switch self {
+        case .address(let address): return address.unmapped.description
+        case .text(let text): return text
+        case .digest(let a, let b): return "digest:" + String(a, radix: 16) + String(b, radix: 16)
+        }
+    }
+}
