@@ -257,6 +257,8 @@ enum WAFDecoder {
         }
         guard context.errorCount == before else { return nil }
         if conditions.isEmpty {
+            // Members that are not conditions are reported by `finish` as unknown keys; say more only when empty.
+            guard reader.object.members.isEmpty else { return nil }
             context.error(node.pointer, "a match needs at least one condition (ipSet, path, pathRegex, method, header, "
                 + "query, bodySizeOver, all, any, not)")
             return nil
@@ -298,13 +300,13 @@ enum WAFDecoder {
         guard let reader = node.object() else { return nil }
         defer { reader.finish() }
         let context = node.context
+        let tests = ["equals", "contains", "regex", "present"].compactMap { key in reader.optional(key).map { (key, $0) } }
         guard let nameNode = reader.required("name"), let rawName = nameNode.nonEmptyString() else { return nil }
         if header, !rawName.utf8.allSatisfy(HTTPToken.isTokenByte) {
             context.error(nameNode.pointer, "\"\(rawName)\" is not a header name")
             return nil
         }
         let name = header ? rawName.lowercased() : rawName
-        let tests = ["equals", "contains", "regex", "present"].compactMap { key in reader.optional(key).map { (key, $0) } }
         guard tests.count == 1 else {
             context.error(node.pointer, "needs exactly one of \"equals\", \"contains\", \"regex\" or \"present\""
                 + (tests.isEmpty ? "" : " (got \(tests.map { "\"\($0.0)\"" }.joined(separator: ", ")))"))
