@@ -69,9 +69,4 @@ import Testing
         #expect(NetworkSyntax.normalizeBasePath("/a/../b") == .failure(MessageError("must not contain \".\" or \"..\" segments (got \"/a/../b\")")))
         #expect(NetworkSyntax.normalizeBasePath("/{id}") == .failure(MessageError("invalid character \"{\" in base path \"/{id}\"")))
     }
-
-    @Test func headerTokens() {
-        #expect(NetworkSyntax.isToken("X-Custom_Header.1"))
-        #expect(!NetworkSyntax.isToken("bad header") && !NetworkSyntax.isToken("") && !NetworkSyntax.isToken("a:b"))
-    }
 }

@@ -164,12 +164,6 @@ enum NetworkSyntax {
         }
     }
 
-    /// RFC 9110 `token`, the grammar of a header field name.
-    static func isToken(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(b)
-        }
-    }
 }
 
 /// A plain message used where the caller attaches the pointer.

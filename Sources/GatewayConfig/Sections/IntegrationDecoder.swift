@@ -122,7 +122,7 @@ enum IntegrationDecoder {
             var seen: [String: String] = [:]
             for member in object.object.members {
                 let node = Node(value: member.value, pointer: object.pointer(of: member.key), context: context)
-                guard NetworkSyntax.isToken(member.key) else {
+                guard HTTPToken.isToken(member.key) else {
                     context.error(node.pointer, "invalid header name \"\(member.key)\"")
                     continue
                 }

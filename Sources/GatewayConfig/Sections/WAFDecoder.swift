@@ -197,7 +197,7 @@ enum WAFDecoder {
         default:
             guard text.hasPrefix("header:") else { return nil }
             let name = text.dropFirst("header:".count)
-            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte) else { return nil }
+            guard HTTPToken.isToken(name) else { return nil }
             return .header(name.lowercased())
         }
     }
@@ -281,7 +281,7 @@ enum WAFDecoder {
         var methods: [String] = []
         for item in items {
             guard let text = item.nonEmptyString() else { return nil }
-            guard text.utf8.allSatisfy(HTTPToken.isTokenByte) else {
+            guard HTTPToken.isToken(text) else {
                 item.context.error(item.pointer, "\"\(text)\" is not an HTTP method")
                 return nil
             }
@@ -302,7 +302,7 @@ enum WAFDecoder {
         let context = node.context
         let tests = ["equals", "contains", "regex", "present"].compactMap { key in reader.optional(key).map { (key, $0) } }
         guard let nameNode = reader.required("name"), let rawName = nameNode.nonEmptyString() else { return nil }
-        if header, !rawName.utf8.allSatisfy(HTTPToken.isTokenByte) {
+        if header, !HTTPToken.isToken(rawName) {
             context.error(nameNode.pointer, "\"\(rawName)\" is not a header name")
             return nil
         }

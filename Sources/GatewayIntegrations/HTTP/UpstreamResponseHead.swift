@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 
 /// An upstream response head parsed in place: the raw bytes plus the ranges the gateway needs, so it can
@@ -156,13 +157,8 @@ public enum UpstreamResponseHeadParser {
         throw UpstreamProtocolError(message: "truncated head")
     }
 
-    static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case 48...57, 65...90, 97...122: return true
-        case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: return true
-        default: return false
-        }
-    }
+    @inline(__always)
+    static func isTokenByte(_ b: UInt8) -> Bool { HTTPToken.isTokenByte(b) }
 
     private static func trimmed(_ view: ByteBufferView, _ start: Int, _ end: Int) -> Range<Int> {
         let base = view.startIndex
