@@ -18,9 +18,10 @@ extension GatewayServerTests {
         static let maxHeaderSize = 8192
 
         static func config(_ setup: Setup, upstreamPort: Int, http2: Bool = true, idleTimeout: String = "60s",
-                           maxBodySize: String = "64KB") -> String {
-            #"""
-            { "listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" }, "admin": { "listen": "127.0.0.1:0" },
+                           maxBodySize: String = "64KB", waf: String? = nil) -> String {
+            let wafMember = waf.map { #""waf": \#($0), "# } ?? ""
+            return #"""
+            { \#(wafMember)"listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" }, "admin": { "listen": "127.0.0.1:0" },
               "tls": { "certificates": [ { "cert": "\#(setup.certificate.cert)", "key": "\#(setup.certificate.key)" } ], "http2": \#(http2) },
               "limits": { "maxBodySize": "\#(maxBodySize)", "maxHeaderSize": "\#(maxHeaderSize)B", "idleTimeout": "\#(idleTimeout)" },
               "accessLog": { "path": "access.log" },
@@ -31,14 +32,14 @@ extension GatewayServerTests {
         }
 
         static func withH2Gateway(http2: Bool = true, idleTimeout: String = "60s", maxBodySize: String = "64KB",
-                                  _ body: (Setup, TestGateway, TestUpstream, _ httpsPort: Int) async throws -> Void) async throws {
+                                  waf: String? = nil, _ body: (Setup, TestGateway, TestUpstream, _ httpsPort: Int) async throws -> Void) async throws {
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let setup = Setup(directory: directory, certificate: try ExternalTool.makeCertificate(
                 names: ["localhost", "127.0.0.1"], directory: directory, file: "localhost"))
             try await withUpstream { upstream in
                 try await withGateway(config(setup, upstreamPort: upstream.port, http2: http2, idleTimeout: idleTimeout,
-                                                   maxBodySize: maxBodySize)) { gateway in
+                                                   maxBodySize: maxBodySize, waf: waf)) { gateway in
                     try await body(setup, gateway, upstream, try #require(gateway.runtime.httpsAddress?.port))
                 }
             }
@@ -56,6 +57,23 @@ extension GatewayServerTests {
             let parts = last.split(separator: " ").map(String.init)
             return (parts.first ?? "", parts.count > 1 ? Int(parts[1]) ?? 0 : 0,
                     lines.joined(separator: "\n"), parts.count > 2 ? Int(parts[2]) ?? -1 : -1, result.stderr)
+        }
+
+        /// The WAF on h2 streams: a rule blocks before routing, and a body streamed without Content-Length is cut off
+        /// when it crosses a `bodySizeOver` block rule's size.
+        @Test func theWAFFiltersHTTP2Streams() async throws {
+            let waf = #"""
+                { "rules": [ { "name": "no-admin", "match": { "path": "/echo/admin/**" }, "action": "block" },
+                             { "name": "big", "match": { "path": "/echo/upload", "bodySizeOver": 1000 }, "action": "block" } ] }
+                """#
+            try await Self.withH2Gateway(waf: waf) { setup, gateway, upstream, port in
+                let admin = try Self.curl(setup, port, "/echo/%61dmin/x")
+                #expect(admin.version == "2" && admin.status == 403 && admin.body.contains("WAF_FILTERED"))
+                let streamed = try Self.curl(setup, port, "/echo/upload", ["-T", "-"], input: String(repeating: "b", count: 30_000))
+                #expect(streamed.status == 403 && streamed.body.contains("WAF_FILTERED"), "\(streamed)")
+                let small = try Self.curl(setup, port, "/echo/upload", ["-T", "-"], input: String(repeating: "b", count: 500))
+                #expect(small.status == 200)
+            }
         }
 
         @Test func h2IsNegotiatedAndTakesTheSameRequestPath() async throws {
