@@ -40,9 +40,8 @@ public struct WAFStage: RequestStage {
 
     /// What the rules say before any rate store is asked.
     struct Walk {
-        /// Rate rules that matched, in rule order; `ruleIndex[i]` is hit i's rule.
+        /// Rate rules that matched, in rule order; a hit's `tag` is its rule's index.
         var hits: [RateHit] = []
-        var hitRules: [Int] = []
         /// Match rules with `count` that matched, in order.
         var countRules: [Int] = []
         /// The first match rule whose `allow`/`block` applies (every collected rule comes before it).
@@ -57,7 +56,9 @@ public struct WAFStage: RequestStage {
         let bodySize: Int
         if case .contentLength(let length) = request.framing { bodySize = length } else { bodySize = 0 }
         let path = WAFPath(request.path)
-        for (index, rule) in policy.rules.enumerated() {
+        let rules = policy.rules
+        for index in rules.indices {
+            let rule = rules[index]
             if let match = rule.match, !match.matches(request, path: path, bodySize: bodySize) {
                 if unknownLength, rule.action == .block, rule.rate == nil, !rule.bodySizeThresholds.isEmpty,
                    let size = Self.smallestMatchingSize(match, rule.bodySizeThresholds, request, path),
@@ -69,8 +70,8 @@ public struct WAFStage: RequestStage {
             if let rate = rule.rate {
                 guard let (key, label) = rate.key(of: request, path: path) else { continue }
                 walk.hits.append(RateHit(window: rate.counters, key: key, label: label, limit: rate.limit,
-                                         countsRefused: rule.action != .block, decides: rule.action != .count))
-                walk.hitRules.append(index)
+                                         countsRefused: rule.action != .block, decides: rule.action != .count,
+                                         tag: index))
                 continue
             }
             if rule.action == .count {
@@ -93,11 +94,12 @@ public struct WAFStage: RequestStage {
 
     func conclude(_ request: inout RequestContext, _ walk: Walk, _ record: RateRecord) -> StageVerdict {
         let rules = policy.rules
-        let rateDecider = record.decidingHit.map { walk.hitRules[$0] }
+        let rateDecider = record.decidingHit.map { walk.hits[$0].tag }
         // Rate rules were collected before the deciding match rule, so a deciding rate rule comes first.
         let decider = rateDecider ?? walk.decidingRule
         var firstCounted: Int?
-        for (hit, index) in walk.hitRules.enumerated() where decider.map({ index <= $0 }) ?? true {
+        for (hit, rateHit) in walk.hits.enumerated() where decider.map({ rateHit.tag <= $0 }) ?? true {
+            let index = rateHit.tag
             rules[index].stats.recordMatch()
             if rules[index].action == .count, record.isOverLimit(hit) {
                 rules[index].stats.record(.count)

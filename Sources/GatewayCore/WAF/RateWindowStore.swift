@@ -55,9 +55,12 @@ public struct RateHit: Sendable {
     public let countsRefused: Bool
     /// Block and allow decide the request when the limit is exceeded; count does not.
     public let decides: Bool
+    /// The caller's own tag (the WAF: the rule's index); stores ignore it.
+    public let tag: Int
 
     public init(window: RateWindowHandle, key: RateKey, label: String?, limit: Int, countsRefused: Bool,
-                decides: Bool) {
+                decides: Bool, tag: Int = 0) {
+        self.tag = tag
         self.window = window
         self.key = key
         self.label = label

@@ -1,5 +1,6 @@
-/// One compiled WAF rule (contract: `waf.rules[]`).
-public struct WAFRule: Sendable {
+/// One compiled WAF rule (contract: `waf.rules[]`). A class: the stage walks the rules for every request, and
+/// reading one is then a single reference rather than a copy of every field.
+public final class WAFRule: Sendable {
     public enum Action: String, Sendable {
         case allow, block, count
     }

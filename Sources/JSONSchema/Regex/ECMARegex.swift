@@ -11,23 +11,37 @@ public struct ECMARegex: Sendable {
     /// (`a{1,100000}` is refused rather than expanded).
     public static let maxProgramSize = RegexProgram.maxInstructions
 
+    /// Everything compiled, behind one reference: a regex is copied wherever a matcher binds it (a WAF condition,
+    /// a schema node), and one retain is cheaper than one per array inside.
+    private final class Compiled: Sendable {
+        let pattern: String
+        let program: RegexProgram
+        let dfa: RegexDFA?
+        init(pattern: String, program: RegexProgram, dfa: RegexDFA?) {
+            self.pattern = pattern
+            self.program = program
+            self.dfa = dfa
+        }
+    }
+
+    private let compiled: Compiled
+
     /// The pattern as written, for error messages and diagnostics.
-    public let pattern: String
-    let program: RegexProgram
+    public var pattern: String { compiled.pattern }
+    var program: RegexProgram { compiled.program }
     /// Answers ASCII text in one table lookup per byte; nil for `\b`/`\B` or patterns whose automaton is too big.
-    let dfa: RegexDFA?
+    var dfa: RegexDFA? { compiled.dfa }
 
     public init(_ pattern: String) throws(ECMARegexError) {
-        self.pattern = pattern
         let node = try RegexParser.parse(pattern)
-        program = try RegexCompiler.compile(node)
-        dfa = RegexDFA(program)
+        let program = try RegexCompiler.compile(node)
+        compiled = Compiled(pattern: pattern, program: program, dfa: RegexDFA(program))
     }
 
     /// Unanchored search (JSON Schema `pattern` semantics): true if the pattern matches anywhere in `text`.
     public func firstMatch(in text: String) -> Bool {
-        if let dfa, let answer = dfa.matches(text) { return answer }
-        return PikeVM.search(program, in: text)
+        if let answer = compiled.dfa?.matches(text) { return answer }
+        return PikeVM.search(compiled.program, in: text)
     }
 
     /// The same search over a slice of a string, without copying it (request paths, header values).
@@ -39,8 +53,8 @@ public struct ECMARegex: Sendable {
     /// The same search over valid UTF-8 held in place: the automaton reads the bytes; only text it cannot decide
     /// becomes a `String` for the Pike VM.
     func firstMatch(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
-        if let dfa, let answer = dfa.matches(utf8: text) { return answer }
-        return PikeVM.search(program, in: String(decoding: text, as: UTF8.self))
+        if let answer = compiled.dfa?.matches(utf8: text) { return answer }
+        return PikeVM.search(compiled.program, in: String(decoding: text, as: UTF8.self))
     }
 
     /// True if `pattern` is valid ECMA-262 (`u` flag) syntax, even if this engine would refuse to run it
