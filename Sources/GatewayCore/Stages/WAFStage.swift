@@ -10,8 +10,12 @@ public struct WAFStage: RequestStage {
     let store: any RateWindowStore
     let clock: any GatewayClock
 
+    /// How many rules are rate-based: a request's hits are allocated once, at that size.
+    let rateRuleCount: Int
+
     public init(policy: WAFPolicy, store: any RateWindowStore, clock: any GatewayClock) {
         self.policy = policy
+        rateRuleCount = policy.rules.count { $0.rate != nil }
         self.store = store
         self.clock = clock
     }
@@ -59,9 +63,9 @@ public struct WAFStage: RequestStage {
         let rules = policy.rules
         for index in rules.indices {
             let rule = rules[index]
-            if let match = rule.match, !match.matches(request, path: path, bodySize: bodySize) {
+            if !rule.matcher.matches(request, path, bodySize) {
                 if unknownLength, rule.action == .block, rule.rate == nil, !rule.bodySizeThresholds.isEmpty,
-                   let size = Self.smallestMatchingSize(match, rule.bodySizeThresholds, request, path),
+                   let size = Self.smallestMatchingSize(rule.matcher, rule.bodySizeThresholds, request, path),
                    size < walk.cutoff?.size ?? .max {
                     walk.cutoff = (size, index)
                 }
@@ -69,6 +73,7 @@ public struct WAFStage: RequestStage {
             }
             if let rate = rule.rate {
                 guard let (key, label) = rate.key(of: request, path: path) else { continue }
+                if walk.hits.isEmpty { walk.hits.reserveCapacity(rateRuleCount) }
                 walk.hits.append(RateHit(window: rate.counters, key: key, label: label, limit: rate.limit,
                                          countsRefused: rule.action != .block, decides: rule.action != .count,
                                          tag: index))
@@ -86,9 +91,9 @@ public struct WAFStage: RequestStage {
 
     /// The largest body size at which `match` still fails is one of its thresholds: the body matches once it is
     /// one byte over the first threshold at which the rule starts to match.
-    static func smallestMatchingSize(_ match: WAFCondition, _ thresholds: [Int], _ request: RequestContext,
+    static func smallestMatchingSize(_ matcher: WAFMatcher, _ thresholds: [Int], _ request: RequestContext,
                                      _ path: WAFPath) -> Int? {
-        for threshold in thresholds where match.matches(request, path: path, bodySize: threshold + 1) { return threshold }
+        for threshold in thresholds where matcher.matches(request, path, threshold + 1) { return threshold }
         return nil
     }
 

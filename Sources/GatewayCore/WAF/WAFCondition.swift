@@ -34,30 +34,11 @@ public indirect enum WAFCondition: Sendable {
         .method(names.map { HTTPMethod(rawValue: $0) })
     }
 
-    /// `bodySize` is the declared length, or what is known so far of a body of unknown length (0 at head time).
+    /// Whether `request` meets the condition (`bodySize`: the declared length, or what is known so far of a body
+    /// of unknown length). Compiles the condition on every call: for tests and tools; the stage keeps the compiled
+    /// form (`WAFRule`).
     public func matches(_ request: RequestContext, path: WAFPath, bodySize: Int) -> Bool {
-        switch self {
-        case .ipSet(_, let set):
-            return set.contains(request.clientIP)
-        case .path(_, let regex), .pathRegex(let regex):
-            return regex.firstMatch(in: path.normal) || path.withoutTrailingSlash.map(regex.firstMatch(in:)) == true
-        case .method(let methods):
-            return methods.contains(request.head.method)
-        case .header(let name, let test):
-            return Self.headerMatches(request.head.headers, name: name, test)
-        case .query(let name, let test):
-            return Self.queryMatches(request.query, name: name, test)
-        case .bodySizeOver(let limit):
-            return bodySize > limit
-        case .all(let conditions):
-            for condition in conditions where !condition.matches(request, path: path, bodySize: bodySize) { return false }
-            return true
-        case .any(let conditions):
-            for condition in conditions where condition.matches(request, path: path, bodySize: bodySize) { return true }
-            return false
-        case .not(let condition):
-            return !condition.matches(request, path: path, bodySize: bodySize)
-        }
+        WAFMatcher.compile(self).matches(request, path, bodySize)
     }
 
     /// Every `bodySizeOver` threshold inside, sorted: the sizes at which the condition's answer can change.
@@ -73,50 +54,6 @@ public indirect enum WAFCondition: Sendable {
         case .all(let conditions), .any(let conditions): for c in conditions { c.collectThresholds(&found) }
         case .not(let condition): condition.collectThresholds(&found)
         default: break
-        }
-    }
-
-    private static func headerMatches(_ headers: HTTPHeaders, name: String, _ test: FieldTest) -> Bool {
-        if case .present(let wanted) = test {
-            return headers.contains(name: name) == wanted
-        }
-        for (fieldName, value) in headers where fieldName.equalsASCIICaseInsensitive(name) {
-            if test.accepts(Substring(value)) { return true }
-        }
-        return false
-    }
-
-    private static func queryMatches(_ query: Substring?, name: String, _ test: FieldTest) -> Bool {
-        guard let query, !query.isEmpty else {
-            if case .present(let wanted) = test { return !wanted }
-            return false
-        }
-        var present = false
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let equals = pair.firstIndex(of: "=")
-            let rawName = equals.map { pair[..<$0] } ?? pair
-            // An escape that does not decode is compared as sent: a malformed escape must not hide a parameter.
-            let decodedName = PercentDecoding.decode(rawName).map { Substring($0) } ?? rawName
-            guard decodedName.utf8.elementsEqual(name.utf8) else { continue }
-            present = true
-            if case .present = test { break }
-            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
-            let value = PercentDecoding.decode(rawValue).map { Substring($0) } ?? rawValue
-            if test.accepts(value) { return true }
-        }
-        if case .present(let wanted) = test { return present == wanted }
-        return false
-    }
-}
-
-extension WAFCondition.FieldTest {
-    func accepts(_ value: Substring) -> Bool {
-        switch self {
-        // Bytes, not Characters: what the upstream receives is bytes, and canonical equivalence must not decide.
-        case .equals(let expected): return value.utf8.elementsEqual(expected.utf8)
-        case .contains(let part): return part.isEmpty || value.utf8.firstRange(of: part.utf8) != nil
-        case .regex(let regex): return regex.firstMatch(in: value)
-        case .present: return true
         }
     }
 }

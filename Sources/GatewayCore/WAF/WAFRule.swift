@@ -11,6 +11,8 @@ public final class WAFRule: Sendable {
     public let rate: RateRule?
     public let action: Action
     public let stats: WAFRuleStats
+    /// `match` compiled for evaluation (always true when the rule has none).
+    let matcher: WAFMatcher
     /// The `bodySizeOver` thresholds in `match`, sorted: where a streamed body can change the rule's answer.
     let bodySizeThresholds: [Int]
 
@@ -20,12 +22,13 @@ public final class WAFRule: Sendable {
         self.rate = rate
         self.action = action
         self.stats = stats
+        matcher = match.map(WAFMatcher.compile) ?? AlwaysMatcher()
         bodySizeThresholds = match?.bodySizeThresholds ?? []
     }
 }
 
-/// The rate-based part of a rule: at most `limit` requests per key within any `window`.
-public struct RateRule: Sendable {
+/// The rate-based part of a rule: at most `limit` requests per key within any `window`. A class, like the rule.
+public final class RateRule: Sendable {
     public enum Key: Sendable, Equatable, CustomStringConvertible {
         case ip
         /// The `x-api-key` header, digested: never kept or shown in clear.

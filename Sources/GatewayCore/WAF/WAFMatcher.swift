@@ -1,0 +1,167 @@
+import JSONSchema
+import NIOHTTP1
+
+/// A rule's conditions as the stage evaluates them: a tree of immutable objects compiled once from `WAFCondition`.
+///
+/// Every request walks every rule, so evaluation must not copy: binding an enum's payloads (arrays, regexes,
+/// strings) retains each one, and for 20 rules that was most of the WAF's cost. Reading a `let` of a final class
+/// borrows it. `@unchecked Sendable`: the base class has no state and every subclass holds only `let` properties
+/// of `Sendable` types, set in `init`.
+class WAFMatcher: @unchecked Sendable {
+    /// `bodySize` is the declared length, or what is known so far of a body of unknown length.
+    func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        preconditionFailure("WAFMatcher is abstract")
+    }
+
+    static func compile(_ condition: WAFCondition) -> WAFMatcher {
+        switch condition {
+        case .ipSet(_, let set): return IPSetMatcher(set)
+        case .path(_, let regex), .pathRegex(let regex): return PathMatcher(regex)
+        case .method(let methods): return MethodMatcher(methods)
+        case .header(let name, let test): return HeaderMatcher(name: name, FieldMatcher(test))
+        case .query(let name, let test): return QueryMatcher(name: name, FieldMatcher(test))
+        case .bodySizeOver(let limit): return BodySizeMatcher(limit)
+        case .all(let conditions): return AllMatcher(conditions.map(compile))
+        case .any(let conditions): return AnyMatcher(conditions.map(compile))
+        case .not(let condition): return NotMatcher(compile(condition))
+        }
+    }
+}
+
+/// A rule without `match` (a rate rule counting every request).
+final class AlwaysMatcher: WAFMatcher {
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool { true }
+}
+
+final class IPSetMatcher: WAFMatcher {
+    let set: CIDRSet
+    init(_ set: CIDRSet) { self.set = set }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        set.contains(request.clientIP)
+    }
+}
+
+/// Globs (compiled to anchored regexes) and `pathRegex`; a path ending in `/` is also tried without it.
+final class PathMatcher: WAFMatcher {
+    let regex: ECMARegex
+    init(_ regex: ECMARegex) { self.regex = regex }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        if regex.firstMatch(in: path.normal) { return true }
+        guard let trimmed = path.withoutTrailingSlash else { return false }
+        return regex.firstMatch(in: trimmed)
+    }
+}
+
+final class MethodMatcher: WAFMatcher {
+    let methods: [HTTPMethod]
+    init(_ methods: [HTTPMethod]) { self.methods = methods }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        methods.contains(request.head.method)
+    }
+}
+
+/// Any header line with the (lowercased) name satisfying the test; `present` asks only whether there is one.
+final class HeaderMatcher: WAFMatcher {
+    let name: String
+    let test: FieldMatcher
+    init(name: String, _ test: FieldMatcher) {
+        self.name = name
+        self.test = test
+    }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        if let wanted = test.presence { return request.head.headers.contains(name: name) == wanted }
+        for (fieldName, value) in request.head.headers where fieldName.equalsASCIICaseInsensitive(name) {
+            if test.accepts(Substring(value)) { return true }
+        }
+        return false
+    }
+}
+
+/// Any occurrence of the parameter (names and values percent-decoded) satisfying the test.
+final class QueryMatcher: WAFMatcher {
+    let name: String
+    let test: FieldMatcher
+    init(name: String, _ test: FieldMatcher) {
+        self.name = name
+        self.test = test
+    }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        guard let query = request.query, !query.isEmpty else { return test.presence == false }
+        var present = false
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: "=")
+            let rawName = equals.map { pair[..<$0] } ?? pair
+            // An escape that does not decode is compared as sent: a malformed escape must not hide a parameter.
+            let decodedName = PercentDecoding.decode(rawName).map { Substring($0) } ?? rawName
+            guard decodedName.utf8.elementsEqual(name.utf8) else { continue }
+            present = true
+            if test.presence != nil { break }
+            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+            let value = PercentDecoding.decode(rawValue).map { Substring($0) } ?? rawValue
+            if test.accepts(value) { return true }
+        }
+        if let wanted = test.presence { return present == wanted }
+        return false
+    }
+}
+
+/// A header or query test with its operand held in plain fields, so checking a value binds nothing.
+final class FieldMatcher: Sendable {
+    enum Kind { case equals, contains, regex, present }
+    let kind: Kind
+    let text: String
+    let regex: ECMARegex?
+    /// For `present` tests: whether the field must be there.
+    let presence: Bool?
+
+    init(_ test: WAFCondition.FieldTest) {
+        switch test {
+        case .equals(let value): (kind, text, regex, presence) = (.equals, value, nil, nil)
+        case .contains(let value): (kind, text, regex, presence) = (.contains, value, nil, nil)
+        case .regex(let compiled): (kind, text, regex, presence) = (.regex, "", compiled, nil)
+        case .present(let wanted): (kind, text, regex, presence) = (.present, "", nil, wanted)
+        }
+    }
+
+    func accepts(_ value: Substring) -> Bool {
+        switch kind {
+        // Bytes, not Characters: what the upstream receives is bytes, and canonical equivalence must not decide.
+        case .equals: return value.utf8.elementsEqual(text.utf8)
+        case .contains: return text.isEmpty || value.utf8.firstRange(of: text.utf8) != nil
+        case .regex: return regex!.firstMatch(in: value)
+        case .present: return true
+        }
+    }
+}
+
+final class BodySizeMatcher: WAFMatcher {
+    let limit: Int
+    init(_ limit: Int) { self.limit = limit }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool { bodySize > limit }
+}
+
+final class AllMatcher: WAFMatcher {
+    let parts: [WAFMatcher]
+    init(_ parts: [WAFMatcher]) { self.parts = parts }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        for index in parts.indices where !parts[index].matches(request, path, bodySize) { return false }
+        return true
+    }
+}
+
+final class AnyMatcher: WAFMatcher {
+    let parts: [WAFMatcher]
+    init(_ parts: [WAFMatcher]) { self.parts = parts }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        for index in parts.indices where parts[index].matches(request, path, bodySize) { return true }
+        return false
+    }
+}
+
+final class NotMatcher: WAFMatcher {
+    let part: WAFMatcher
+    init(_ part: WAFMatcher) { self.part = part }
+    override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        !part.matches(request, path, bodySize)
+    }
+}
