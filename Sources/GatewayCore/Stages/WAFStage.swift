@@ -12,10 +12,13 @@ public struct WAFStage: RequestStage {
 
     /// How many rules are rate-based: a request's hits are allocated once, at that size.
     let rateRuleCount: Int
+    /// The rules' matchers in rule order, called without retaining each rule and matcher for every request.
+    let matchers: MatcherList
 
     public init(policy: WAFPolicy, store: any RateWindowStore, clock: any GatewayClock) {
         self.policy = policy
         rateRuleCount = policy.rules.count { $0.rate != nil }
+        matchers = MatcherList(policy.rules.map(\.matcher))
         self.store = store
         self.clock = clock
     }
@@ -62,15 +65,18 @@ public struct WAFStage: RequestStage {
         let path = WAFPath(request.path)
         let rules = policy.rules
         for index in rules.indices {
-            let rule = rules[index]
-            if !rule.matcher.matches(request, path, bodySize) {
-                if unknownLength, rule.action == .block, rule.rate == nil, !rule.bodySizeThresholds.isEmpty,
+            if !matchers.matches(index, request, path, bodySize) {
+                // Most requests match most rules' conditions not at all: the rule itself is read only from here on.
+                guard unknownLength else { continue }
+                let rule = rules[index]
+                if rule.action == .block, rule.rate == nil, !rule.bodySizeThresholds.isEmpty,
                    let size = Self.smallestMatchingSize(rule.matcher, rule.bodySizeThresholds, request, path),
                    size < walk.cutoff?.size ?? .max {
                     walk.cutoff = (size, index)
                 }
                 continue
             }
+            let rule = rules[index]
             if let rate = rule.rate {
                 guard let (key, label) = rate.key(of: request, path: path) else { continue }
                 if walk.hits.isEmpty { walk.hits.reserveCapacity(rateRuleCount) }

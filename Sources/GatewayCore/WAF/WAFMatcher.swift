@@ -141,20 +141,39 @@ final class BodySizeMatcher: WAFMatcher {
 }
 
 final class AllMatcher: WAFMatcher {
-    let parts: [WAFMatcher]
-    init(_ parts: [WAFMatcher]) { self.parts = parts }
+    let parts: MatcherList
+    init(_ parts: [WAFMatcher]) { self.parts = MatcherList(parts) }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
-        for index in parts.indices where !parts[index].matches(request, path, bodySize) { return false }
+        for index in 0..<parts.count where !parts.matches(index, request, path, bodySize) { return false }
         return true
     }
 }
 
 final class AnyMatcher: WAFMatcher {
-    let parts: [WAFMatcher]
-    init(_ parts: [WAFMatcher]) { self.parts = parts }
+    let parts: MatcherList
+    init(_ parts: [WAFMatcher]) { self.parts = MatcherList(parts) }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
-        for index in parts.indices where parts[index].matches(request, path, bodySize) { return true }
+        for index in 0..<parts.count where parts.matches(index, request, path, bodySize) { return true }
         return false
+    }
+}
+
+/// Matchers evaluated in a loop without a retain and release around every call: the strong array keeps them
+/// alive for as long as the list exists, so the unmanaged copies can be used at +0.
+struct MatcherList: Sendable {
+    private let owned: [WAFMatcher]
+    private let borrowed: [Unmanaged<WAFMatcher>]
+
+    init(_ matchers: [WAFMatcher]) {
+        owned = matchers
+        borrowed = matchers.map { Unmanaged.passUnretained($0) }
+    }
+
+    var count: Int { borrowed.count }
+
+    @inline(__always)
+    func matches(_ index: Int, _ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
+        borrowed[index]._withUnsafeGuaranteedRef { $0.matches(request, path, bodySize) }
     }
 }
 
