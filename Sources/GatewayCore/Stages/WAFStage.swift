@@ -50,7 +50,7 @@ public struct WAFStage: RequestStage {
         /// Rate rules that matched, in rule order; a hit's `tag` is its rule's index.
         var hits: [RateHit] = []
         /// Match rules with `count` that matched, in order.
-        var countRules: [Int] = []
+        var countRules = RuleSet()
         /// The first match rule whose `allow`/`block` applies (every collected rule comes before it).
         var decidingRule: Int?
         /// For a body of unknown length: the smallest size over which a `block` rule matches, and that rule.
@@ -86,7 +86,7 @@ public struct WAFStage: RequestStage {
                 continue
             }
             if rule.action == .count {
-                walk.countRules.append(index)
+                walk.countRules.insert(index)
                 continue
             }
             walk.decidingRule = index
@@ -117,7 +117,8 @@ public struct WAFStage: RequestStage {
                 firstCounted = min(firstCounted ?? index, index)
             }
         }
-        for index in walk.countRules where decider.map({ index < $0 }) ?? true {
+        walk.countRules.forEach { index in
+            guard decider.map({ index < $0 }) ?? true else { return }
             rules[index].stats.recordMatch()
             rules[index].stats.record(.count)
             firstCounted = min(firstCounted ?? index, index)
@@ -144,6 +145,27 @@ public struct WAFStage: RequestStage {
         .problem(.wafFiltered, "the request was blocked by the gateway's firewall rules", requestId: requestId,
                  connection: .closeIfBodyUnread, status: policy.blockStatus)
     }
+}
+
+/// Rule indices: a bit mask for the first 64 rules (no allocation per request), then a list beyond, in insertion order.
+struct RuleSet {
+    private var low: UInt64 = 0
+    private var high: [Int] = []
+
+    mutating func insert(_ index: Int) {
+        if index < 64 { low |= 1 << UInt64(index) } else { high.append(index) }
+    }
+
+    func forEach(_ body: (Int) -> Void) {
+        var bits = low
+        while bits != 0 {
+            body(bits.trailingZeroBitCount)
+            bits &= bits - 1
+        }
+        high.forEach(body)
+    }
+
+    var isEmpty: Bool { low == 0 && high.isEmpty }
 }
 
 /// Which WAF rule decided or counted the request: the access log's `waf` field.

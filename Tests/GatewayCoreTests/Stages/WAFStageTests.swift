@@ -366,3 +366,15 @@ final class DeferredRateStore: RateWindowStore, @unchecked Sendable {
         func cancel() {}
     }
 }
+
+@Suite struct RuleSetTests {
+    @Test func indicesComeBackInOrderBelowAndAbove64() {
+        var set = RuleSet()
+        #expect(set.isEmpty)
+        for index in [70, 3, 0, 63, 64, 5] { set.insert(index) }
+        var seen: [Int] = []
+        set.forEach { seen.append($0) }
+        #expect(seen == [0, 3, 5, 63, 70, 64])
+        #expect(!set.isEmpty)
+    }
+}
