@@ -105,6 +105,10 @@ import Testing
         #expect(match(#"{"query": {"name": "q", "equals": "a", "contains": "b"}}"#)
             == [#"/waf/rules/0/match/query: needs exactly one of "equals", "contains", "regex" or "present" (got "equals", "contains")"#])
         #expect(match(#"{"header": {"name": "bad name", "present": true}}"#) == [#"/waf/rules/0/match/header/name: "bad name" is not a header name"#])
+        #expect(match(#"{"header": {"name": "user-agent", "regex": "(?i)nikto"}}"#).first?.hasSuffix(
+            #"(for case-insensitive matching, add "ignoreCase": true and write the pattern in lower case)"#) == true)
+        #expect(match(#"{"header": {"name": "x", "present": true, "ignoreCase": 1}}"#)
+            == ["/waf/rules/0/match/header/ignoreCase: must be true or false (got number)"])
         #expect(match(#"{"any": []}"#) == ["/waf/rules/0/match/any: must list at least one condition"])
         #expect(match(#"{"not": {"bodySizeOver": -1}}"#).first?.hasPrefix("/waf/rules/0/match/not/bodySizeOver: must be between") == true)
         #expect(match(#"{"all": [{"path": "/x"}, {"header": {"name": "h", "regex": "["}}]}"#).first?.hasPrefix(

@@ -233,11 +233,11 @@ enum WAFDecoder {
         if let n = reader.optional("method"), let methods = decodeMethods(n) {
             conditions.append(.methods(methods))
         }
-        if let n = reader.optional("header"), let (name, test) = decodeFieldTest(n, header: true) {
-            conditions.append(.header(name: name, test))
+        if let n = reader.optional("header"), let (name, test, ignoreCase) = decodeFieldTest(n, header: true) {
+            conditions.append(.header(name: name, test, ignoreCase: ignoreCase))
         }
-        if let n = reader.optional("query"), let (name, test) = decodeFieldTest(n, header: false) {
-            conditions.append(.query(name: name, test))
+        if let n = reader.optional("query"), let (name, test, ignoreCase) = decodeFieldTest(n, header: false) {
+            conditions.append(.query(name: name, test, ignoreCase: ignoreCase))
         }
         if let n = reader.optional("bodySizeOver"), let size = n.size(in: 0...Int(Int32.max)) {
             conditions.append(.bodySizeOver(size))
@@ -295,11 +295,13 @@ enum WAFDecoder {
         return methods
     }
 
-    /// `{"name", "equals" | "contains" | "regex": STRING}` or `{"name", "present": BOOL}`: exactly one test.
-    static func decodeFieldTest(_ node: Node, header: Bool) -> (String, WAFCondition.FieldTest)? {
+    /// `{"name", "equals" | "contains" | "regex": STRING}` or `{"name", "present": BOOL}`: exactly one test; plus
+    /// Portcullis's `ignoreCase` (default false).
+    static func decodeFieldTest(_ node: Node, header: Bool) -> (String, WAFCondition.FieldTest, Bool)? {
         guard let reader = node.object() else { return nil }
         defer { reader.finish() }
         let context = node.context
+        let ignoreCase = reader.optional("ignoreCase").map { $0.bool() ?? false } ?? false
         let tests = ["equals", "contains", "regex", "present"].compactMap { key in reader.optional(key).map { (key, $0) } }
         guard let nameNode = reader.required("name"), let rawName = nameNode.nonEmptyString() else { return nil }
         if header, !HTTPToken.isToken(rawName) {
@@ -315,22 +317,27 @@ enum WAFDecoder {
         let (kind, testNode) = tests[0]
         switch kind {
         case "present":
-            return testNode.bool().map { (name, .present($0)) }
+            return testNode.bool().map { (name, .present($0), ignoreCase) }
         case "regex":
-            guard let pattern = testNode.string(), let regex = compileRegex(pattern, at: testNode) else { return nil }
-            return (name, .regex(regex))
+            let hint = " (for case-insensitive matching, add \"ignoreCase\": true and write the pattern in lower case)"
+            guard let pattern = testNode.string(), let regex = compileRegex(pattern, at: testNode, hint: hint) else {
+                return nil
+            }
+            return (name, .regex(regex), ignoreCase)
         case "equals":
-            return testNode.string().map { (name, .equals($0)) }
+            return testNode.string().map { (name, .equals($0), ignoreCase) }
         default:
-            return testNode.string().map { (name, .contains($0)) }
+            return testNode.string().map { (name, .contains($0), ignoreCase) }
         }
     }
 
-    static func compileRegex(_ pattern: String, at node: Node) -> ECMARegex? {
+    /// `hint` is added when the pattern tries inline flags (`(?i)`), which ECMA-262 does not have.
+    static func compileRegex(_ pattern: String, at node: Node, hint: String = "") -> ECMARegex? {
         do {
             return try ECMARegex(pattern)
         } catch {
-            node.context.error(node.pointer, "invalid regex \"\(pattern)\": \(error.description)")
+            let flags = pattern.contains("(?i") || pattern.contains("(?-i") ? hint : ""
+            node.context.error(node.pointer, "invalid regex \"\(pattern)\": \(error.description)\(flags)")
             return nil
         }
     }

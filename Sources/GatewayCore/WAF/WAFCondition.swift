@@ -12,8 +12,9 @@ public indirect enum WAFCondition: Sendable {
     case path(glob: String, ECMARegex)
     case pathRegex(ECMARegex)
     case method([HTTPMethod])
-    case header(name: String, FieldTest)
-    case query(name: String, FieldTest)
+    /// `ignoreCase`: letters compare without regard to ASCII case (a regex sees the value in lower case).
+    case header(name: String, FieldTest, ignoreCase: Bool = false)
+    case query(name: String, FieldTest, ignoreCase: Bool = false)
     /// True when the body is larger than this many bytes (see `BodySize` for bodies of unknown length).
     case bodySizeOver(Int)
     case all([WAFCondition])

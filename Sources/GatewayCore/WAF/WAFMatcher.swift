@@ -18,8 +18,10 @@ class WAFMatcher: @unchecked Sendable {
         case .ipSet(_, let set): return IPSetMatcher(set)
         case .path(_, let regex), .pathRegex(let regex): return PathMatcher(regex)
         case .method(let methods): return MethodMatcher(methods)
-        case .header(let name, let test): return HeaderMatcher(name: name, FieldMatcher(test))
-        case .query(let name, let test): return QueryMatcher(name: name, FieldMatcher(test))
+        case .header(let name, let test, let ignoreCase):
+            return HeaderMatcher(name: name, FieldMatcher(test, ignoreCase: ignoreCase))
+        case .query(let name, let test, let ignoreCase):
+            return QueryMatcher(name: name, FieldMatcher(test, ignoreCase: ignoreCase))
         case .bodySizeOver(let limit): return BodySizeMatcher(limit)
         case .all(let conditions): return AllMatcher(conditions.map(compile))
         case .any(let conditions): return AnyMatcher(conditions.map(compile))
@@ -109,29 +111,44 @@ final class QueryMatcher: WAFMatcher {
 final class FieldMatcher: Sendable {
     enum Kind { case equals, contains, regex, present }
     let kind: Kind
+    /// The operand of `equals`/`contains`, lowercased when `ignoreCase`.
     let text: String
     let regex: ECMARegex?
     /// For `present` tests: whether the field must be there.
     let presence: Bool?
+    let ignoreCase: Bool
 
-    init(_ test: WAFCondition.FieldTest) {
+    init(_ test: WAFCondition.FieldTest, ignoreCase: Bool = false) {
+        self.ignoreCase = ignoreCase
+        let operand: String
         switch test {
-        case .equals(let value): (kind, text, regex, presence) = (.equals, value, nil, nil)
-        case .contains(let value): (kind, text, regex, presence) = (.contains, value, nil, nil)
-        case .regex(let compiled): (kind, text, regex, presence) = (.regex, "", compiled, nil)
-        case .present(let wanted): (kind, text, regex, presence) = (.present, "", nil, wanted)
+        case .equals(let value): (kind, operand, regex, presence) = (.equals, value, nil, nil)
+        case .contains(let value): (kind, operand, regex, presence) = (.contains, value, nil, nil)
+        case .regex(let compiled): (kind, operand, regex, presence) = (.regex, "", compiled, nil)
+        case .present(let wanted): (kind, operand, regex, presence) = (.present, "", nil, wanted)
         }
+        text = ignoreCase ? String(decoding: operand.utf8.map(Self.lower), as: UTF8.self) : operand
     }
 
     func accepts(_ value: Substring) -> Bool {
         switch kind {
         // Bytes, not Characters: what the upstream receives is bytes, and canonical equivalence must not decide.
-        case .equals: return value.utf8.elementsEqual(text.utf8)
-        case .contains: return text.isEmpty || value.utf8.firstRange(of: text.utf8) != nil
-        case .regex: return regex!.firstMatch(in: value)
-        case .present: return true
+        case .equals:
+            return ignoreCase ? ASCIIBytes.equalIgnoringCase(value.utf8, text.utf8) : value.utf8.elementsEqual(text.utf8)
+        case .contains:
+            if text.isEmpty { return true }
+            if !ignoreCase { return value.utf8.firstRange(of: text.utf8) != nil }
+            return value.utf8.lazy.map(Self.lower).firstRange(of: text.utf8) != nil
+        case .regex:
+            if !ignoreCase { return regex!.firstMatch(in: value) }
+            return regex!.firstMatch(in: String(decoding: value.utf8.map(Self.lower), as: UTF8.self))
+        case .present:
+            return true
         }
     }
+
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 }
 
 final class BodySizeMatcher: WAFMatcher {

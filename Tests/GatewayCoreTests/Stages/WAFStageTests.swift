@@ -147,6 +147,22 @@ import Testing
         #expect(!blocked(s, TestRequest.make(.GET, "/")))
     }
 
+    @Test func ignoreCaseComparesLettersWithoutCase() throws {
+        let s = try snapshot(#"""
+            {"rules": [{"name": "ua", "match": {"header": {"name": "user-agent", "contains": "SQLMap", "ignoreCase": true}}, "action": "block"},
+                       {"name": "scan", "match": {"header": {"name": "user-agent", "regex": "^nikto|nessus", "ignoreCase": true}}, "action": "block"},
+                       {"name": "q", "match": {"query": {"name": "mode", "equals": "RAW", "ignoreCase": true}}, "action": "block"}]}
+            """#)
+        #expect(blocked(s, TestRequest.make(.GET, "/", headers: [("user-agent", "x sqlmap/1.5")])))
+        #expect(blocked(s, TestRequest.make(.GET, "/", headers: [("user-agent", "SQLMAP")])))
+        #expect(blocked(s, TestRequest.make(.GET, "/", headers: [("user-agent", "Nikto/2.5")])))
+        #expect(blocked(s, TestRequest.make(.GET, "/", headers: [("user-agent", "x NESSUS")])))
+        #expect(!blocked(s, TestRequest.make(.GET, "/", headers: [("user-agent", "curl/8")])))
+        #expect(blocked(s, TestRequest.make(.GET, "/?mode=raw")))
+        #expect(blocked(s, TestRequest.make(.GET, "/?mode=Raw")))
+        #expect(!blocked(s, TestRequest.make(.GET, "/?mode=raw2")))
+    }
+
     @Test func queryConditionsSeeDecodedNamesAndValues() throws {
         let s = try snapshot(#"""
             {"rules": [{"name": "debug", "match": {"query": {"name": "debug", "present": true}}, "action": "block"},
