@@ -68,27 +68,22 @@ public struct WAFPath {
 
     public init(_ path: Substring) {
         var normal = path
-        if path.utf8.count > 1, path.utf8.contains(UInt8(ascii: "/")) {
+        var bytes = path
+        let hasRun = bytes.withUTF8 { utf8 -> Bool in
+            guard utf8.count > 1 else { return false }
+            for i in 1..<utf8.count where utf8[i] == UInt8(ascii: "/") && utf8[i - 1] == UInt8(ascii: "/") { return true }
+            return false
+        }
+        if hasRun {
+            var collapsed = ""
+            collapsed.reserveCapacity(path.utf8.count)
             var previousSlash = false
-            var hasRun = false
-            for byte in path.utf8 {
-                if byte == UInt8(ascii: "/"), previousSlash {
-                    hasRun = true
-                    break
-                }
-                previousSlash = byte == UInt8(ascii: "/")
+            for scalar in path.unicodeScalars {
+                if scalar == "/", previousSlash { continue }
+                previousSlash = scalar == "/"
+                collapsed.unicodeScalars.append(scalar)
             }
-            if hasRun {
-                var collapsed = ""
-                collapsed.reserveCapacity(path.utf8.count)
-                previousSlash = false
-                for scalar in path.unicodeScalars {
-                    if scalar == "/", previousSlash { continue }
-                    previousSlash = scalar == "/"
-                    collapsed.unicodeScalars.append(scalar)
-                }
-                normal = Substring(collapsed)
-            }
+            normal = Substring(collapsed)
         }
         self.normal = normal
         withoutTrailingSlash = normal.utf8.count > 1 && normal.utf8.last == UInt8(ascii: "/") ? normal.dropLast() : nil

@@ -16,7 +16,8 @@ class WAFMatcher: @unchecked Sendable {
     static func compile(_ condition: WAFCondition) -> WAFMatcher {
         switch condition {
         case .ipSet(_, let set): return IPSetMatcher(set)
-        case .path(_, let regex), .pathRegex(let regex): return PathMatcher(regex)
+        case .path(let glob, let regex): return PathMatcher(regex, glob: glob)
+        case .pathRegex(let regex): return PathMatcher(regex)
         case .method(let methods): return MethodMatcher(methods)
         case .header(let name, let test, let ignoreCase):
             return HeaderMatcher(name: name, FieldMatcher(test, ignoreCase: ignoreCase))
@@ -44,13 +45,35 @@ final class IPSetMatcher: WAFMatcher {
 }
 
 /// Globs (compiled to anchored regexes) and `pathRegex`; a path ending in `/` is also tried without it.
+///
+/// A glob's literal text before its first `*` and after its last must begin and end the path: checked with two byte
+/// comparisons first, so the regex runs only on paths that could match (most globs reject most paths right there).
 final class PathMatcher: WAFMatcher {
     let regex: ECMARegex
-    init(_ regex: ECMARegex) { self.regex = regex }
+    let prefix: [UInt8]
+    let suffix: [UInt8]
+
+    init(_ regex: ECMARegex, glob: String? = nil) {
+        self.regex = regex
+        let bytes = Array((glob ?? "").utf8)
+        let firstStar = bytes.firstIndex(of: UInt8(ascii: "*"))
+        let lastStar = bytes.lastIndex(of: UInt8(ascii: "*"))
+        prefix = Array(bytes[..<(firstStar ?? bytes.endIndex)])
+        suffix = lastStar.map { Array(bytes[($0 + 1)...]) } ?? []
+    }
+
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
-        if regex.firstMatch(in: path.normal) { return true }
+        if matches(path.normal) { return true }
         guard let trimmed = path.withoutTrailingSlash else { return false }
-        return regex.firstMatch(in: trimmed)
+        return matches(trimmed)
+    }
+
+    @inline(__always)
+    private func matches(_ path: Substring) -> Bool {
+        let utf8 = path.utf8
+        guard utf8.count >= prefix.count + suffix.count, utf8.starts(with: prefix),
+              suffix.isEmpty || utf8.reversed().starts(with: suffix.reversed()) else { return false }
+        return regex.firstMatch(in: path)
     }
 }
 
