@@ -5,6 +5,14 @@ public enum RateKey: Hashable, Sendable {
     case text(String)
     case digest(UInt64, UInt64)
 
+    /// The key of a client address: an IPv4 address (also written IPv4-mapped), or the /64 an IPv6 address is in,
+    /// since one IPv6 host is routinely given a whole /64 and could otherwise rotate through it to escape a limit.
+    static func of(client address: IPAddress) -> RateKey {
+        let plain = address.unmapped
+        if plain.isIPv4 { return .address(plain) }
+        return .address(IPAddress(high: plain.high, low: 0, isIPv4: false))
+    }
+
     /// Texts longer than this are tracked by digest (with a shortened label for the admin API).
     public static let maxTextBytes = 64
 
@@ -26,7 +34,7 @@ public enum RateKey: Hashable, Sendable {
     /// How the admin API shows the key when no label was kept for it.
     public var description: String {
         switch self {
-        case .address(let address): return address.unmapped.description
+        case .address(let address): return address.isIPv4 ? address.description : address.description + "/64"
         case .text(let text): return text
         case .digest(let a, let b): return "digest:" + String(a, radix: 16) + String(b, radix: 16)
         }

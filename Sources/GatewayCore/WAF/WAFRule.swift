@@ -64,7 +64,7 @@ public final class RateRule: Sendable {
     func key(of request: RequestContext, path: WAFPath) -> (key: RateKey, label: String?)? {
         switch key {
         case .ip:
-            return (.address(request.clientIP), nil)
+            return (RateKey.of(client: request.clientIP), nil)
         case .path:
             return RateKey.of(text: path.normal, secret: false)
         case .apiKey:

@@ -247,6 +247,23 @@ import Testing
         #expect(stats.blocked.load(ordering: .relaxed) == 3 && stats.matched.load(ordering: .relaxed) == 8)
     }
 
+    @Test func anIPv6ClientIsCountedByItsSlash64AndAMappedClientAsIPv4() throws {
+        let store = MemoryRateWindowStore()
+        let s = try snapshot(#"{"rules": [{"name": "ip", "rateBased": {"limit": 2, "window": "10s"}, "action": "block"}]}"#,
+                             state: GatewayState(clock: clock, rateWindows: store))
+        // Rotating through one /64 does not escape the limit.
+        #expect(!blocked(s, TestRequest.make(.GET, "/", peer: "2001:db8:1:2::1")))
+        #expect(!blocked(s, TestRequest.make(.GET, "/", peer: "2001:db8:1:2::ffff")))
+        #expect(blocked(s, TestRequest.make(.GET, "/", peer: "2001:db8:1:2:aaaa::7")))
+        #expect(!blocked(s, TestRequest.make(.GET, "/", peer: "2001:db8:1:3::1")))
+        // A dual-stack listener's ::ffff:a.b.c.d is the same client as a.b.c.d.
+        #expect(!blocked(s, TestRequest.make(.GET, "/", peer: "192.0.2.9")))
+        #expect(!blocked(s, TestRequest.make(.GET, "/", peer: "::ffff:192.0.2.9")))
+        #expect(blocked(s, TestRequest.make(.GET, "/", peer: "192.0.2.9")))
+        let keys = store.keysNow(of: s.waf!.rules[0].rate!.counters, atOrAbove: 2, now: clock.now()).map(\.key).sorted()
+        #expect(keys == ["192.0.2.9", "2001:db8:1:2::/64"])
+    }
+
     @Test func rateRulesCountOnlyWhatTheirMatchSelectsAndKeyByHeaderPathOrAPIKey() throws {
         let s = try snapshot(#"""
             {"rules": [{"name": "logins", "match": {"path": "/login", "method": "POST"},
