@@ -32,11 +32,11 @@ class WAFMatcher: @unchecked Sendable {
 }
 
 /// A rule without `match` (a rate rule counting every request).
-final class AlwaysMatcher: WAFMatcher {
+final class AlwaysMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool { true }
 }
 
-final class IPSetMatcher: WAFMatcher {
+final class IPSetMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let set: CIDRSet
     init(_ set: CIDRSet) { self.set = set }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
@@ -48,7 +48,7 @@ final class IPSetMatcher: WAFMatcher {
 ///
 /// A glob's literal text before its first `*` and after its last must begin and end the path: checked with two byte
 /// comparisons first, so the regex runs only on paths that could match (most globs reject most paths right there).
-final class PathMatcher: WAFMatcher {
+final class PathMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let regex: ECMARegex
     let prefix: [UInt8]
     let suffix: [UInt8]
@@ -77,7 +77,7 @@ final class PathMatcher: WAFMatcher {
     }
 }
 
-final class MethodMatcher: WAFMatcher {
+final class MethodMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let methods: [HTTPMethod]
     init(_ methods: [HTTPMethod]) { self.methods = methods }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
@@ -86,7 +86,7 @@ final class MethodMatcher: WAFMatcher {
 }
 
 /// Any header line with the (lowercased) name satisfying the test; `present` asks only whether there is one.
-final class HeaderMatcher: WAFMatcher {
+final class HeaderMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let name: String
     let test: FieldMatcher
     init(name: String, _ test: FieldMatcher) {
@@ -103,7 +103,7 @@ final class HeaderMatcher: WAFMatcher {
 }
 
 /// Any occurrence of the parameter (names and values percent-decoded) satisfying the test.
-final class QueryMatcher: WAFMatcher {
+final class QueryMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let name: String
     let test: FieldMatcher
     init(name: String, _ test: FieldMatcher) {
@@ -174,13 +174,13 @@ final class FieldMatcher: Sendable {
     static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 }
 
-final class BodySizeMatcher: WAFMatcher {
+final class BodySizeMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let limit: Int
     init(_ limit: Int) { self.limit = limit }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool { bodySize > limit }
 }
 
-final class AllMatcher: WAFMatcher {
+final class AllMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let parts: MatcherList
     init(_ parts: [WAFMatcher]) { self.parts = MatcherList(parts) }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
@@ -189,7 +189,7 @@ final class AllMatcher: WAFMatcher {
     }
 }
 
-final class AnyMatcher: WAFMatcher {
+final class AnyMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let parts: MatcherList
     init(_ parts: [WAFMatcher]) { self.parts = MatcherList(parts) }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
@@ -217,7 +217,7 @@ struct MatcherList: Sendable {
     }
 }
 
-final class NotMatcher: WAFMatcher {
+final class NotMatcher: WAFMatcher, @unchecked Sendable {  // only `let`s of Sendable types
     let part: WAFMatcher
     init(_ part: WAFMatcher) { self.part = part }
     override func matches(_ request: RequestContext, _ path: WAFPath, _ bodySize: Int) -> Bool {
