@@ -19,7 +19,7 @@ enum SettingsDecoder {
         let before = root.context.errorCount
         let listen = root.required("listen").flatMap { decodeListen($0) }
         let admin = decodeAdmin(root.optional("admin"), httpListen: listen?.http)
-        let proxies = root.optional("trustedProxies").map(decodeTrustedProxies) ?? .empty
+        let proxies = root.optional("trustedProxies").map { $0.cidrSet() } ?? .empty
         let limits = root.optional("limits").map(decodeLimits) ?? Limits.defaults
         let accessLog = root.optional("accessLog").flatMap(decodeAccessLog)
         let defaultEndpoint = root.optional("defaultEndpoint").map { $0.bool() ?? true } ?? true
@@ -106,33 +106,6 @@ enum SettingsDecoder {
         guard a.port == b.port, a.port != 0 else { return false }
         let wildcards: Set = ["0.0.0.0", "::"]
         return a.host == b.host || wildcards.contains(a.host) || wildcards.contains(b.host)
-    }
-
-    /// Each entry is checked on its own so every bad CIDR is reported, not just the first.
-    static func decodeTrustedProxies(_ node: Node) -> CIDRSet? {
-        guard let items = node.array() else { return nil }
-        var cidrs: [String] = []
-        var ok = true
-        for item in items {
-            guard let text = item.string() else {
-                ok = false
-                continue
-            }
-            do {
-                _ = try CIDRSet(parsing: [text])
-                cidrs.append(text)
-            } catch {
-                node.context.error(item.pointer, error.message)
-                ok = false
-            }
-        }
-        guard ok else { return nil }
-        do {
-            return try CIDRSet(parsing: cidrs)
-        } catch {
-            node.context.error(JSONPointer.appending(node.pointer, error.index), error.message)
-            return nil
-        }
     }
 
     static func decodeLimits(_ node: Node) -> Limits {

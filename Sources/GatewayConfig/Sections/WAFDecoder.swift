@@ -71,23 +71,7 @@ enum WAFDecoder {
             guard let fileNode = reader.required("file"), let path = fileNode.filePath() else { return nil }
             return readIPSetFile(path, at: fileNode)
         }
-        guard let items = node.array() else { return nil }
-        var networks: [(IPAddress, Int)] = []
-        networks.reserveCapacity(items.count)
-        var ok = true
-        for (index, item) in items.enumerated() {
-            guard let text = item.string() else {
-                ok = false
-                continue
-            }
-            do {
-                networks.append(try CIDRSet.parse(Substring(text), index: index))
-            } catch {
-                node.context.error(item.pointer, error.message)
-                ok = false
-            }
-        }
-        return ok ? CIDRSet(networks: networks) : nil
+        return node.cidrSet()
     }
 
     static let maxReportedFileErrors = 10
