@@ -1,7 +1,8 @@
 import JSONSchema
 import NIOHTTP1
 
-/// One compiled match condition of a WAF rule (contract: `waf.rules[].match`).
+/// One match condition of a WAF rule as configured (contract: `waf.rules[].match`); `WAFMatcher` is the form the
+/// stage evaluates.
 ///
 /// Globs and regexes are compiled when the config loads, into the project's linear-time regex engine, so no request
 /// can make a condition backtrack. Paths are matched in their normal form (`RequestContext.path`: unreserved escapes
@@ -15,7 +16,7 @@ public indirect enum WAFCondition: Sendable {
     /// `ignoreCase`: letters compare without regard to ASCII case (a regex sees the value in lower case).
     case header(name: String, FieldTest, ignoreCase: Bool = false)
     case query(name: String, FieldTest, ignoreCase: Bool = false)
-    /// True when the body is larger than this many bytes (see `BodySize` for bodies of unknown length).
+    /// True when the body is larger than this many bytes (`WAFStage` says how bodies of unknown length are judged).
     case bodySizeOver(Int)
     case all([WAFCondition])
     case any([WAFCondition])
@@ -33,13 +34,6 @@ public indirect enum WAFCondition: Sendable {
     /// A `method` condition from method names as configured ("POST").
     public static func methods(_ names: [String]) -> WAFCondition {
         .method(names.map { HTTPMethod(rawValue: $0) })
-    }
-
-    /// Whether `request` meets the condition (`bodySize`: the declared length, or what is known so far of a body
-    /// of unknown length). Compiles the condition on every call: for tests and tools; the stage keeps the compiled
-    /// form (`WAFRule`).
-    public func matches(_ request: RequestContext, path: WAFPath, bodySize: Int) -> Bool {
-        WAFMatcher.compile(self).matches(request, path, bodySize)
     }
 
     /// Every `bodySizeOver` threshold inside, sorted: the sizes at which the condition's answer can change.

@@ -39,8 +39,6 @@ struct Exchange {
     var requestEnded = false
     var bodyBytes = 0
     var maxBodySize = 0
-    /// A WAF cut-off on a body of unknown length (`maxBodySize` is lowered to it too, so one comparison checks both).
-    var bodyCutoff: BodyCutoff?
     var bodySink = BodySink.discard
     var collectedBody: ByteBuffer?
     /// The stage to run again once the body (`collect`) or an operation's result (`suspend`) is in.

@@ -118,9 +118,9 @@ extension GatewayHandler {
     private func runPipeline(from start: Int) {
         let pipeline = exchange.edge!.snapshot.pipeline
         let stop = pipeline.run(&exchange.request!, from: start)
-        if let cutoff = exchange.request!.bodyCutoff, exchange.bodyCutoff == nil {
-            // A WAF rule on the size of a body of unknown length: enforced as the body streams, with the body limit.
-            exchange.bodyCutoff = cutoff
+        if let cutoff = exchange.request!.bodyCutoff {
+            // A WAF rule on the size of a body of unknown length: lowering the body limit to it keeps the per-chunk
+            // check one comparison; `bodyTooLarge` tells the two apart.
             exchange.maxBodySize = min(exchange.maxBodySize, cutoff.limit)
         }
         switch stop {
@@ -230,7 +230,7 @@ extension GatewayHandler {
     // MARK: failures the connection sees
 
     private func bodyTooLarge() {
-        let cutoff = exchange.bodyCutoff.flatMap { exchange.bodyBytes > $0.limit ? $0 : nil }
+        let cutoff = exchange.request?.bodyCutoff.flatMap { exchange.bodyBytes > $0.limit ? $0 : nil }
         exchange.errorCode = cutoff == nil ? .requestTooLarge : .wafFiltered
         exchange.requestEnded = true
         exchange.bodySink = .discard
