@@ -21,13 +21,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$root/Benchmarks/waf
 shared=${SHARED:-$root/../shared}
 . "$shared/bench/lib.sh"
+. "$root/Benchmarks/lib/gateway-bin.sh"
 LIMIT=${LIMIT:-1000}
 WINDOW=${WINDOW:-10s}
 WINDOWS=${WINDOWS:-3}
 CONNS=${CONNS:-4}
 GW_PORT=${GW_PORT:-8095}
 ADMIN_PORT=${ADMIN_PORT:-9985}
-GATEWAY_BIN=${GATEWAY_BIN:-$root/.build-release/release/portcullis}
 
 case $WINDOW in
     *ms) bench_die "WINDOW must be 10s to 1h" ;;
@@ -37,11 +37,7 @@ esac
 rate=$(awk -v l="$LIMIT" -v w="$window_s" 'BEGIN { printf "%.6f", 10 * l / w }')
 
 bench_ensure python3:python3 curl:curl
-if [ ! -x "$GATEWAY_BIN" ]; then
-    bench_log "no $GATEWAY_BIN: building it (release, exclusivity checks off)"
-    (cd "$root" && swift build -c release --scratch-path .build-release -Xswiftc -enforce-exclusivity=unchecked \
-        --product portcullis >&2) || bench_die "build failed"
-fi
+gateway_bin_ensure "$root"
 bench_install_trap
 bench_workdir
 for port in "$GW_PORT" "$ADMIN_PORT"; do bench_port_busy "$port" && bench_die "127.0.0.1:$port is already in use"; done

@@ -24,6 +24,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$root/Benchmarks/waf
 shared=${SHARED:-$root/../shared}
 . "$shared/bench/lib.sh"
+. "$root/Benchmarks/lib/gateway-bin.sh"
 . "$root/Benchmarks/lib/runs-check.sh"
 ROUNDS=${ROUNDS:-5}
 BENCH_DURATION=${DURATION:-5}
@@ -32,14 +33,9 @@ BENCH_CONNS=50
 UPSTREAM_PORT=9001
 GW_PORT=${GW_PORT:-8096}
 ADMIN_PORT=${ADMIN_PORT:-9986}
-GATEWAY_BIN=${GATEWAY_BIN:-$root/.build-release/release/portcullis}
 
 bench_ensure nginx:nginx wrk:wrk python3:python3 curl:curl
-if [ ! -x "$GATEWAY_BIN" ]; then
-    bench_log "no $GATEWAY_BIN: building it (release, exclusivity checks off)"
-    (cd "$root" && swift build -c release --scratch-path .build-release -Xswiftc -enforce-exclusivity=unchecked \
-        --product portcullis >&2) || bench_die "build failed"
-fi
+gateway_bin_ensure "$root"
 bench_install_trap
 bench_workdir
 for port in "$GW_PORT" "$ADMIN_PORT"; do bench_port_busy "$port" && bench_die "127.0.0.1:$port is already in use"; done

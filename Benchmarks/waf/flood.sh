@@ -7,18 +7,19 @@
 #   Benchmarks/waf/flood.sh                      # maxTrackedKeys 100000, 3 phases of 10 s (~1M distinct addresses)
 #   MAX_KEYS=10000 PHASES=2 Benchmarks/waf/flood.sh
 #
-# The gateway (GATEWAY_BIN, default .build-release/release/portcullis) serves a mock route on 127.0.0.1:8094
-# (admin 9984), one event loop. Prints RSS (MB) after start and after each phase, and the requests sent so far.
+# The gateway (GATEWAY_BIN, default .build-release/release/portcullis, built if missing) serves a mock route on
+# 127.0.0.1:8094 (admin 9984), one event loop. Prints RSS (MB) after start and after each phase, and the requests
+# sent so far.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 shared=${SHARED:-$root/../shared}
 . "$shared/bench/lib.sh"
+. "$root/Benchmarks/lib/gateway-bin.sh"
 MAX_KEYS=${MAX_KEYS:-100000}
 PHASES=${PHASES:-3}
 PHASE_SECONDS=${PHASE_SECONDS:-10}
-GATEWAY_BIN=${GATEWAY_BIN:-$root/.build-release/release/portcullis}
-[ -x "$GATEWAY_BIN" ] || bench_die "no gateway binary at $GATEWAY_BIN (build it with swift build -c release --scratch-path .build-release)"
 bench_ensure wrk:wrk curl:curl
+gateway_bin_ensure "$root"
 bench_install_trap
 bench_workdir
 cat >"$BENCH_WORK/gateway.json" <<JSON
