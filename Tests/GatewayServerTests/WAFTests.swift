@@ -93,6 +93,12 @@ import Testing
             try client.send("POST /upload HTTP/1.1\r\nHost: g\r\nContent-Length: 5000\r\n\r\n")
             try expectProblem(try client.readResponse(), status: 403, code: "WAF_FILTERED", close: true)
             #expect(client.waitForClose())
+            // A request hidden in a blocked request's body is never read as the next request.
+            let smuggler = try RawClient(port: gateway.port)
+            try smuggler.send("POST /upload HTTP/1.1\r\nHost: g\r\nContent-Length: 2000\r\n\r\n"
+                              + "GET /hidden HTTP/1.1\r\nHost: g\r\n\r\n" + String(repeating: "x", count: 1965))
+            try expectProblem(try smuggler.readResponse(), status: 403, code: "WAF_FILTERED", close: true)
+            #expect(smuggler.waitForClose())
             let small = try exchange(port: gateway.port, "POST /upload HTTP/1.1\r\nHost: g\r\nContent-Length: 3\r\n\r\nabc")
             #expect(small.status == 200)
         }
