@@ -20,7 +20,7 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 . "$shared/bench/lib.sh"
-. "$root/Benchmarks/schema/gateway-config.sh"
+. "$root/Benchmarks/lib/edge-config.sh"
 . "$root/Benchmarks/lib/runs-check.sh"
 [ $# -eq 2 ] || { echo "usage: $0 A_BIN B_BIN" >&2; exit 2; }
 declare -A bins=([A]=$1 [B]=$2)
@@ -36,20 +36,8 @@ bench_install_trap
 bench_workdir
 python3 "$root/Benchmarks/schema/gen_payloads.py" "$BENCH_WORK" >/dev/null
 for port in $GW_PORT $TLS_PORT; do bench_port_busy "$port" && bench_die "127.0.0.1:$port is already in use"; done
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$BENCH_WORK/key.pem" -out "$BENCH_WORK/cert.pem" >/dev/null 2>&1 || bench_die "openssl req failed"
 bench_start_upstream
-
-# The validated-route config of Benchmarks/schema with an HTTPS listener and a catch-all proxy route added.
-schema_gateway_config "$GW_PORT" 9991 "$UPSTREAM_PORT" | python3 -c '
-import json, sys
-config = json.load(sys.stdin)
-config["listen"]["https"] = "127.0.0.1:'"$TLS_PORT"'"
-config["tls"] = {"certificates": [{"cert": "cert.pem", "key": "key.pem"}], "minVersion": "1.3"}
-config["apis"][0]["routes"].append({"route": "ANY /{proxy+}",
-                                    "integration": {"type": "http", "url": "http://127.0.0.1:'"$UPSTREAM_PORT"'"}})
-json.dump(config, sys.stdout)' >"$BENCH_WORK/gateway.json" || bench_die "could not write the gateway config"
+edge_bench_config "$BENCH_WORK" "$GW_PORT" "$TLS_PORT" "$UPSTREAM_PORT" || bench_die "could not write the gateway config"
 
 # run BUILD MEASURE PID: one wrk run; appends "BUILD round MEASURE rps cpu_us p99_ms" to results and the error
 # count to errors.runs.
