@@ -128,7 +128,9 @@ public final class UpstreamPool {
 }
 
 /// Gauge handles for one pool: connections in use and idle (aggregated across loops by the metrics backend).
-public struct UpstreamPoolGauges {
+/// A class: as an optional struct of two existentials, every `gauges?.idle` copied it through the runtime's
+/// generic value witnesses (about 700 instructions per proxied request).
+public final class UpstreamPoolGauges {
     public let active: GaugeCounter
     public let idle: GaugeCounter
     public init(active: GaugeCounter, idle: GaugeCounter) {
@@ -138,7 +140,7 @@ public struct UpstreamPoolGauges {
 }
 
 /// An up/down counter; the server supplies one backed by its metrics system.
-public protocol GaugeCounter {
+public protocol GaugeCounter: AnyObject {
     func increment()
     func decrement()
 }

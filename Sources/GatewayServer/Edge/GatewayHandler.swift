@@ -328,9 +328,10 @@ final class GatewayHandler: ChannelDuplexHandler, LoopTimerTarget, DrainableConn
 
     /// What the response writer produced, written once the exchange is no longer being modified (a write can
     /// re-enter this handler).
-    func send(_ writes: ResponseWriter.Writes) {
-        if let first = writes.first { context.write(first, promise: nil) }
-        if let second = writes.second { context.write(second, promise: nil) }
+    func send(_ writes: consuming ResponseWriter.Writes) {
+        // Taken, not bound with `if let`: copying an optional `NIOAny` goes through the runtime's value witnesses.
+        if let first = writes.first.take() { context.write(first, promise: nil) }
+        if let second = writes.second.take() { context.write(second, promise: nil) }
     }
 
     func releaseHeldResponseHead() {

@@ -7,16 +7,28 @@ import NIOCore
 /// One instance per route, per event loop and snapshot (`EdgeSnapshot`). A new kind of integration is a new type
 /// here and one line in `EdgeSnapshot.makeIntegration`; the connection only sees this protocol.
 protocol EdgeIntegration: AnyObject {
-    /// Starts answering `request`. `body` is what a stage already read (the whole body when `requestEnded`).
-    /// Returns the session that takes the rest of the request and produces the response, or nil when the answer was
-    /// given at once. `spare` is the session this connection used before, for the integration to reuse (so a
-    /// keep-alive connection allocates none per request).
-    func start(_ request: RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
-               reusing spare: (any IntegrationSession)?) -> (any IntegrationSession)?
+    /// Prepares the answer to `request`. `body` is what a stage already read (the whole body when `requestEnded`).
+    /// The request is lent for this call only, so nothing here may call back into the connection: a whole answer
+    /// is returned (a mock), or a session whose `proceed` does the I/O once the exchange holds its request again.
+    /// `spare` is the session this connection used before, for the integration to reuse (so a keep-alive
+    /// connection allocates none per request).
+    func start(_ request: borrowing RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
+               reusing spare: (any IntegrationSession)?) -> IntegrationStart
+}
+
+/// What `EdgeIntegration.start` produced.
+enum IntegrationStart {
+    /// The whole answer, known at once (a mock).
+    case answer(GatewayAnswer)
+    /// A session that answers later, once `proceed` is called.
+    case session(any IntegrationSession)
 }
 
 /// An integration answering one exchange: it takes the rest of the request as it arrives.
 protocol IntegrationSession: AnyObject {
+    /// Starts the work `start` prepared (connect, send); from here the session may call back into the host, even
+    /// before this returns.
+    func proceed()
     func requestBody(_ buffer: ByteBuffer)
     func requestEnd()
     /// The client's read burst ended: what was written for the backend goes out.

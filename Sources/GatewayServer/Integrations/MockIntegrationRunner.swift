@@ -9,9 +9,8 @@ final class MockIntegrationRunner: EdgeIntegration {
         self.mock = mock
     }
 
-    func start(_ request: RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
-               reusing spare: (any IntegrationSession)?) -> (any IntegrationSession)? {
-        host.answer(GatewayAnswer(status: mock.status, headers: mock.headers, body: mock.body))
-        return nil
+    func start(_ request: borrowing RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
+               reusing spare: (any IntegrationSession)?) -> IntegrationStart {
+        .answer(GatewayAnswer(status: mock.status, headers: mock.headers, body: mock.body))
     }
 }

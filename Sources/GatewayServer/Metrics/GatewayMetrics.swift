@@ -56,7 +56,7 @@ struct RequestMetricHandles {
 }
 
 /// Adapts a swift-metrics `CoreMetrics.Meter` (atomic up/down in Prometheus) to the pool's gauge protocol.
-struct MeterGauge: GaugeCounter {
+final class MeterGauge: GaugeCounter {
     let meter: CoreMetrics.Meter
     init(_ meter: CoreMetrics.Meter) { self.meter = meter }
     func increment() { meter.increment(by: 1) }
