@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         // Tests only: an independent HTTPS client that verifies chains and host names (never in the request path).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
@@ -30,6 +32,8 @@ let package = Package(
             "JSONSchema",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            // SHA-256 of presented API keys: the key table holds digests only.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // JSON Schema compiler and validator (drafts 4, 6, 7, 2019-09, 2020-12). Pure Swift, no dependency on
         // the rest of the project: it could ship on its own.
@@ -66,9 +70,20 @@ let package = Package(
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             // SHA-256 for the admin token comparison (fixed-length digests, so lengths leak nothing).
             .product(name: "Crypto", package: "swift-crypto"),
+            // Throttle and quota counters on disk (`state.path`): SQLite, bundled, nothing to install.
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        ]),
+        // `portcullis loadtest`: an open-loop HTTP/1.1 and HTTPS load generator that measures rate limits.
+        .target(name: "LoadTest", dependencies: [
+            "GatewayCore", "GatewayConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "portcullis", dependencies: [
-            "GatewayServer", "GatewayConfig", "GatewayCore", "JSONSchema",
+            "GatewayServer", "GatewayConfig", "GatewayCore", "JSONSchema", "LoadTest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,7 +104,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "GatewayServerTests", dependencies: [
-            "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations",
+            "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations", "LoadTest",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -98,6 +113,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "GatewayCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,7 +23,7 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["state", "throttle", "cache", "functions", "usagePlans", "apiKeys"]
+    static let unsupportedSections = ["cache", "functions"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
     /// `now` is when certificates are checked for expiry (injected for tests). `state` is what outlives a config
@@ -66,6 +66,8 @@ public enum ConfigLoader {
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         let waf = WAFDecoder.decode(reader.optional("waf"), state: state)
+        let limits = LimitsDecoder.decode(reader, apis: apis.apis, apiNames: apis.names, store: state.limits)
+        let stateSettings = StateDecoder.decode(reader.optional("state"))
         reader.rejectUnsupported(unsupportedSections)
         let tls = TLSDecoder.compile(https: settings?.settings.listen.https, listenKnown: settings != nil,
                                      httpsPointer: "/listen/https", section: tlsSection,
@@ -73,7 +75,10 @@ public enum ConfigLoader {
         if !reader.has("apis") {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
-        guard var settings, let compiledAPIs = apis.apis, let domains, let waf else { return nil }
+        guard var settings, let compiledAPIs = apis.apis, let domains, let waf, let limits, let stateSettings else {
+            return nil
+        }
+        settings.settings.state = stateSettings
         if settings.settings.listen.https != nil {
             guard let tls else { return nil }
             settings.settings.tls = tls
@@ -83,7 +88,8 @@ public enum ConfigLoader {
             : nil
         return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
                                hostRouter: HostRouter(domains: domains.routes, defaultEndpoint: defaultEndpoint),
-                               sourcePath: sourcePath, domainNames: domains.routes.map(\.name), waf: waf, state: state)
+                               sourcePath: sourcePath, domainNames: domains.routes.map(\.name), waf: waf,
+                               limits: limits, state: state)
     }
 
     /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").

@@ -79,9 +79,9 @@ import Testing
         let extra = #", "apiKeyRequired": true, "throttle": {"rate": 1}, "cache": {"ttl": 60}, "timout": "1s""#
         let apis = "[{\"name\": \"a\", \"throttle\": {}, \"routes\": [\(route("GET /a", extra))]}]"
         #expect(lines(apis) == [
-            #"/apis/0/throttle: "throttle" is not supported yet"#,
-            #"/apis/0/routes/0/apiKeyRequired: "apiKeyRequired" is not supported yet"#,
-            #"/apis/0/routes/0/throttle: "throttle" is not supported yet"#,
+            #"/apis/0/throttle: missing required key "rate""#,
+            #"/apis/0/throttle: missing required key "burst""#,
+            #"/apis/0/routes/0/throttle: missing required key "burst""#,
             #"/apis/0/routes/0/cache: "cache" is not supported yet"#,
             #"/apis/0/routes/0/timout: unknown key "timout" (did you mean "timeout"?)"#,
         ])

@@ -4,7 +4,7 @@ import GatewayCore
 enum APIDecoder {
     static let defaultTimeout = Duration.seconds(29)
     static let maxTimeout = Duration.seconds(15 * 60)
-    static let unsupportedRouteKeys = ["apiKeyRequired", "throttle", "cache"]
+    static let unsupportedRouteKeys = ["cache"]
 
     struct Decoded {
         /// Names in document order (nil where a name was invalid) so domains can resolve `api` references.
@@ -55,7 +55,7 @@ enum APIDecoder {
             case .failure(let error): context.error(baseNode.pointer, error.message)
             }
         }
-        reader.rejectUnsupported(["throttle"])
+        let throttle = reader.optional("throttle").flatMap(ThrottleDecoder.decode)
         var routes: [CompiledRoute?] = []
         if let routesNode = reader.required("routes"), let items = routesNode.array() {
             if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
@@ -66,7 +66,7 @@ enum APIDecoder {
         guard context.errorCount == before, let name else { return (name, nil) }
         let compiled = routes.compactMap { $0 }
         guard let table = try? RouteTable(keys: compiled.map(\.key)) else { return (name, nil) }
-        return (name, CompiledAPI(name: name, basePath: basePath, routes: compiled, routeTable: table))
+        return (name, CompiledAPI(name: name, basePath: basePath, routes: compiled, routeTable: table, throttle: throttle))
     }
 
     /// Builds a table from the routes that decoded, mapping conflict indices back to their pointers.
@@ -103,9 +103,12 @@ enum APIDecoder {
         let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key) }
         let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
         let validation = reader.optional("validate").map { ValidationDecoder.decode($0, routeKey: key, library: schemas) }
+        let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false
+        let throttle = reader.optional("throttle").flatMap(ThrottleDecoder.decode)
         reader.rejectUnsupported(unsupportedRouteKeys)
         guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
         if let validation, validation == nil { return (key, nil) }
-        return (key, CompiledRoute(key: key, integration: integration, timeout: timeout, validation: validation ?? nil))
+        return (key, CompiledRoute(key: key, integration: integration, timeout: timeout, validation: validation ?? nil,
+                                   apiKeyRequired: apiKeyRequired, throttle: throttle))
     }
 }

@@ -5,12 +5,16 @@ public struct CompiledAPI: Sendable {
     public let basePath: String
     public let routes: [CompiledRoute]
     public let routeTable: RouteTable
+    /// Every request to the API, whichever route (contract: API `throttle`).
+    public let throttle: Throttle?
 
-    public init(name: String, basePath: String, routes: [CompiledRoute], routeTable: RouteTable) {
+    public init(name: String, basePath: String, routes: [CompiledRoute], routeTable: RouteTable,
+                throttle: Throttle? = nil) {
         self.name = name
         self.basePath = basePath
         self.routes = routes
         self.routeTable = routeTable
+        self.throttle = throttle
     }
 }
 
@@ -25,13 +29,20 @@ public final class CompiledRoute: Sendable {
     public let timeout: Duration
     /// Parameter and body checks run before the integration (contract: `validate`); nil when the route has none.
     public let validation: RouteValidation?
+    /// Requests need an enabled API key whose plan covers the API (contract: `apiKeyRequired`).
+    public let apiKeyRequired: Bool
+    /// Every request to the route, per route and not per path (contract: route `throttle`).
+    public let throttle: Throttle?
 
-    public init(key: RouteKey, integration: Integration, timeout: Duration, validation: RouteValidation? = nil) {
+    public init(key: RouteKey, integration: Integration, timeout: Duration, validation: RouteValidation? = nil,
+                apiKeyRequired: Bool = false, throttle: Throttle? = nil) {
         self.key = key
         self.keyText = key.description
         self.integration = integration
         self.timeout = timeout
         self.validation = validation
+        self.apiKeyRequired = apiKeyRequired
+        self.throttle = throttle
     }
 }
 

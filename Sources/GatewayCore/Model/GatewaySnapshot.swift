@@ -12,21 +12,26 @@ public final class GatewaySnapshot: Sendable {
     public let domainNames: [String]
     /// The compiled `waf` section, if any.
     public let waf: WAFPolicy?
+    /// Throttles, usage plans and API keys, with their counters.
+    public let limits: LimitPolicy
     /// What outlives this configuration (clock, counters); a reload compiles against the same state.
     public let state: GatewayState
     /// The request path's stages, compiled from this snapshot's configuration.
     public let pipeline: RequestPipeline
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
-                domainNames: [String] = [], waf: WAFPolicy? = nil, state: GatewayState = GatewayState()) {
+                domainNames: [String] = [], waf: WAFPolicy? = nil, limits: LimitPolicy = .none,
+                state: GatewayState = GatewayState()) {
         self.settings = settings
         self.apis = apis
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
         self.domainNames = domainNames
         self.waf = waf
+        self.limits = limits
         self.state = state
-        self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter, waf: waf, state: state)
+        self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter, waf: waf,
+                                        limits: limits, state: state)
     }
 
     private init(_ other: GatewaySnapshot, pipeline: RequestPipeline) {
@@ -36,6 +41,7 @@ public final class GatewaySnapshot: Sendable {
         self.sourcePath = other.sourcePath
         self.domainNames = other.domainNames
         self.waf = other.waf
+        self.limits = other.limits
         self.state = other.state
         self.pipeline = pipeline
     }
@@ -55,6 +61,8 @@ public struct GatewaySettings: Sendable, Equatable {
     public var accessLog: AccessLogSettings?
     /// Present exactly when `listen.https` is.
     public var tls: TLSSettings?
+    /// Where counters persist (contract: `state`).
+    public var state = StateSettings(path: nil)
 
     public init(listen: ListenSettings, admin: AdminSettings, trustedProxies: CIDRSet, limits: Limits,
                 accessLog: AccessLogSettings?, tls: TLSSettings? = nil) {
@@ -119,4 +127,13 @@ public struct AccessLogSettings: Sendable, Equatable {
     /// "-" for stdout, otherwise an absolute file path.
     public var path: String
     public init(path: String) { self.path = path }
+}
+
+/// `state`: with `path`, throttle and quota counters are written under that directory and survive restarts.
+public struct StateSettings: Sendable, Equatable {
+    public var path: String?
+
+    public init(path: String?) {
+        self.path = path
+    }
 }

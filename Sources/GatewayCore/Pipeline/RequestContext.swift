@@ -43,6 +43,10 @@ public struct RequestContext {
     /// RoutingStage: the path below the API's base path ("" for "/"), a slice of `path`.
     public var routePath: Substring = ""
     public var pathParameters = PathParameters()
+    /// APIKeyStage: the key sent on a route that requires one (its name goes to the access log).
+    public var apiKey: CompiledAPIKey?
+    /// ThrottleStage: the limits being decided, while a shared limit store answers.
+    var limitProgress: LimitProgress?
     /// The whole request body, once a stage asked for it with `.readBody` (then that stage runs again).
     public var body: ByteBuffer?
     /// What the operation a stage suspended on produced, for that stage's next run; the stage clears it.

@@ -7,7 +7,7 @@ public struct RequestPipeline: Sendable {
     public let stages: [any RequestStage]
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, waf: WAFPolicy?,
-                state: GatewayState) {
+                limits: LimitPolicy = .none, state: GatewayState) {
         let stages: [(any RequestStage)?] = [
             // Who is asking: the peer, or the client a trusted proxy forwarded for.
             ClientIdentityStage(trustedProxies: settings.trustedProxies),
@@ -18,7 +18,13 @@ public struct RequestPipeline: Sendable {
             MisdirectedRequestStage(),
             // Host → domain → base path → API → route → 404 / 405.
             RoutingStage(apis: apis, hostRouter: hostRouter),
-            // (issue 13) API key → 403 INVALID_API_KEY; throttle and quota → 429.
+            // On routes with `apiKeyRequired`: x-api-key → an enabled key whose plan covers the API → 403
+            // INVALID_API_KEY.
+            limits.keys.isEmpty && !apis.contains { $0.routes.contains(where: \.apiKeyRequired) }
+                ? nil : APIKeyStage(keys: limits.keys),
+            // Gateway, API, route, plan and plan-route buckets and the key's quota, all or nothing → 429 THROTTLED
+            // or QUOTA_EXCEEDED with Retry-After; RateLimit-Policy and RateLimit on metered routes.
+            limits.meters ? ThrottleStage(store: state.limits, clock: state.clock, routeBuckets: limits.routeBuckets) : nil,
             // A declared body over the limit, refused before anything reads it → 413.
             RequestSizeStage(maxBodySize: settings.limits.maxBodySize),
             // Path, query and header parameters against the route's schemas → 400.
@@ -85,13 +91,16 @@ extension RequestPipeline {
         public var routeKey: String?
         /// WAFStage → access log `waf` (`{"rule", "action"}`); the per-rule totals are counted by the stage.
         public var waf: WAFFinding?
-        // (issue 13) API key → `apiKey` (the key's name, never its value); (14) → `cache`.
+        /// APIKeyStage → access log `apiKey` (the key's name, never its value).
+        public var apiKey: String?
+        // (14) → `cache`.
     }
 
     public static func findings(_ request: RequestContext, apis: [CompiledAPI]) -> Findings {
         let routed = request.apiIndex >= 0 && request.routeIndex >= 0
         return Findings(clientIP: request.clientIP, apiIndex: request.apiIndex, routeIndex: request.routeIndex,
                         apiName: routed ? apis[request.apiIndex].name : nil,
-                        routeKey: routed ? request.route?.keyText : nil, waf: request.wafFinding)
+                        routeKey: routed ? request.route?.keyText : nil, waf: request.wafFinding,
+                        apiKey: request.apiKey?.name)
     }
 }

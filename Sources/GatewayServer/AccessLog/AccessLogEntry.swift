@@ -15,6 +15,8 @@ struct AccessLogEntry {
     var integrationLatencyMs: Double?
     var api: String?
     var route: String?
+    /// The API key's name, never its value.
+    var apiKey: String? = nil
     var waf: WAFFinding?
     var errorCode: String?
 
@@ -41,6 +43,7 @@ struct AccessLogEntry {
         }
         if let api { field("api", api, &out) }
         if let route { field("route", route, &out) }
+        if let apiKey { field("apiKey", apiKey, &out) }
         if let waf {
             out.append(contentsOf: #","waf":{"rule":"#.utf8)
             JSONEscaping.appendQuoted(waf.rule, to: &out)

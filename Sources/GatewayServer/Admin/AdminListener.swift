@@ -87,6 +87,29 @@ final class AdminHandler: ChannelInboundHandler {
                     handler.respondReload(context, result, requestId, keepAlive)
                 }
             }
+        case (.GET, _) where path.hasPrefix(UsageReport.pathPrefix):
+            let keyName = PercentDecoding.decode(Substring(path.dropFirst(UsageReport.pathPrefix.count))) ?? ""
+            let snapshot = runtime.snapshot
+            guard let key = snapshot.limits.keys.byName[keyName] else {
+                respondProblem(context, .resourceNotFound, "no API key is named \"\(keyName)\"", requestId, keepAlive)
+                return
+            }
+            switch UsageReport.lookup(key, in: snapshot) {
+            case .ready(let usage):
+                respond(context, status: .ok, contentType: "application/json", body: UsageReport.json(key, usage: usage),
+                        requestId: requestId, keepAlive: keepAlive)
+            case .later(let usage):
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                let eventLoop = context.eventLoop
+                Task {
+                    let body = UsageReport.json(key, usage: await usage())
+                    eventLoop.execute {
+                        let (handler, context) = loopBound.value
+                        handler.respond(context, status: .ok, contentType: "application/json", body: body,
+                                        requestId: requestId, keepAlive: keepAlive)
+                    }
+                }
+            }
         case (_, "/healthz"), (_, "/metrics"), (_, "/reload"), (_, "/waf"):
             let allow = path == "/reload" ? "POST" : path == "/waf" ? "GET" : "GET, HEAD"
             respondProblem(context, .methodNotAllowed, "\(request.head.method.rawValue) is not allowed on \(path)",

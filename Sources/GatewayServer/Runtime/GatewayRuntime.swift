@@ -41,6 +41,8 @@ public final class GatewayRuntime: Sendable {
         /// Certificates for the HTTPS listener; reloads update them in place.
         var tlsStore: TLSCertificateStore?
         var started = false
+        /// Persists throttle and quota counters when `state.path` is set.
+        var stateWriter: (writer: LimitStateWriter, task: Task<Void, Never>)?
     }
 
     public let group: MultiThreadedEventLoopGroup
@@ -87,6 +89,12 @@ public final class GatewayRuntime: Sendable {
     /// Binds the data-plane and admin listeners; returns once both accept connections.
     public func start() async throws {
         let snapshot = self.snapshot
+        // Counters come back from disk before the first request can count.
+        if let directory = snapshot.settings.state.path, let store = snapshot.state.limits as? MemoryLimitStore,
+           let writer = await LimitStateWriter.start(directory: directory, store: store, logger: logger) {
+            let task = Task { await writer.run() }
+            shared.withLock { $0.stateWriter = (writer, task) }
+        }
         var channels: [Channel] = []
         var httpAddress: SocketAddress?
         if let listen = snapshot.settings.listen.http {
@@ -242,6 +250,11 @@ public final class GatewayRuntime: Sendable {
         }
         let writers = shared.withLock { Array($0.accessLogs.values) }
         for writer in writers { writer.close() }
+        if let state = shared.withLock({ $0.stateWriter }) {
+            state.task.cancel()
+            await state.task.value
+            await state.writer.stop()
+        }
         try? await group.shutdownGracefully()
         logger.info("portcullis stopped")
     }
