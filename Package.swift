@@ -112,6 +112,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "GatewayCore"]),
     ],
