@@ -51,7 +51,9 @@ public struct AdmissionExpectation: Sendable {
             }
         }
         let counts = simulate(plan: plan, store: snapshot.state.limits, start: startEpoch) { requests[$0] }
-        let basis = keys.count == 1 ? notes[0] : notes.enumerated().map { "key \($0 + 1): \($1)" }.joined(separator: "; ")
+        let basis = keys.count == 1 ? notes[0]
+            : Set(notes).count == 1 ? "each of \(keys.count) keys: \(notes[0])"
+            : notes.enumerated().map { "key \($0 + 1): \($1)" }.joined(separator: "; ")
         return .success(AdmissionExpectation(total: counts.reduce(0, +), perKey: plan.apiKeys.isEmpty ? [] : counts,
                                              basis: "\(path): \(basis)"))
     }

@@ -156,8 +156,11 @@ public struct LoadTestReport: Sendable {
         return text
     }
 
+    /// A signed percentage with exactly two decimals ("+0.00", "-1.25").
     static func signed(_ value: Double) -> String {
-        (value >= 0 ? "+" : "") + number(value, digits: 2)
+        let hundredths = Int64((abs(value) * 100).rounded())
+        let fraction = hundredths % 100
+        return (value < 0 && hundredths > 0 ? "-" : "+") + "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
     }
 }
 

@@ -67,6 +67,8 @@ import Testing
         #expect(LoadTestReport.number(1e-9) == "0")
         #expect(LoadTestReport.number(-2.5) == "-2.5")
         #expect(LoadTestReport.number(123456789.0) == "123456789")
-        #expect(LoadTestReport.signed(0.004) == "+0")
+        #expect(LoadTestReport.signed(0.004) == "+0.00")
+        #expect(LoadTestReport.signed(-1.256) == "-1.26")
+        #expect(LoadTestReport.signed(12.3) == "+12.30")
     }
 }

@@ -10,6 +10,9 @@ public final class CompiledAPIKey: Sendable {
     public let planBucket: BucketHandle?
     public let planRouteBuckets: [RouteRef: BucketHandle]
     public let quota: QuotaHandle?
+    /// The key's own `RateLimit-Policy` items (plan bucket, then quota) joined, per quota period length: on a route
+    /// with no bucket of its own this is the whole field, built once instead of per request.
+    private let policyFields: [(period: Int64, field: String)]
 
     public init(name: String, digest: KeyDigest, enabled: Bool, plan: UsagePlan, planBucket: BucketHandle?,
                 planRouteBuckets: [RouteRef: BucketHandle], quota: QuotaHandle?) {
@@ -20,6 +23,22 @@ public final class CompiledAPIKey: Sendable {
         self.planBucket = planBucket
         self.planRouteBuckets = planRouteBuckets
         self.quota = quota
+        let day: Int64 = 86_400 * 1_000_000_000
+        let periods: [Int64] = switch quota?.quota.period {
+        case .day?: [day]
+        case .week?: [7 * day]
+        case .month?: [28 * day, 29 * day, 30 * day, 31 * day]
+        case nil: [0]
+        }
+        policyFields = periods.map { period in
+            let items = [planBucket?.policyItem, quota?.policyItem(periodLength: period)].compactMap { $0 }
+            return (period, items.joined(separator: ", "))
+        }
+    }
+
+    /// The key's policy items for a quota period of `length` nanoseconds.
+    public func policyField(periodLength length: Int64) -> String {
+        policyFields.first { $0.period == length }?.field ?? policyFields[0].field
     }
 }
 
@@ -33,7 +52,13 @@ public struct KeyDigest: Hashable, Sendable {
         if value.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
             Array(value).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
-        self.init(bytes: hasher.finalize().withUnsafeBytes { Array($0) })!
+        // Read straight out of the digest: no intermediate array on the request path.
+        words = hasher.finalize().withUnsafeBytes { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        }
     }
 
     /// From 32 bytes (a configured digest); nil for any other length.

@@ -40,11 +40,16 @@ public final class BucketHandle: Sendable {
     /// The store's own index of the counters (memory: a slot in its table).
     public let slot: Int
 
+    /// This bucket's `RateLimit-Policy` item, built once: `"route";q=BURST;w=SECONDS TO REFILL`.
+    public let policyItem: String
+
     public init(id: LimitID, throttle: Throttle, policy: LimitPolicyName, slot: Int) {
         self.id = id
         self.throttle = throttle
         self.policy = policy
         self.slot = slot
+        let window = max(1, RateLimitHeaders.seconds(throttle.nanoseconds(toRefill: throttle.capacityUnits)))
+        policyItem = "\"\(policy.rawValue)\";q=\(throttle.burst);w=\(window)"
     }
 }
 
@@ -54,10 +59,26 @@ public final class QuotaHandle: Sendable {
     public let quota: Quota
     public let slot: Int
 
+    /// `RateLimit-Policy` items for a period of 28, 29, 30 and 31 days (a month) or the period's fixed length.
+    private let policyItems: [String]
+
     public init(id: LimitID, quota: Quota, slot: Int) {
         self.id = id
         self.quota = quota
         self.slot = slot
+        let days: [Int64] = switch quota.period {
+        case .day: [1]
+        case .week: [7]
+        case .month: [28, 29, 30, 31]
+        }
+        policyItems = days.map { "\"quota\";q=\(quota.limit);w=\($0 * 86_400)" }
+    }
+
+    /// The `RateLimit-Policy` item for a period of `length` nanoseconds (a month's varies).
+    public func policyItem(periodLength length: Int64) -> String {
+        guard policyItems.count > 1 else { return policyItems[0] }
+        let days = Int(length / (86_400 * 1_000_000_000))
+        return policyItems[min(max(days - 28, 0), 3)]
     }
 }
 
@@ -101,16 +122,60 @@ public struct LimitOutcome: Sendable, Equatable {
     /// Nanoseconds until a retry can pass (0 when admitted).
     public var retryAfter: Int64
     /// Per bucket in `LimitRequest.forEachBucket` order: whole tokens left and nanoseconds until full.
-    public var buckets: [LimitState]
+    public var buckets: LimitStates
     /// The quota's requests left in its period and nanoseconds until the period ends.
     public var quota: LimitState?
+    /// The length of the quota's current period (a month's varies), for the `RateLimit-Policy` field.
+    public var quotaPeriod: Int64 = 0
 
-    public init(verdict: Verdict, retryAfter: Int64, buckets: [LimitState], quota: LimitState?) {
+    public init(verdict: Verdict, retryAfter: Int64, buckets: LimitStates, quota: LimitState?) {
         self.verdict = verdict
         self.retryAfter = retryAfter
         self.buckets = buckets
         self.quota = quota
     }
+}
+
+/// The states of a request's buckets, held inline: a request has at most five buckets (gateway, API, route, plan,
+/// plan route), and an array here was an allocation on every metered request.
+public struct LimitStates: RandomAccessCollection, Sendable, Equatable {
+    public static let capacity = 5
+    private var storage = (LimitState.zero, LimitState.zero, LimitState.zero, LimitState.zero, LimitState.zero)
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(_ states: [LimitState]) {
+        for state in states { append(state) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> LimitState {
+        precondition(position >= 0 && position < count, "index out of range")
+        switch position {
+        case 0: return storage.0
+        case 1: return storage.1
+        case 2: return storage.2
+        case 3: return storage.3
+        default: return storage.4
+        }
+    }
+
+    public mutating func append(_ state: LimitState) {
+        precondition(count < Self.capacity, "a request has at most \(Self.capacity) buckets")
+        switch count {
+        case 0: storage.0 = state
+        case 1: storage.1 = state
+        case 2: storage.2 = state
+        case 3: storage.3 = state
+        default: storage.4 = state
+        }
+        count += 1
+    }
+
+    public static func == (a: LimitStates, b: LimitStates) -> Bool { a.elementsEqual(b) }
 }
 
 /// One limit's state after a decision.
@@ -122,6 +187,8 @@ public struct LimitState: Sendable, Equatable {
         self.remaining = remaining
         self.resetNanoseconds = resetNanoseconds
     }
+
+    static let zero = LimitState(remaining: 0, resetNanoseconds: 0)
 }
 
 /// A quota's count for the admin API.

@@ -31,9 +31,11 @@ public final class MemoryLimitStore: LimitStore {
         }
     }
 
-    /// One quota's count: the period it counts and how many requests it admitted in it.
+    /// One quota's count: the period it counts and how many requests it admitted in it. `periodEnd` is kept so
+    /// a request inside the period does no calendar arithmetic.
     struct QuotaCounter {
         var periodStart: EpochNanoseconds = .min
+        var periodEnd: EpochNanoseconds = .min
         var used: Int64 = 0
     }
 
@@ -93,11 +95,18 @@ public final class MemoryLimitStore: LimitStore {
             var quotaWindow: (start: EpochNanoseconds, end: EpochNanoseconds)?
             var quotaExhausted = false
             if let handle = request.quota {
-                let window = handle.quota.window(containing: now)
-                quotaWindow = window
-                if table.quotas[handle.slot].periodStart != window.start {
-                    table.quotas[handle.slot] = QuotaCounter(periodStart: window.start, used: 0)
-                    table.markQuota(handle.slot)
+                let counter = table.quotas[handle.slot]
+                if now >= counter.periodStart && now < counter.periodEnd {
+                    quotaWindow = (counter.periodStart, counter.periodEnd)
+                } else {
+                    let window = handle.quota.window(containing: now)
+                    quotaWindow = window
+                    if counter.periodStart != window.start {
+                        table.quotas[handle.slot] = QuotaCounter(periodStart: window.start, periodEnd: window.end, used: 0)
+                        table.markQuota(handle.slot)
+                    } else {
+                        table.quotas[handle.slot].periodEnd = window.end  // restored from disk without its end
+                    }
                 }
                 quotaExhausted = table.quotas[handle.slot].used >= handle.quota.limit
             }
@@ -123,8 +132,7 @@ public final class MemoryLimitStore: LimitStore {
                     table.markQuota(handle.slot)
                 }
             }
-            var states: [LimitState] = []
-            states.reserveCapacity(request.routeBuckets.count + 2)
+            var states = LimitStates()
             request.forEachBucket { handle in
                 let bucket = table.buckets[handle.slot]!
                 states.append(LimitState(remaining: bucket.tokens,
@@ -134,7 +142,9 @@ public final class MemoryLimitStore: LimitStore {
                 LimitState(remaining: max(0, handle.quota.limit - table.quotas[handle.slot].used),
                            resetNanoseconds: quotaWindow!.end - now)
             }
-            return LimitOutcome(verdict: verdict, retryAfter: retryAfter, buckets: states, quota: quotaState)
+            var outcome = LimitOutcome(verdict: verdict, retryAfter: retryAfter, buckets: states, quota: quotaState)
+            if let quotaWindow { outcome.quotaPeriod = quotaWindow.end - quotaWindow.start }
+            return outcome
         }
     }
 

@@ -7,11 +7,14 @@ public struct ThrottleStage: RequestStage {
     let clock: any GatewayClock
     /// Per API, per route: the gateway, API and route buckets that apply, built once per config.
     let routeBuckets: [[[BucketHandle]]]
+    /// Per API, per route: the `RateLimit-Policy` items of those buckets, joined once.
+    let routePolicies: [[String]]
 
     public init(store: any LimitStore, clock: any GatewayClock, routeBuckets: [[[BucketHandle]]]) {
         self.store = store
         self.clock = clock
         self.routeBuckets = routeBuckets
+        routePolicies = routeBuckets.map { $0.map(RateLimitHeaders.policy(of:)) }
     }
 
     public var name: String { "throttle" }
@@ -49,7 +52,11 @@ public struct ThrottleStage: RequestStage {
     }
 
     func conclude(_ request: inout RequestContext, _ limits: LimitRequest, _ outcome: LimitOutcome) -> StageVerdict {
-        request.responseHeaders.append((RateLimitHeaders.policyName, RateLimitHeaders.policy(limits, now: clock.now())))
+        let routePart = routePolicies[request.apiIndex][request.routeIndex]
+        request.responseHeaders.reserveCapacity(request.responseHeaders.count + 2)
+        request.responseHeaders.append((RateLimitHeaders.policyName,
+                                        RateLimitHeaders.policy(routePart: routePart, limits, outcome,
+                                                                key: request.apiKey)))
         request.responseHeaders.append((RateLimitHeaders.stateName, RateLimitHeaders.state(limits, outcome)))
         let retryAfter = ("retry-after", String(max(1, RateLimitHeaders.seconds(outcome.retryAfter))))
         switch outcome.verdict {
