@@ -69,5 +69,55 @@ extension GatewayServerTests {
                                                              "--expect-from", gateway.directory + "/missing.json", url])
             #expect(bad.status != 0 && bad.stderr.contains("--expect-from"))
         }
+    
+        /// Starts the real gateway on `configPath`; returns it once it logged its ready line.
+        func startGateway(_ configPath: String, output: Binary.Output) async throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = ["serve", "--config", configPath, "--threads", "2"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            stderr.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+            try process.run()
+            let ready = await eventually(timeout: .seconds(20)) { output.value.contains("portcullis ready") }
+            try #require(ready, "no ready line; stderr: \(output.value)")
+            return process
+        }
+
+        /// Counted requests survive `kill -9`: the writer commits every 500 ms, so a second after the last request
+        /// the count is on disk, and the file is intact for the next start.
+        @Test func aQuotaSurvivesKillDashNine() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "run swift build first")
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let port = try Binary.freePort(), adminPort = try Binary.freePort()
+            let key = "kill-test-key-0123456789abcdef"
+            let configPath = directory + "/gateway.json"
+            try #"""
+                { "listen": { "http": "127.0.0.1:\#(port)" }, "admin": { "listen": "127.0.0.1:\#(adminPort)" },
+                  "state": { "path": "state" },
+                  "apis": [ { "name": "a", "routes": [ { "route": "GET /x", "integration": { "type": "mock" },
+                                                         "apiKeyRequired": true } ] } ],
+                  "usagePlans": [ { "name": "p", "apis": ["a"], "quota": { "limit": 100, "period": "DAY" } } ],
+                  "apiKeys": [ { "name": "k", "value": "\#(key)", "plan": "p" } ] }
+                """#.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let first = try await startGateway(configPath, output: Binary.Output())
+            defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+            for _ in 0..<7 { #expect(try exchange(port: port, get("/x", headers: ["x-api-key: \(key)"])).status == 200) }
+            try await Task.sleep(for: .milliseconds(1200))
+            kill(first.processIdentifier, SIGKILL)
+            let died = await eventually(timeout: .seconds(10)) { !first.isRunning }
+            try #require(died)
+            #expect(first.terminationReason == .uncaughtSignal)
+
+            let output = Binary.Output()
+            let second = try await startGateway(configPath, output: output)
+            defer { kill(second.processIdentifier, SIGKILL) }
+            let usage = try JSON.parse(try exchange(port: adminPort, get("/usage/k")).body)
+            #expect(usage["quota"]?["used"]?.int == 7, "\(usage)")
+            #expect(output.value.contains("counters restored"))
+            #expect(!output.value.contains("unreadable"))
+        }
     }
 }

@@ -69,5 +69,22 @@ extension GatewayServerTests {
                 path: gateway.configPath, plan: stranger, environment: [:], startEpoch: start) else { return }
             #expect(none.total == 0 && none.basis.contains("403 INVALID_API_KEY"))
         }
+
+        @Test func httpsIsVerifiedUnlessToldOtherwise() async throws {
+            let certificates = try TLSListener.makeCertificates()
+            defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+            let gateway = try await TestGateway.start(TLSListener.config(certificates, upstreamPort: 9))
+            defer { Task { await gateway.stop() } }
+            let port = try #require(gateway.runtime.httpsAddress?.port)
+            guard case .success(let target) = LoadTestTarget.parse("https://127.0.0.1:\(port)/ping") else { return }
+            var plan = LoadTestPlan(target: target, rate: 200, duration: .seconds(1), connections: 4, insecure: true)
+            let accepted = try await LoadTestRunner.run(plan)
+            #expect(accepted.total.sent == 200 && accepted.statusCounts == [200: 200] && accepted.total.errors == 0)
+            // A self-signed certificate is not in the system trust store: without --insecure every request fails.
+            plan.insecure = false
+            plan.rate = 20
+            let refused = try await LoadTestRunner.run(plan)
+            #expect(refused.total.sent == 20 && refused.total.errors == 20 && refused.total.answered == 0)
+        }
     }
 }

@@ -127,3 +127,72 @@ import Testing
         #expect(run(second, key: Self.key).0?.errorCode == .quotaExceeded)
     }
 }
+
+/// A limit store that answers later, as a shared one does: the stage suspends and concludes on the result.
+final class PendingLimitStore: LimitStore, Sendable {
+    let inner = MemoryLimitStore()
+    let fail: Bool
+
+    init(fail: Bool = false) { self.fail = fail }
+
+    func bucket(_ id: LimitID, throttle: Throttle, policy: LimitPolicyName) -> BucketHandle {
+        inner.bucket(id, throttle: throttle, policy: policy)
+    }
+    func quota(_ id: LimitID, quota: Quota) -> QuotaHandle { inner.quota(id, quota: quota) }
+    func acquire(_ request: LimitRequest, now: EpochNanoseconds) -> StoreReply<LimitOutcome> {
+        .pending(PendingAcquire(outcome: fail ? nil : inner.acquireNow(request, now: now)))
+    }
+    func usage(of quota: QuotaHandle, now: EpochNanoseconds) async -> QuotaUsage { inner.usageNow(of: quota, now: now) }
+
+    final class PendingAcquire: PendingOperation, Sendable {
+        let outcome: LimitOutcome?
+        init(outcome: LimitOutcome?) { self.outcome = outcome }
+        func start(_ completion: @escaping @Sendable (OperationResult) -> Void) {
+            if let outcome { completion(.success(outcome)) } else { completion(.failure(FakeOperationError())) }
+        }
+        func cancel() {}
+    }
+}
+
+extension ThrottleStageTests {
+    /// Runs the pipeline, carrying out each suspension the way the edge does: start, hand back, run again.
+    func runResuming(_ snapshot: GatewaySnapshot) throws -> (GatewayAnswer?, RequestContext, suspensions: Int) {
+        var request = TestRequest.make(.GET, "/orders/1")
+        var stop = snapshot.pipeline.run(&request)
+        var suspensions = 0
+        while case .suspend(let operation, let resumeAt) = stop {
+            suspensions += 1
+            let box = ResultBox()
+            operation.start { box.set($0) }
+            request.operationResult = try #require(box.result)
+            stop = snapshot.pipeline.run(&request, from: resumeAt)
+        }
+        switch stop {
+        case .respond(let answer): return (answer, request, suspensions)
+        case .integrate: return (nil, request, suspensions)
+        default: throw FakeOperationError()
+        }
+    }
+
+    @Test func aStoreThatAnswersLaterSuspendsTheRequestAndDecidesWhenResumed() throws {
+        let state = GatewayState(clock: clock, limits: PendingLimitStore())
+        let s = try StageFixture.snapshot(StageFixture.config(Self.routeThrottled), state: state)
+        for _ in 0..<3 {
+            let (answer, request, suspensions) = try runResuming(s)
+            #expect(answer == nil && suspensions == 1)
+            #expect(header(request, "ratelimit-policy") == #""route";q=3;w=2"#)
+        }
+        let (refused, _, _) = try runResuming(s)
+        try expectProblem(refused, status: 429, code: .throttled, connection: .keepOpen, headers: ["retry-after: 1"])
+    }
+
+    @Test func aStoreThatCannotAnswerRefusesRatherThanAdmits() throws {
+        let state = GatewayState(clock: clock, limits: PendingLimitStore(fail: true))
+        let s = try StageFixture.snapshot(StageFixture.config(Self.routeThrottled), state: state)
+        let (answer, _, suspensions) = try runResuming(s)
+        #expect(suspensions == 1)
+        let problem = try expectProblem(answer, status: 429, code: .throttled, connection: .keepOpen,
+                                        headers: ["retry-after: 1"])
+        #expect(problem.detail == "the rate limit could not be checked; retry shortly")
+    }
+}
