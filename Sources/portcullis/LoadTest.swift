@@ -90,7 +90,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         case .failure(let error): throw ValidationError(error.description)
         }
         guard let parsedDuration = LoadTestDuration.parse(duration) else {
-            throw ValidationError("--duration: use seconds (30, 0.5) or a number with ms, s, m or h (\"30s\")")
+            throw ValidationError("--duration: use seconds (30, 0.5) or a number with ms, s, m, h or d (\"30s\"), at most 1d")
         }
         var parsedHeaders: [(name: String, value: String)] = []
         for header in headers {
@@ -133,19 +133,6 @@ struct LoadTestCommand: AsyncParsableCommand {
         let report = LoadTestReport(plan: plan, results: results, expectation: expectation,
                                     elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         print(json ? report.json() : report.text(), terminator: "")
-    }
-}
-
-/// Durations as the config writes them: seconds, or a number with ms, s, m or h.
-enum LoadTestDuration {
-    static func parse(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value > 0 else { return nil }
-            return .milliseconds(Int64((value * scale * 1000).rounded()))
-        }
-        guard let seconds = Double(text), seconds > 0 else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }
 

@@ -62,6 +62,16 @@ import Testing
         #expect(text.contains("admitted (2xx) 6") && text.contains("…bbbb"))
     }
 
+    @Test func durationsReadAsTheConfigWritesThem() {
+        #expect(LoadTestDuration.parse("30") == .seconds(30))
+        #expect(LoadTestDuration.parse("0.5") == .milliseconds(500))
+        #expect(LoadTestDuration.parse("250ms") == .milliseconds(250))
+        #expect(LoadTestDuration.parse("5m") == .seconds(300))
+        #expect(LoadTestDuration.parse("1h") == .seconds(3600))
+        #expect(LoadTestDuration.parse("1d") == .seconds(86_400))
+        for bad in ["", "0", "-1s", "abc", "5x", "s", "infs", "nan", "2d", "1e400"] { #expect(LoadTestDuration.parse(bad) == nil, "\(bad)") }
+    }
+
     @Test func numbersPrintWithoutExponents() {
         #expect(LoadTestReport.number(0.1) == "0.1")
         #expect(LoadTestReport.number(1e-9) == "0")
