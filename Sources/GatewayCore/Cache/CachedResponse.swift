@@ -1,0 +1,39 @@
+import NIOCore
+
+/// A stored response, kept as a hit sends it: status, header fields and the body's bytes (served as they are, never
+/// copied per request), with when it was stored and when it stops being fresh.
+public final class CachedResponse: Sendable {
+    public let status: Int
+    /// The upstream's fields, minus those a hit must not repeat (hop-by-hop, `Age`, `Set-Cookie` never arrives).
+    public let headers: [(name: String, value: String)]
+    public let body: ByteBuffer
+    public let storedAt: EpochNanoseconds
+    public let expiresAt: EpochNanoseconds
+    /// For conditional requests: the validators the response carried.
+    public let etag: String?
+    public let lastModified: String?
+    /// What the entry costs the store: header and body bytes plus a fixed overhead for its bookkeeping.
+    public let size: Int
+
+    public static let overhead = 160
+
+    public init(status: Int, headers: [(name: String, value: String)], body: ByteBuffer, storedAt: EpochNanoseconds,
+                ttlSeconds: Int) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.storedAt = storedAt
+        self.expiresAt = storedAt + Int64(ttlSeconds) * 1_000_000_000
+        etag = headers.first { ASCIIBytes.equalIgnoringCase($0.name.utf8, "etag".utf8) }?.value
+        lastModified = headers.first { ASCIIBytes.equalIgnoringCase($0.name.utf8, "last-modified".utf8) }?.value
+        size = body.readableBytes + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + Self.overhead
+    }
+
+    public func isFresh(at now: EpochNanoseconds) -> Bool { now < expiresAt }
+
+    /// Whole seconds since it was stored (the `Age` header).
+    public func age(at now: EpochNanoseconds) -> Int64 { max(0, now - storedAt) / 1_000_000_000 }
+
+    /// Whole seconds it stays fresh (`Cache-Status`'s `ttl`).
+    public func remainingTTL(at now: EpochNanoseconds) -> Int64 { max(0, expiresAt - now) / 1_000_000_000 }
+}
