@@ -23,7 +23,7 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["cache", "functions"]
+    static let unsupportedSections = ["functions"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
     /// `now` is when certificates are checked for expiry (injected for tests). `state` is what outlives a config
@@ -68,6 +68,7 @@ public enum ConfigLoader {
         let waf = WAFDecoder.decode(reader.optional("waf"), state: state)
         let limits = LimitsDecoder.decode(reader, apis: apis.apis, apiNames: apis.names, store: state.limits)
         let stateSettings = StateDecoder.decode(reader.optional("state"))
+        let cacheSettings = CacheDecoder.decodeSettings(reader.optional("cache"))
         reader.rejectUnsupported(unsupportedSections)
         let tls = TLSDecoder.compile(https: settings?.settings.listen.https, listenKnown: settings != nil,
                                      httpsPointer: "/listen/https", section: tlsSection,
@@ -75,10 +76,12 @@ public enum ConfigLoader {
         if !reader.has("apis") {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
-        guard var settings, let compiledAPIs = apis.apis, let domains, let waf, let limits, let stateSettings else {
+        guard var settings, let compiledAPIs = apis.apis, let domains, let waf, let limits, let stateSettings,
+              let cacheSettings else {
             return nil
         }
         settings.settings.state = stateSettings
+        settings.settings.cache = cacheSettings
         if settings.settings.listen.https != nil {
             guard let tls else { return nil }
             settings.settings.tls = tls

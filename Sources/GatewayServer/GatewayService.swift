@@ -17,10 +17,19 @@ public struct GatewayService: Service {
             }
         }
         let certificateChecks = Task { await runtime.watchCertificateFiles() }
+        // Expired cache entries are reclaimed even when nobody asks for them again.
+        let cacheSweeps = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(5))
+                let snapshot = runtime.snapshot
+                snapshot.responseCache?.reclaimExpired(now: snapshot.state.clock.now())
+            }
+        }
         try? await gracefulShutdown()
         runtime.logger.info("draining: no new connections; finishing in-flight requests")
         reloads.cancel()
         certificateChecks.cancel()
+        cacheSweeps.cancel()
         await runtime.drainAndStop()
     }
 }

@@ -82,7 +82,6 @@ import Testing
             #"/apis/0/throttle: missing required key "rate""#,
             #"/apis/0/throttle: missing required key "burst""#,
             #"/apis/0/routes/0/throttle: missing required key "burst""#,
-            #"/apis/0/routes/0/cache: "cache" is not supported yet"#,
             #"/apis/0/routes/0/timout: unknown key "timout" (did you mean "timeout"?)"#,
         ])
     }

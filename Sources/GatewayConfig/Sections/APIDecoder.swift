@@ -4,7 +4,7 @@ import GatewayCore
 enum APIDecoder {
     static let defaultTimeout = Duration.seconds(29)
     static let maxTimeout = Duration.seconds(15 * 60)
-    static let unsupportedRouteKeys = ["cache"]
+    static let unsupportedRouteKeys: [String] = []
 
     struct Decoded {
         /// Names in document order (nil where a name was invalid) so domains can resolve `api` references.
@@ -105,10 +105,14 @@ enum APIDecoder {
         let validation = reader.optional("validate").map { ValidationDecoder.decode($0, routeKey: key, library: schemas) }
         let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false
         let throttle = reader.optional("throttle").flatMap(ThrottleDecoder.decode)
+        let cache = reader.optional("cache").map { CacheDecoder.decodeRoute($0, routeKey: key, apiKeyRequired: apiKeyRequired) }
         reader.rejectUnsupported(unsupportedRouteKeys)
         guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
         if let validation, validation == nil { return (key, nil) }
+        if let cache, cache == nil { return (key, nil) }
+        // A ttl of 0 turns caching off for the route.
+        let cachePolicy = (cache ?? nil).flatMap { $0.ttlSeconds > 0 ? $0 : nil }
         return (key, CompiledRoute(key: key, integration: integration, timeout: timeout, validation: validation ?? nil,
-                                   apiKeyRequired: apiKeyRequired, throttle: throttle))
+                                   apiKeyRequired: apiKeyRequired, throttle: throttle, cache: cachePolicy))
     }
 }

@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// What names a cached response (contract: host, API, route, path and the sorted query; narrowed by
 /// `keyParameters`; plus the API key with `perApiKey`). Fields are length-prefixed, so no value can be crafted
 /// to look like two others ("a" + "b|c" never equals "a|b" + "c").
@@ -11,7 +13,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// The primary key of a request. `host` is matched without case and without its port; query pairs are sorted
     /// by name and then value, as sent (still percent-encoded), so parameter order never splits an entry.
     public static func make(host: Substring?, api: String, route: String, path: Substring, query: Substring?,
-                            headers: [(name: String, value: String)], policy: RouteCachePolicy,
+                            headers: HTTPHeaders, policy: RouteCachePolicy,
                             apiKeyName: String?) -> CacheKey {
         var out: [UInt8] = []
         out.reserveCapacity(64 + path.utf8.count + (query?.utf8.count ?? 0))
@@ -56,7 +58,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The key of one variant: the primary key plus the request's values of the response's `Vary` headers.
-    public func variant(varying names: [String], headers: [(name: String, value: String)]) -> CacheKey {
+    public func variant(varying names: [String], headers: HTTPHeaders) -> CacheKey {
         guard !names.isEmpty else { return self }
         var out = bytes
         out.append(UInt8(ascii: "v"))

@@ -1,3 +1,4 @@
+import NIOHTTP1
 import Synchronization
 
 /// Cached responses of one instance, within `capacity` bytes (keys, headers, bodies and bookkeeping counted),
@@ -64,7 +65,7 @@ public final class MemoryCacheStore: ResponseCacheStore {
         self.maxEntrySize = maxEntrySize
     }
 
-    public func lookup(_ key: CacheKey, requestHeaders: [(name: String, value: String)],
+    public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders,
                        now: EpochNanoseconds) -> CachedResponse? {
         state.withLock { state in
             let names = state.varies[key]?.names ?? []
@@ -87,7 +88,7 @@ public final class MemoryCacheStore: ResponseCacheStore {
     }
 
     @discardableResult
-    public func store(_ key: CacheKey, vary: [String], requestHeaders: [(name: String, value: String)],
+    public func store(_ key: CacheKey, vary: [String], requestHeaders: HTTPHeaders,
                       response: CachedResponse, tag: CacheTag, now: EpochNanoseconds) -> Bool {
         let full = key.variant(varying: vary, headers: requestHeaders)
         let size = response.size + full.size

@@ -1,12 +1,14 @@
+import NIOHTTP1
+
 /// Where cached responses live: in this process (`MemoryCacheStore`); a shared store for a fleet can be added
 /// behind the same protocol.
 public protocol ResponseCacheStore: Sendable {
     /// The fresh entry for `key` and this request's headers (the entry's `Vary` picks the variant), or nil.
-    func lookup(_ key: CacheKey, requestHeaders: [(name: String, value: String)], now: EpochNanoseconds) -> CachedResponse?
+    func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders, now: EpochNanoseconds) -> CachedResponse?
     /// Stores `response` for `key`; `vary` names the request headers that select among variants. Returns false when
     /// it was not stored (larger than an entry may be).
     @discardableResult
-    func store(_ key: CacheKey, vary: [String], requestHeaders: [(name: String, value: String)],
+    func store(_ key: CacheKey, vary: [String], requestHeaders: HTTPHeaders,
                response: CachedResponse, tag: CacheTag, now: EpochNanoseconds) -> Bool
     /// Removes every entry of `api` (and of `route` within it, when given); all entries when `api` is nil.
     /// Returns how many were removed.

@@ -33,9 +33,11 @@ public final class CompiledRoute: Sendable {
     public let apiKeyRequired: Bool
     /// Every request to the route, per route and not per path (contract: route `throttle`).
     public let throttle: Throttle?
+    /// GET responses kept for `ttl` (contract: route `cache`); nil when the route caches nothing.
+    public let cache: RouteCachePolicy?
 
     public init(key: RouteKey, integration: Integration, timeout: Duration, validation: RouteValidation? = nil,
-                apiKeyRequired: Bool = false, throttle: Throttle? = nil) {
+                apiKeyRequired: Bool = false, throttle: Throttle? = nil, cache: RouteCachePolicy? = nil) {
         self.key = key
         self.keyText = key.description
         self.integration = integration
@@ -43,6 +45,7 @@ public final class CompiledRoute: Sendable {
         self.validation = validation
         self.apiKeyRequired = apiKeyRequired
         self.throttle = throttle
+        self.cache = cache
     }
 }
 

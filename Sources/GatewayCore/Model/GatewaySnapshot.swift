@@ -14,6 +14,8 @@ public final class GatewaySnapshot: Sendable {
     public let waf: WAFPolicy?
     /// Throttles, usage plans and API keys, with their counters.
     public let limits: LimitPolicy
+    /// Where routes with `cache` keep responses; nil when no route caches.
+    public let responseCache: MemoryCacheStore?
     /// What outlives this configuration (clock, counters); a reload compiles against the same state.
     public let state: GatewayState
     /// The request path's stages, compiled from this snapshot's configuration.
@@ -30,8 +32,11 @@ public final class GatewaySnapshot: Sendable {
         self.waf = waf
         self.limits = limits
         self.state = state
+        let caches = apis.contains { $0.routes.contains { $0.cache != nil } }
+        let responseCache = caches ? state.responseCache(for: settings.cache) : nil
+        self.responseCache = responseCache
         self.pipeline = RequestPipeline(settings: settings, apis: apis, hostRouter: hostRouter, waf: waf,
-                                        limits: limits, state: state)
+                                        limits: limits, responseCache: responseCache, state: state)
     }
 
     private init(_ other: GatewaySnapshot, pipeline: RequestPipeline) {
@@ -42,6 +47,7 @@ public final class GatewaySnapshot: Sendable {
         self.domainNames = other.domainNames
         self.waf = other.waf
         self.limits = other.limits
+        self.responseCache = other.responseCache
         self.state = other.state
         self.pipeline = pipeline
     }
@@ -63,6 +69,8 @@ public struct GatewaySettings: Sendable, Equatable {
     public var tls: TLSSettings?
     /// Where counters persist (contract: `state`).
     public var state = StateSettings(path: nil)
+    /// The response cache's size (contract: `cache`).
+    public var cache = CacheSettings()
 
     public init(listen: ListenSettings, admin: AdminSettings, trustedProxies: CIDRSet, limits: Limits,
                 accessLog: AccessLogSettings?, tls: TLSSettings? = nil) {

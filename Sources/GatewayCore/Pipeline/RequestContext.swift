@@ -47,6 +47,9 @@ public struct RequestContext {
     public var apiKey: CompiledAPIKey?
     /// ThrottleStage: the limits being decided, while a shared limit store answers.
     var limitProgress: LimitProgress?
+    /// CacheStage: what the cache did (access log `cache`), and on a GET miss where to store the response.
+    public var cacheOutcome: CacheOutcome?
+    public var cacheFill: CacheFill?
     /// The whole request body, once a stage asked for it with `.readBody` (then that stage runs again).
     public var body: ByteBuffer?
     /// What the operation a stage suspended on produced, for that stage's next run; the stage clears it.

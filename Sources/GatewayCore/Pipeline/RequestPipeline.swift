@@ -7,7 +7,7 @@ public struct RequestPipeline: Sendable {
     public let stages: [any RequestStage]
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, waf: WAFPolicy?,
-                limits: LimitPolicy = .none, state: GatewayState) {
+                limits: LimitPolicy = .none, responseCache: MemoryCacheStore? = nil, state: GatewayState) {
         let stages: [(any RequestStage)?] = [
             // Who is asking: the peer, or the client a trusted proxy forwarded for.
             ClientIdentityStage(trustedProxies: settings.trustedProxies),
@@ -31,7 +31,10 @@ public struct RequestPipeline: Sendable {
             ParameterValidationStage(),
             // The body: JSON media type (415), then read in full (bounded) and checked against the schema → 400.
             BodyValidationStage(maxBodySize: settings.limits.maxBodySize),
-            // (issue 14) Cache: a GET hit answers here; a miss another request is already fetching waits for it.
+            // Cache: a fresh GET entry answers here (304 when the client's validators match); a miss is marked for
+            // the edge to store a cacheable response. Cache-Status on every response of a cached route.
+            responseCache.map { CacheStage(store: $0, clock: state.clock, maxEntrySize: settings.cache.maxEntrySize,
+                                           apiNames: apis.map(\.name)) },
         ]
         self.init(stages: stages.compactMap { $0 })
         // Then the route's integration answers: `mock` or `http` (`function` in issue 15), run by the edge behind
@@ -93,7 +96,8 @@ extension RequestPipeline {
         public var waf: WAFFinding?
         /// APIKeyStage → access log `apiKey` (the key's name, never its value).
         public var apiKey: String?
-        // (14) → `cache`.
+        /// CacheStage → access log `cache` (`hit`, `miss`, `bypass`).
+        public var cache: CacheOutcome?
     }
 
     public static func findings(_ request: RequestContext, apis: [CompiledAPI]) -> Findings {
@@ -101,6 +105,6 @@ extension RequestPipeline {
         return Findings(clientIP: request.clientIP, apiIndex: request.apiIndex, routeIndex: request.routeIndex,
                         apiName: routed ? apis[request.apiIndex].name : nil,
                         routeKey: routed ? request.route?.keyText : nil, waf: request.wafFinding,
-                        apiKey: request.apiKey?.name)
+                        apiKey: request.apiKey?.name, cache: request.cacheOutcome)
     }
 }

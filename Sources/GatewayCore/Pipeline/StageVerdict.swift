@@ -1,3 +1,4 @@
+import NIOCore
 /// What a stage decides about a request.
 public enum StageVerdict {
     /// On to the next stage (after the last one, the route's integration).
@@ -42,6 +43,10 @@ public struct GatewayAnswer: Sendable {
     public var connection: Connection
     /// Set on problems: the access log's `errorCode`.
     public var errorCode: GatewayErrorCode?
+    /// A body held as bytes ready for the wire (a cache hit): sent as it is, without a copy; replaces `body`.
+    public var bodyBuffer: ByteBuffer?
+    /// No `Content-Length` (a 304: it has no content, and its length would be the stored response's).
+    public var omitsContentLength = false
 
     public init(status: Int, contentType: String? = nil, headers: [(name: String, value: String)] = [], body: [UInt8],
                 connection: Connection = .keepOpen, errorCode: GatewayErrorCode? = nil) {

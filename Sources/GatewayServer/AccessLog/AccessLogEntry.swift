@@ -17,6 +17,8 @@ struct AccessLogEntry {
     var route: String?
     /// The API key's name, never its value.
     var apiKey: String? = nil
+    /// `hit`, `miss` or `bypass` on a cached route.
+    var cache: String? = nil
     var waf: WAFFinding?
     var errorCode: String?
 
@@ -44,6 +46,7 @@ struct AccessLogEntry {
         if let api { field("api", api, &out) }
         if let route { field("route", route, &out) }
         if let apiKey { field("apiKey", apiKey, &out) }
+        if let cache { field("cache", cache, &out) }
         if let waf {
             out.append(contentsOf: #","waf":{"rule":"#.utf8)
             JSONEscaping.appendQuoted(waf.rule, to: &out)

@@ -62,7 +62,8 @@ final class AdminHandler: ChannelInboundHandler {
                     requestId: requestId, keepAlive: keepAlive)
         case (.GET, "/metrics"):
             respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                    body: runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot), requestId: requestId,
+                    body: runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot)
+                        + CacheReport.prometheus(runtime.snapshot), requestId: requestId,
                     keepAlive: keepAlive)
         case (.GET, "/waf"):
             let snapshot = runtime.snapshot
@@ -87,6 +88,15 @@ final class AdminHandler: ChannelInboundHandler {
                     handler.respondReload(context, result, requestId, keepAlive)
                 }
             }
+        case (.DELETE, "/cache"):
+            let query = request.head.uri.split(separator: "?", maxSplits: 1).dropFirst().first
+            guard let body = CacheReport.flush(runtime.snapshot, query: query) else {
+                respondProblem(context, .badRequest, "use DELETE /cache, ?api=NAME or ?api=NAME&route=ROUTEKEY",
+                               requestId, keepAlive)
+                return
+            }
+            respond(context, status: .ok, contentType: "application/json", body: body, requestId: requestId,
+                    keepAlive: keepAlive)
         case (.GET, _) where path.hasPrefix(UsageReport.pathPrefix):
             let keyName = PercentDecoding.decode(Substring(path.dropFirst(UsageReport.pathPrefix.count))) ?? ""
             let snapshot = runtime.snapshot
@@ -110,8 +120,8 @@ final class AdminHandler: ChannelInboundHandler {
                     }
                 }
             }
-        case (_, "/healthz"), (_, "/metrics"), (_, "/reload"), (_, "/waf"):
-            let allow = path == "/reload" ? "POST" : path == "/waf" ? "GET" : "GET, HEAD"
+        case (_, "/healthz"), (_, "/metrics"), (_, "/reload"), (_, "/waf"), (_, "/cache"):
+            let allow = path == "/reload" ? "POST" : path == "/waf" ? "GET" : path == "/cache" ? "DELETE" : "GET, HEAD"
             respondProblem(context, .methodNotAllowed, "\(request.head.method.rawValue) is not allowed on \(path)",
                            requestId, keepAlive, extraHeaders: [("allow", allow)])
         default:

@@ -221,6 +221,10 @@ extension GatewayHandler {
         exchange.request = consume request
         switch started {
         case .answer(let answer):
+            if let fill = exchange.request?.cacheFill, let snapshot = exchange.edge?.snapshot,
+               CacheCapture.store(answer, fill: fill, now: snapshot.state.clock.now()) {
+                markCacheStored()
+            }
             respond(answer)
         case .session(let session):
             spareSession = nil
@@ -304,7 +308,8 @@ extension GatewayHandler {
         }
         if let code = answer.errorCode { exchange.errorCode = code }
         writeAnswer(status: answer.status, contentType: answer.contentType, headers: answer.headers, body: answer.body,
-                    close: close || !exchange.keepAlive || closeAfterResponse)
+                    close: close || !exchange.keepAlive || closeAfterResponse, bodyBuffer: answer.bodyBuffer,
+                    omitsContentLength: answer.omitsContentLength)
     }
 
     func respondProblem(_ code: GatewayErrorCode, _ detail: String, close: Bool, status: Int? = nil) {
@@ -313,14 +318,15 @@ extension GatewayHandler {
     }
 
     private func writeAnswer(status: Int, contentType: String?, headers: [(name: String, value: String)],
-                             body: [UInt8], close: Bool) {
+                             body: [UInt8], close: Bool, bodyBuffer: ByteBuffer?, omitsContentLength: Bool) {
         timeoutArmed = false
         if close { closeAfterResponse = true }
         exchange.status = status
         send(exchange.response.answer(context.channel.allocator, status: status, contentType: contentType,
                                       headers: headers, body: body, requestId: exchange.requestId,
                                       stageHeaders: exchange.request?.responseHeaders ?? [], close: close,
-                                      sendsBody: exchange.method != .HEAD))
+                                      sendsBody: exchange.method != .HEAD && status != 304, bodyBuffer: bodyBuffer,
+                                      omitsContentLength: omitsContentLength))
         writeEnd()
     }
 
@@ -351,7 +357,7 @@ extension GatewayHandler {
                 httpProtocol: http2 != nil ? "HTTP/2.0" : exchange.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1",
                 status: exchange.status, bytes: exchange.response.bytes, latencyMs: Double(duration) / 1_000_000,
                 integrationLatencyMs: nil, api: findings?.apiName, route: findings?.routeKey, apiKey: findings?.apiKey,
-                waf: findings?.waf, errorCode: exchange.errorCode?.rawValue)
+                cache: findings?.cache?.rawValue, waf: findings?.waf, errorCode: exchange.errorCode?.rawValue)
             if exchange.integrationStartNanos > 0 {
                 let end = exchange.integrationEndNanos > 0 ? exchange.integrationEndNanos : now
                 entry.integrationLatencyMs = Double(end &- exchange.integrationStartNanos) / 1_000_000

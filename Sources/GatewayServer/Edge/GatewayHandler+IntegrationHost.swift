@@ -48,6 +48,13 @@ extension GatewayHandler: IntegrationHost {
         default:
             break
         }
+        if let fill = exchange.request?.cacheFill {
+            let (capture, certain) = CacheCapture.start(fill, head: head, framed: !takesUnframedBody,
+                                                        allocator: context.channel.allocator)
+            exchange.cacheCapture = capture
+            // `stored` only when the length is known to fit; a chunked response is stored if it turns out to.
+            if capture != nil && certain { markCacheStored() }
+        }
         let write = exchange.response.proxiedHead(context.channel.allocator, head, requestId: exchange.requestId,
                                                   stageHeaders: exchange.request?.responseHeaders ?? [], close: close)
         if let write { context.write(write, promise: nil) }
@@ -55,6 +62,7 @@ extension GatewayHandler: IntegrationHost {
 
     func responseBody(_ body: ByteBuffer) {
         guard busy, !exchange.responseEnded else { return }
+        exchange.cacheCapture?.append(body)
         send(exchange.response.proxiedBody(body, closeAfterResponse: &closeAfterResponse))
     }
 
@@ -67,11 +75,23 @@ extension GatewayHandler: IntegrationHost {
     func responseEnd() {
         guard busy, !exchange.responseEnded else { return }
         exchange.integrationEndNanos = NIODeadline.now().uptimeNanoseconds
+        if let capture = exchange.cacheCapture, let snapshot = exchange.edge?.snapshot {
+            exchange.cacheCapture = nil
+            _ = capture.finish(now: snapshot.state.clock.now())
+        }
         if !exchange.requestEnded {
             // The upstream answered before the body ended; it is not reusable and the rest is discarded.
             exchange.bodySink = .discard
         }
         writeEnd()
+    }
+
+    /// The miss's `Cache-Status` says the response is stored.
+    func markCacheStored() {
+        guard let index = exchange.request?.responseHeaders.firstIndex(where: { $0.name == CacheStatusField.name }) else { return }
+        let current = exchange.request!.responseHeaders[index].value
+        exchange.request!.responseHeaders[index].value = current == CacheStatusField.refresh
+            ? CacheStatusField.refreshStored : CacheStatusField.missStored
     }
 
     func dropHeldResponseHead() {

@@ -42,23 +42,36 @@ struct ResponseWriter {
     // MARK: answers made by the gateway
 
     /// A whole response: h1 in one buffer (one `write` syscall once flushed), h2 as head and body parts.
+    /// `bodyBuffer` (a cache hit's stored bytes) replaces `body` and is written as it is, after the head, never
+    /// copied; `omitsContentLength` is for a 304.
     mutating func answer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
                          headers: [(name: String, value: String)], body: [UInt8], requestId: String,
-                         stageHeaders: [(name: String, value: String)], close: Bool, sendsBody: Bool) -> Writes {
+                         stageHeaders: [(name: String, value: String)], close: Bool, sendsBody: Bool,
+                         bodyBuffer: ByteBuffer? = nil, omitsContentLength: Bool = false) -> Writes {
         heldHead = nil  // an answer made instead of an upstream head not yet written
         headSent = true
-        bytes = sendsBody ? body.count : 0
+        let length = bodyBuffer?.readableBytes ?? body.count
+        bytes = sendsBody ? length : 0
         if http2 {
-            return streamAnswer(allocator, status: status, contentType: contentType, headers: headers, body: body,
-                                requestId: requestId, stageHeaders: stageHeaders, sendsBody: sendsBody)
+            var writes = streamAnswer(allocator, status: status, contentType: contentType, headers: headers,
+                                      body: bodyBuffer == nil ? body : [], length: length, requestId: requestId,
+                                      stageHeaders: stageHeaders, sendsBody: sendsBody,
+                                      omitsContentLength: omitsContentLength)
+            if sendsBody, let bodyBuffer, bodyBuffer.readableBytes > 0 {
+                writes.second = NIOAny(HTTPServerResponsePart.body(.byteBuffer(bodyBuffer)))
+            }
+            return writes
         }
-        var buffer = allocator.buffer(capacity: 160 + body.count + headers.count * 32)
+        var buffer = allocator.buffer(capacity: 160 + (bodyBuffer == nil ? body.count : 0) + headers.count * 32)
         ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
         if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
         for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
-        buffer.writeStaticString("content-length: ")
-        buffer.writeString(String(body.count))
-        buffer.writeStaticString("\r\nx-request-id: ")
+        if !omitsContentLength {
+            buffer.writeStaticString("content-length: ")
+            buffer.writeString(String(length))
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("x-request-id: ")
         buffer.writeString(requestId)
         buffer.writeStaticString("\r\n")
         for (name, value) in stageHeaders { ResponseHeadWriter.writeHeader(&buffer, name, value) }
@@ -68,19 +81,25 @@ struct ResponseWriter {
             buffer.writeStaticString("connection: keep-alive\r\n")
         }
         buffer.writeStaticString("\r\n")
+        if let bodyBuffer {
+            var writes = Writes(first: NIOAny(buffer))
+            if sendsBody && bodyBuffer.readableBytes > 0 { writes.second = NIOAny(bodyBuffer) }
+            return writes
+        }
         if sendsBody { buffer.writeBytes(body) }
         return Writes(first: NIOAny(buffer))
     }
 
     /// The HTTP/2 form of `answer`: the stream codec frames it; connection headers do not exist in h2.
     private func streamAnswer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
-                              headers: [(name: String, value: String)], body: [UInt8], requestId: String,
-                              stageHeaders: [(name: String, value: String)], sendsBody: Bool) -> Writes {
+                              headers: [(name: String, value: String)], body: [UInt8], length: Int, requestId: String,
+                              stageHeaders: [(name: String, value: String)], sendsBody: Bool,
+                              omitsContentLength: Bool) -> Writes {
         var fields = HTTPHeaders()
         fields.reserveCapacity(headers.count + stageHeaders.count + 3)
         if let contentType { fields.add(name: "content-type", value: contentType) }
         for (name, value) in headers { fields.add(name: name, value: value) }
-        fields.add(name: "content-length", value: String(body.count))
+        if !omitsContentLength { fields.add(name: "content-length", value: String(length)) }
         fields.add(name: "x-request-id", value: requestId)
         for (name, value) in stageHeaders { fields.add(name: name, value: value) }
         let head = HTTPResponseHead(version: .http2, status: .init(statusCode: status), headers: fields)

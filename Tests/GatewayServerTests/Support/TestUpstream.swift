@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -184,6 +185,14 @@ private final class UpstreamHandler: ChannelInboundHandler {
             return
         }
         var extra: [(String, String)] = []
+        // `?h=Name:Value` (repeatable, percent-encoded) adds response fields: Cache-Control, Vary, ETag, Set-Cookie.
+        if let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first {
+            for pair in query.split(separator: "&") where pair.hasPrefix("h=") {
+                guard let field = String(pair.dropFirst(2)).removingPercentEncoding,
+                      let colon = field.firstIndex(of: ":") else { continue }
+                extra.append((String(field[..<colon]), String(field[field.index(after: colon)...])))
+            }
+        }
         if path.hasSuffix("/hop-response") {
             extra = [("Connection", "x-upstream-private"), ("X-Upstream-Private", "secret"),
                      ("Keep-Alive", "timeout=5"), ("X-Upstream-Public", "ok"), ("X-Request-Id", "upstream-made-this")]

@@ -1,0 +1,43 @@
+import NIOHTTP1
+
+/// A miss the edge may fill: where the response goes if it turns out cacheable, and under which key.
+/// Set by the cache stage on the request; the edge decides from the response head and stores on its end.
+public final class CacheFill: Sendable {
+    public let store: any ResponseCacheStore
+    public let key: CacheKey
+    public let ttlSeconds: Int
+    public let tag: CacheTag
+    public let maxEntrySize: Int
+    /// The request's headers, for the variant key once the response names its `Vary`.
+    public let requestHeaders: HTTPHeaders
+
+    public init(store: any ResponseCacheStore, key: CacheKey, ttlSeconds: Int, tag: CacheTag, maxEntrySize: Int,
+                requestHeaders: HTTPHeaders) {
+        self.store = store
+        self.key = key
+        self.ttlSeconds = ttlSeconds
+        self.tag = tag
+        self.maxEntrySize = maxEntrySize
+        self.requestHeaders = requestHeaders
+    }
+}
+
+/// What the cache did for a request: the access log's `cache` field.
+public enum CacheOutcome: String, Sendable, Equatable {
+    case hit
+    case miss
+    case bypass
+}
+
+/// The `Cache-Status` field (RFC 9211) for the gateway's cache, named `Portcullis`.
+public enum CacheStatusField {
+    public static let name = "cache-status"
+    public static func hit(ttl: Int64) -> String { "Portcullis; hit; ttl=\(ttl)" }
+    public static let miss = "Portcullis; fwd=miss"
+    public static let missStored = "Portcullis; fwd=miss; stored"
+    /// The client asked for a fresh copy and the route allows it.
+    public static let refresh = "Portcullis; fwd=request"
+    public static let refreshStored = "Portcullis; fwd=request; stored"
+    /// A method the cache does not answer (everything but GET and HEAD).
+    public static let method = "Portcullis; fwd=method"
+}
