@@ -33,12 +33,16 @@ public struct CacheStage: RequestStage {
         let key = CacheKey.make(host: request.host, api: apiNames[request.apiIndex], route: route.keyText,
                                 path: request.path, query: request.query, headers: headers, policy: policy,
                                 apiKeyName: request.apiKey?.name)
-        let refresh = Self.clientWantsRefresh(headers) && Self.allowsRefresh(policy.invalidation, request)
+        // The client's Cache-Control is read only where the route lets it matter.
+        let refresh = policy.invalidation != .ignore && Self.allowsRefresh(policy.invalidation, request)
+            && Self.clientWantsRefresh(headers)
         let now = clock.now()
         if !refresh, let hit = store.lookup(key, requestHeaders: headers, now: now) {
             request.cacheOutcome = .hit
+            request.responseHeaders.reserveCapacity(request.responseHeaders.count + 2)
             request.responseHeaders.append((CacheStatusField.name, CacheStatusField.hit(ttl: hit.remainingTTL(at: now))))
-            return .respond(Self.answer(hit, request: request, now: now))
+            request.responseHeaders.append(("age", String(hit.age(at: now))))
+            return .respond(Self.answer(hit, request: request))
         }
         request.cacheOutcome = .miss
         request.responseHeaders.append((CacheStatusField.name, refresh ? CacheStatusField.refresh : CacheStatusField.miss))
@@ -75,21 +79,29 @@ public struct CacheStage: RequestStage {
     }
 
     /// The stored response, or 304 when the request's validators match it.
-    static func answer(_ hit: CachedResponse, request: RequestContext, now: EpochNanoseconds) -> GatewayAnswer {
-        var headers = hit.headers
-        headers.append(("age", String(hit.age(at: now))))
-        if notModified(hit, request.head.headers) {
-            let kept = headers.filter { name, _ in
-                ["etag", "cache-control", "expires", "vary", "content-location", "date", "last-modified", "age"]
+    /// The stored fields go out as they are (shared, not copied); `Age` travels with `Cache-Status` in the
+    /// request's response headers.
+    static func answer(_ hit: CachedResponse, request: RequestContext) -> GatewayAnswer {
+        if hasValidators(request.head.headers) && notModified(hit, request.head.headers) {
+            let kept = hit.headers.filter { name, _ in
+                ["etag", "cache-control", "expires", "vary", "content-location", "date", "last-modified"]
                     .contains { name.equalsASCIICaseInsensitive($0) }
             }
             var answer = GatewayAnswer(status: 304, headers: kept, body: [])
             answer.omitsContentLength = true
             return answer
         }
-        var answer = GatewayAnswer(status: hit.status, headers: headers, body: [])
+        var answer = GatewayAnswer(status: hit.status, headers: hit.headers, body: [])
         answer.bodyBuffer = hit.body
         return answer
+    }
+
+    /// One pass over the names: most requests carry neither validator.
+    static func hasValidators(_ headers: HTTPHeaders) -> Bool {
+        headers.contains { name, _ in
+            (name.utf8.count == 13 && name.equalsASCIICaseInsensitive("if-none-match"))
+                || (name.utf8.count == 17 && name.equalsASCIICaseInsensitive("if-modified-since"))
+        }
     }
 
     /// RFC 9110 §13.1: `If-None-Match` (weak comparison) decides when present; otherwise `If-Modified-Since`

@@ -221,10 +221,7 @@ extension GatewayHandler {
         exchange.request = consume request
         switch started {
         case .answer(let answer):
-            if let fill = exchange.request?.cacheFill, let snapshot = exchange.edge?.snapshot,
-               CacheCapture.store(answer, fill: fill, now: snapshot.state.clock.now()) {
-                markCacheStored()
-            }
+            if exchange.request?.cacheFill != nil { storeInCache(answer) }
             respond(answer)
         case .session(let session):
             spareSession = nil
@@ -233,6 +230,14 @@ extension GatewayHandler {
             // May answer or fail before it returns, and the next pipelined exchange may then have begun.
             session.proceed()
         }
+    }
+
+    /// A whole answer (a mock) on a GET miss of a cached route: stored now if cacheable.
+    @inline(never)
+    private func storeInCache(_ answer: GatewayAnswer) {
+        guard let fill = exchange.request?.cacheFill, let snapshot = exchange.edge?.snapshot,
+              CacheCapture.store(answer, fill: fill, now: snapshot.state.clock.now()) else { return }
+        markCacheStored()
     }
 
     // MARK: failures the connection sees

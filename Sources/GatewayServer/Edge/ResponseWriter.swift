@@ -66,12 +66,13 @@ struct ResponseWriter {
         ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
         if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
         for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
-        if !omitsContentLength {
+        if omitsContentLength {
+            buffer.writeStaticString("x-request-id: ")
+        } else {
             buffer.writeStaticString("content-length: ")
             buffer.writeString(String(length))
-            buffer.writeStaticString("\r\n")
+            buffer.writeStaticString("\r\nx-request-id: ")
         }
-        buffer.writeStaticString("x-request-id: ")
         buffer.writeString(requestId)
         buffer.writeStaticString("\r\n")
         for (name, value) in stageHeaders { ResponseHeadWriter.writeHeader(&buffer, name, value) }
