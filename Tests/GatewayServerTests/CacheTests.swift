@@ -190,5 +190,67 @@ extension GatewayServerTests {
                 #expect(upstream.requestCount == 4)
             }
         }
+    
+        /// Sends `count` requests on their own connections at once (the gateway spreads connections over its two
+        /// event loops), then reads every response.
+        func concurrently(_ count: Int, port: Int, _ request: String) throws -> [RawResponse] {
+            let clients = try (0..<count).map { _ in try RawClient(port: port) }
+            defer { clients.forEach { $0.close() } }
+            for client in clients { try client.send(request) }
+            return try clients.map { try $0.readResponse(timeout: .seconds(15)) }
+        }
+
+        @Test func concurrentMissesForOneKeyMakeOneUpstreamRequest() async throws {
+            try await withCache { gateway, upstream in
+                let responses = try concurrently(100, port: gateway.port, get("/any/delay/300"))
+                #expect(responses.allSatisfy { $0.status == 200 && $0.body == responses[0].body })
+                #expect(upstream.requestCount == 1)
+                let statuses = Dictionary(grouping: responses.map { $0.header("cache-status") ?? "-" }) { $0.contains("hit") ? "hit" : $0 }
+                #expect(statuses["Portcullis; fwd=miss; stored"]?.count == 1 && statuses["hit"]?.count == 99)
+            }
+        }
+
+        @Test func waitersOfAResponseThatIsNotCacheableAreEachForwarded() async throws {
+            try await withCache { gateway, upstream in
+                let responses = try concurrently(20, port: gateway.port, get("/any/delay/200?h=Cache-Control:no-store"))
+                #expect(responses.allSatisfy { $0.status == 200 && $0.header("cache-status") == "Portcullis; fwd=miss" })
+                #expect(upstream.requestCount == 20)
+            }
+        }
+
+        @Test func aWaiterThatLeavesDoesNotDisturbTheOthers() async throws {
+            try await withCache { gateway, upstream in
+                let leader = try RawClient(port: gateway.port)
+                defer { leader.close() }
+                try leader.send(get("/any/delay/400"))
+                try await Task.sleep(for: .milliseconds(50))
+                let leaving = try (0..<5).map { _ in try RawClient(port: gateway.port) }
+                for client in leaving { try client.send(get("/any/delay/400")) }
+                let staying = try (0..<5).map { _ in try RawClient(port: gateway.port) }
+                defer { staying.forEach { $0.close() } }
+                for client in staying { try client.send(get("/any/delay/400")) }
+                try await Task.sleep(for: .milliseconds(50))
+                leaving.forEach { $0.abort() }
+                #expect(try leader.readResponse().header("cache-status") == "Portcullis; fwd=miss; stored")
+                for client in staying { #expect(try client.readResponse().header("cache-status")?.contains("hit") == true) }
+                #expect(upstream.requestCount == 1)
+            }
+        }
+
+        @Test func whenTheLeaderLeavesTheWaitersAreServedAnyway() async throws {
+            try await withCache { gateway, upstream in
+                let leader = try RawClient(port: gateway.port)
+                try leader.send(get("/any/delay/300"))
+                try await Task.sleep(for: .milliseconds(50))
+                let waiters = try (0..<4).map { _ in try RawClient(port: gateway.port) }
+                defer { waiters.forEach { $0.close() } }
+                for client in waiters { try client.send(get("/any/delay/300")) }
+                try await Task.sleep(for: .milliseconds(50))
+                leader.abort()
+                // The abandoned fill releases the waiters; each is then forwarded (or served) rather than left hanging.
+                for client in waiters { #expect(try client.readResponse(timeout: .seconds(5)).status == 200) }
+                #expect(upstream.requestCount >= 2 && upstream.requestCount <= 5)
+            }
+        }
     }
 }

@@ -10,15 +10,23 @@ public final class CacheFill: Sendable {
     public let maxEntrySize: Int
     /// The request's headers, for the variant key once the response names its `Vary`.
     public let requestHeaders: HTTPHeaders
+    /// Held by the miss that fetches for concurrent misses of the same key; nil for a waiter sent on its own.
+    public let lease: FillLease?
 
     public init(store: any ResponseCacheStore, key: CacheKey, ttlSeconds: Int, tag: CacheTag, maxEntrySize: Int,
-                requestHeaders: HTTPHeaders) {
+                requestHeaders: HTTPHeaders, lease: FillLease? = nil) {
+        self.lease = lease
         self.store = store
         self.key = key
         self.ttlSeconds = ttlSeconds
         self.tag = tag
         self.maxEntrySize = maxEntrySize
         self.requestHeaders = requestHeaders
+    }
+
+    /// The fill is over (stored, not cacheable, failed or abandoned): waiters look again. Idempotent.
+    public func finish() {
+        lease?.release()
     }
 }
 

@@ -7,6 +7,8 @@ import Synchronization
 public final class MemoryCacheStore: ResponseCacheStore {
     public let capacity: Int
     public let maxEntrySize: Int
+    /// Concurrent misses for one key, across event loops: one fetches, the others wait for it.
+    public let coalescer = FillCoalescer()
 
     private struct Slot {
         var key: CacheKey

@@ -7,13 +7,16 @@ import NIOHTTP1
 /// cached route carries `Cache-Status`.
 public struct CacheStage: RequestStage {
     let store: any ResponseCacheStore
+    let coalescer: FillCoalescer
     let clock: any GatewayClock
     let maxEntrySize: Int
     /// API names, by index, for keys and flush tags.
     let apiNames: [String]
 
-    public init(store: any ResponseCacheStore, clock: any GatewayClock, maxEntrySize: Int, apiNames: [String]) {
+    public init(store: any ResponseCacheStore, coalescer: FillCoalescer, clock: any GatewayClock, maxEntrySize: Int,
+                apiNames: [String]) {
         self.store = store
+        self.coalescer = coalescer
         self.clock = clock
         self.maxEntrySize = maxEntrySize
         self.apiNames = apiNames
@@ -23,6 +26,9 @@ public struct CacheStage: RequestStage {
 
     public func evaluate(_ request: inout RequestContext) -> StageVerdict {
         guard let route = request.route, let policy = route.cache else { return .next }
+        // Run again after waiting for another request's fill of the same key.
+        let waited = request.operationResult != nil
+        request.operationResult = nil
         let method = request.method
         guard method == .GET || method == .HEAD else {
             request.cacheOutcome = .bypass
@@ -44,14 +50,25 @@ public struct CacheStage: RequestStage {
             request.responseHeaders.append(("age", String(hit.age(at: now))))
             return .respond(Self.answer(hit, request: request))
         }
-        request.cacheOutcome = .miss
-        request.responseHeaders.append((CacheStatusField.name, refresh ? CacheStatusField.refresh : CacheStatusField.miss))
         // A HEAD miss is forwarded as HEAD: its response has no body to keep.
         if method == .GET {
+            var lease: FillLease?
+            // One request fetches a key at a time; the others wait for it and look again. A waiter that still
+            // misses (the response was not cacheable, or is another variant) is sent on its own.
+            if !refresh && !waited {
+                switch coalescer.join(key) {
+                case .lead(let claimed):
+                    lease = claimed
+                case .wait(let waiter):
+                    return .suspend(waiter)
+                }
+            }
             request.cacheFill = CacheFill(store: store, key: key, ttlSeconds: policy.ttlSeconds,
                                           tag: CacheTag(api: apiNames[request.apiIndex], route: route.keyText),
-                                          maxEntrySize: maxEntrySize, requestHeaders: headers)
+                                          maxEntrySize: maxEntrySize, requestHeaders: headers, lease: lease)
         }
+        request.cacheOutcome = .miss
+        request.responseHeaders.append((CacheStatusField.name, refresh ? CacheStatusField.refresh : CacheStatusField.miss))
         return .next
     }
 

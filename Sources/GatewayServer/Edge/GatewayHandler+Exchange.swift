@@ -235,8 +235,9 @@ extension GatewayHandler {
     /// A whole answer (a mock) on a GET miss of a cached route: stored now if cacheable.
     @inline(never)
     private func storeInCache(_ answer: GatewayAnswer) {
-        guard let fill = exchange.request?.cacheFill, let snapshot = exchange.edge?.snapshot,
-              CacheCapture.store(answer, fill: fill, now: snapshot.state.clock.now()) else { return }
+        guard let fill = exchange.request?.cacheFill, let snapshot = exchange.edge?.snapshot else { return }
+        defer { fill.finish() }
+        guard CacheCapture.store(answer, fill: fill, now: snapshot.state.clock.now()) else { return }
         markCacheStored()
     }
 
@@ -349,6 +350,9 @@ extension GatewayHandler {
         var findings: RequestPipeline.Findings?
         if let request = exchange.request.take() {
             findings = RequestPipeline.findings(request, apis: snapshot.apis)
+            // Whatever ended the exchange (an answer, a failure, a timeout, the client leaving), requests waiting
+            // for its cache fill look again now.
+            request.cacheFill?.finish()
         }
         loop.requestMetrics.record(snapshot: ObjectIdentifier(snapshot), api: findings?.apiIndex ?? -1,
                                    route: findings?.routeIndex ?? -1, apiName: findings?.apiName ?? "",

@@ -54,6 +54,8 @@ extension GatewayHandler: IntegrationHost {
             exchange.cacheCapture = capture
             // `stored` only when the length is known to fit; a chunked response is stored if it turns out to.
             if capture != nil && certain { markCacheStored() }
+            // Not cacheable: requests waiting for this fill need not wait for the body.
+            if capture == nil { fill.finish() }
         }
         let write = exchange.response.proxiedHead(context.channel.allocator, head, requestId: exchange.requestId,
                                                   stageHeaders: exchange.request?.responseHeaders ?? [], close: close)
@@ -79,6 +81,7 @@ extension GatewayHandler: IntegrationHost {
             exchange.cacheCapture = nil
             _ = capture.finish(now: snapshot.state.clock.now())
         }
+        exchange.request?.cacheFill?.finish()
         if !exchange.requestEnded {
             // The upstream answered before the body ended; it is not reusable and the rest is discarded.
             exchange.bodySink = .discard

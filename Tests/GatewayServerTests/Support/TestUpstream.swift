@@ -145,11 +145,20 @@ private final class UpstreamHandler: ChannelInboundHandler {
             guard let i = segments.firstIndex(of: name), i + 1 < segments.count else { return nil }
             return Int(segments[i + 1])
         }
+        var extra: [(String, String)] = []
+        // `?h=Name:Value` (repeatable, percent-encoded) adds response fields: Cache-Control, Vary, ETag, Set-Cookie.
+        if let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first {
+            for pair in query.split(separator: "&") where pair.hasPrefix("h=") {
+                guard let field = String(pair.dropFirst(2)).removingPercentEncoding,
+                      let colon = field.firstIndex(of: ":") else { continue }
+                extra.append((String(field[..<colon]), String(field[field.index(after: colon)...])))
+            }
+        }
         if let ms = number(after: "delay") {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) {
                 let (handler, context) = loopBound.value
-                if context.channel.isActive { handler.echo(context: context, head: head, status: .ok) }
+                if context.channel.isActive { handler.echo(context: context, head: head, status: .ok, extraHeaders: extra) }
             }
             return
         }
@@ -183,15 +192,6 @@ private final class UpstreamHandler: ChannelInboundHandler {
         if let code = number(after: "status") {
             echo(context: context, head: head, status: HTTPResponseStatus(statusCode: code))
             return
-        }
-        var extra: [(String, String)] = []
-        // `?h=Name:Value` (repeatable, percent-encoded) adds response fields: Cache-Control, Vary, ETag, Set-Cookie.
-        if let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first {
-            for pair in query.split(separator: "&") where pair.hasPrefix("h=") {
-                guard let field = String(pair.dropFirst(2)).removingPercentEncoding,
-                      let colon = field.firstIndex(of: ":") else { continue }
-                extra.append((String(field[..<colon]), String(field[field.index(after: colon)...])))
-            }
         }
         if path.hasSuffix("/hop-response") {
             extra = [("Connection", "x-upstream-private"), ("X-Upstream-Private", "secret"),
