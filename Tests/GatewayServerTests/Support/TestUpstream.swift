@@ -155,10 +155,11 @@ private final class UpstreamHandler: ChannelInboundHandler {
             }
         }
         if let ms = number(after: "delay") {
+            let delayedExtra = extra
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) {
                 let (handler, context) = loopBound.value
-                if context.channel.isActive { handler.echo(context: context, head: head, status: .ok, extraHeaders: extra) }
+                if context.channel.isActive { handler.echo(context: context, head: head, status: .ok, extraHeaders: delayedExtra) }
             }
             return
         }
