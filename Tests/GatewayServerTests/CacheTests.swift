@@ -191,6 +191,22 @@ extension GatewayServerTests {
             }
         }
     
+        @Test func a50MBResponseOnACachedRouteStreamsThroughWithFlatMemory() async throws {
+            try await withCache { gateway, upstream in
+                let baseline = residentBytes()
+                for _ in 0..<2 {
+                    let result = try ExternalTool.run("/usr/bin/curl", [
+                        "-s", "-o", "/dev/null", "-D", "/dev/stderr", "-w", "%{http_code} %{size_download}",
+                        "http://127.0.0.1:\(gateway.port)/any/bytes/52428800"], timeout: 60)
+                    #expect(result.stdout == "200 52428800")
+                    #expect(result.stderr.lowercased().contains("cache-status: portcullis; fwd=miss\r"))
+                }
+                let grown = residentBytes() - baseline
+                #expect(grown < 24 * 1024 * 1024, "RSS grew by \(grown / 1024 / 1024) MB")
+                #expect(upstream.requestCount == 2)
+            }
+        }
+
         /// Sends `count` requests on their own connections at once (the gateway spreads connections over its two
         /// event loops), then reads every response.
         func concurrently(_ count: Int, port: Int, _ request: String) throws -> [RawResponse] {
@@ -251,6 +267,25 @@ extension GatewayServerTests {
                 for client in waiters { #expect(try client.readResponse(timeout: .seconds(5)).status == 200) }
                 #expect(upstream.requestCount >= 2 && upstream.requestCount <= 5)
             }
+        }
+    }
+}
+
+extension GatewayServerTests.HTTP2 {
+    /// An HTTP/2 client is served from the cache like an HTTP/1.1 one, and fills it for HTTP/1.1 clients.
+    @Test func http2ClientsAreServedCacheHits() async throws {
+        try await Self.withH2Gateway { setup, gateway, upstream, port in
+            let miss = try Self.curl(setup, port, "/cached/chunked/3000", ["-D", "/dev/stderr"])
+            #expect(miss.version == "2" && miss.status == 200 && miss.size == 3000)
+            #expect(miss.stderr.lowercased().contains("cache-status: portcullis; fwd=miss"))
+            let hit = try Self.curl(setup, port, "/cached/chunked/3000", ["-D", "/dev/stderr"])
+            #expect(hit.version == "2" && hit.size == 3000 && hit.body == miss.body)
+            #expect(hit.stderr.lowercased().contains("cache-status: portcullis; hit; ttl="))
+            #expect(hit.stderr.lowercased().contains("content-length: 3000"))
+            // The h2 fill (de-chunked by the upstream connection for h2) serves an HTTP/1.1 client too.
+            let h1 = try Self.curl(setup, port, "/cached/chunked/3000", ["-D", "/dev/stderr"], version: "--http1.1")
+            #expect(h1.version == "1.1" && h1.size == 3000 && h1.stderr.lowercased().contains("hit"))
+            #expect(upstream.requestCount == 1)
         }
     }
 }

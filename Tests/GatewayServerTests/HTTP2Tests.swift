@@ -27,7 +27,9 @@ extension GatewayServerTests {
               "accessLog": { "path": "access.log" },
               "apis": [ { "name": "test", "routes": [
                 { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } },
-                { "route": "ANY /echo/{p+}", "integration": { "type": "http", "url": "http://127.0.0.1:\#(upstreamPort)" } } ] } ] }
+                { "route": "ANY /echo/{p+}", "integration": { "type": "http", "url": "http://127.0.0.1:\#(upstreamPort)" } },
+                { "route": "GET /cached/{p+}", "integration": { "type": "http", "url": "http://127.0.0.1:\#(upstreamPort)" },
+                  "cache": { "ttl": 60 } } ] } ] }
             """#
         }
 
