@@ -77,6 +77,21 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func oneUsersAuthorizedAnswerIsNeverServedToAnother() async throws {
+            try await withCache { gateway, upstream in
+                let alice = try exchange(port: gateway.port, get("/items/7", headers: ["Authorization: Bearer alice"]))
+                #expect(alice.header("cache-status") == "Portcullis; fwd=miss")
+                let bob = try exchange(port: gateway.port, get("/items/7", headers: ["Authorization: Bearer bob"]))
+                #expect(bob.header("cache-status") == "Portcullis; fwd=miss")
+                #expect(try JSON.parse(bob.body)["headers"]?.array?.contains { $0.array?.last?.string == "Bearer bob" } == true)
+                // Unless the upstream says a shared cache may keep it.
+                let shared = "/items/8?h=Cache-Control:public"
+                _ = try exchange(port: gateway.port, get(shared, headers: ["Authorization: Bearer alice"]))
+                #expect(try exchange(port: gateway.port, get(shared)).header("cache-status")?.contains("hit") == true)
+                #expect(upstream.requestCount == 3)
+            }
+        }
+
         @Test func varyKeepsAVariantPerHeaderValue() async throws {
             try await withCache { gateway, upstream in
                 let path = "/items/1?h=Vary:Accept-Language"

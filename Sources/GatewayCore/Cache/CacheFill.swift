@@ -12,10 +12,13 @@ public final class CacheFill: Sendable {
     public let requestHeaders: HTTPHeaders
     /// Held by the miss that fetches for concurrent misses of the same key; nil for a waiter sent on its own.
     public let lease: FillLease?
+    /// The request carried `Authorization`: its response is stored only if it says a shared cache may.
+    public let authorized: Bool
 
     public init(store: any ResponseCacheStore, key: CacheKey, ttlSeconds: Int, tag: CacheTag, maxEntrySize: Int,
                 requestHeaders: HTTPHeaders, lease: FillLease? = nil) {
         self.lease = lease
+        self.authorized = requestHeaders.contains(name: "authorization")
         self.store = store
         self.key = key
         self.ttlSeconds = ttlSeconds

@@ -1,7 +1,8 @@
 /// Whether an upstream's response may be stored, and for how long (RFC 9111 as a shared cache applies it, narrowed
 /// by the contract): only 200; never with `Set-Cookie`, `Cache-Control: no-store`, `private` or `no-cache` (this
 /// cache does not revalidate), nor `Vary: *`; `s-maxage`, else `max-age`, may shorten the route's ttl, never
-/// lengthen it.
+/// lengthen it. A response to a request that carried `Authorization` is stored only when the response says a shared
+/// cache may (`public`, `s-maxage` or `must-revalidate`, RFC 9111 §3.5): one user's answer is never served to another.
 public enum ResponseCacheability {
     public enum Decision: Sendable, Equatable {
         /// Store for `ttlSeconds`, as one variant per value of the `vary` request headers (lowercased names).
@@ -10,8 +11,10 @@ public enum ResponseCacheability {
         case bypass(reason: String)
     }
 
-    public static func decide(status: Int, headers: [(name: String, value: String)], routeTTLSeconds: Int) -> Decision {
+    public static func decide(status: Int, headers: [(name: String, value: String)], routeTTLSeconds: Int,
+                              requestAuthorized: Bool = false) -> Decision {
         guard status == 200 else { return .bypass(reason: "status \(status)") }
+        var sharedAllowed = false
         var ttl = routeTTLSeconds
         var sharedMaxAge: Int?
         var maxAge: Int?
@@ -33,9 +36,12 @@ public enum ResponseCacheability {
                 switch key.lowercased() {
                 case "no-store", "private", "no-cache":
                     return .bypass(reason: "cache-control \(key.lowercased())")
+                case "public", "must-revalidate":
+                    sharedAllowed = true
                 case "s-maxage":
                     guard let seconds = argument.flatMap(deltaSeconds) else { return .bypass(reason: "bad s-maxage") }
                     sharedMaxAge = min(sharedMaxAge ?? .max, seconds)
+                    sharedAllowed = true
                 case "max-age":
                     guard let seconds = argument.flatMap(deltaSeconds) else { return .bypass(reason: "bad max-age") }
                     maxAge = min(maxAge ?? .max, seconds)
@@ -44,6 +50,7 @@ public enum ResponseCacheability {
                 }
             }
         }
+        if requestAuthorized && !sharedAllowed { return .bypass(reason: "authorization") }
         if let limit = sharedMaxAge ?? maxAge { ttl = min(ttl, limit) }
         guard ttl > 0 else { return .bypass(reason: "max-age 0") }
         var seen = Set<String>()

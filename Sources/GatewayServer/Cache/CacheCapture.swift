@@ -25,7 +25,8 @@ final class CacheCapture {
                       allocator: ByteBufferAllocator) -> (capture: CacheCapture?, certain: Bool) {
         let fields = headerFields(head)
         guard case .store(let ttl, let vary) = ResponseCacheability.decide(status: head.status, headers: fields,
-                                                                           routeTTLSeconds: fill.ttlSeconds) else {
+                                                                           routeTTLSeconds: fill.ttlSeconds,
+                                                                           requestAuthorized: fill.authorized) else {
             return (nil, false)
         }
         switch head.framing {
@@ -54,7 +55,8 @@ final class CacheCapture {
         var fields = answer.headers
         if let contentType = answer.contentType { fields.insert(("content-type", contentType), at: 0) }
         guard case .store(let ttl, let vary) = ResponseCacheability.decide(status: answer.status, headers: fields,
-                                                                           routeTTLSeconds: fill.ttlSeconds),
+                                                                           routeTTLSeconds: fill.ttlSeconds,
+                                                                           requestAuthorized: fill.authorized),
               answer.body.count <= fill.maxEntrySize else { return false }
         let response = CachedResponse(status: answer.status, headers: fields.filter { !unstored.contains($0.name.lowercased()) },
                                       body: ByteBuffer(bytes: answer.body), storedAt: now, ttlSeconds: ttl)

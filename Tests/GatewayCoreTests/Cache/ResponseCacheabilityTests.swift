@@ -32,6 +32,18 @@ import Testing
         #expect(decide(200, [("cache-control", "max-age")]) == .bypass(reason: "bad max-age"))
     }
 
+    @Test func anAuthorizedRequestsResponseIsStoredOnlyWhenItSaysASharedCacheMay() {
+        func decide(_ headers: [(String, String)]) -> ResponseCacheability.Decision {
+            ResponseCacheability.decide(status: 200, headers: headers.map { (name: $0.0, value: $0.1) },
+                                        routeTTLSeconds: 60, requestAuthorized: true)
+        }
+        #expect(decide([]) == .bypass(reason: "authorization"))
+        #expect(decide([("cache-control", "max-age=30")]) == .bypass(reason: "authorization"))
+        #expect(decide([("cache-control", "public")]) == .store(ttlSeconds: 60, vary: []))
+        #expect(decide([("cache-control", "s-maxage=20")]) == .store(ttlSeconds: 20, vary: []))
+        #expect(decide([("cache-control", "must-revalidate, max-age=10")]) == .store(ttlSeconds: 10, vary: []))
+    }
+
     @Test func varyNamesAreCollectedLowercasedOnce() {
         #expect(decide(200, [("Vary", "Accept-Language, accept"), ("vary", "ACCEPT-language")])
                 == .store(ttlSeconds: 60, vary: ["accept-language", "accept"]))
