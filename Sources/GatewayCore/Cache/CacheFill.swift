@@ -43,7 +43,7 @@ public enum CacheOutcome: String, Sendable, Equatable {
 /// The `Cache-Status` field (RFC 9211) for the gateway's cache, named `Portcullis`.
 public enum CacheStatusField {
     public static let name = "cache-status"
-    public static func hit(ttl: Int64) -> String { "Portcullis; hit; ttl=\(ttl)" }
+    public static func hit(ttl: Int64) -> String { "Portcullis; hit; ttl=" + String(ttl) }
     public static let miss = "Portcullis; fwd=miss"
     public static let missStored = "Portcullis; fwd=miss; stored"
     /// The client asked for a fresh copy and the route allows it.

@@ -34,7 +34,7 @@ public struct RequestPipeline: Sendable {
             // Cache: a fresh GET entry answers here (304 when the client's validators match); a miss is marked for
             // the edge to store a cacheable response. Cache-Status on every response of a cached route.
             responseCache.map { CacheStage(store: $0, coalescer: $0.coalescer, clock: state.clock,
-                                           maxEntrySize: settings.cache.maxEntrySize, apiNames: apis.map(\.name)) },
+                                           maxEntrySize: settings.cache.maxEntrySize, apis: apis) },
         ]
         self.init(stages: stages.compactMap { $0 })
         // Then the route's integration answers: `mock` or `http` (`function` in issue 15), run by the edge behind

@@ -12,9 +12,13 @@ public struct CacheStage: RequestStage {
     let maxEntrySize: Int
     /// API names, by index, for keys and flush tags.
     let apiNames: [String]
+    /// Per API, per route: the key's API and route fields, built once.
+    let routePrefixes: [[[UInt8]]]
 
     public init(store: any ResponseCacheStore, coalescer: FillCoalescer, clock: any GatewayClock, maxEntrySize: Int,
-                apiNames: [String]) {
+                apis: [CompiledAPI]) {
+        let apiNames = apis.map(\.name)
+        routePrefixes = apis.map { api in api.routes.map { CacheKey.routePrefix(api: api.name, route: $0.keyText) } }
         self.store = store
         self.coalescer = coalescer
         self.clock = clock
@@ -36,7 +40,7 @@ public struct CacheStage: RequestStage {
             return .next
         }
         let headers = request.head.headers
-        let key = CacheKey.make(host: request.host, api: apiNames[request.apiIndex], route: route.keyText,
+        let key = CacheKey.make(host: request.host, routePrefix: routePrefixes[request.apiIndex][request.routeIndex],
                                 path: request.path, query: request.query, headers: headers, policy: policy,
                                 apiKeyName: request.apiKey?.name)
         // The client's Cache-Control is read only where the route lets it matter.

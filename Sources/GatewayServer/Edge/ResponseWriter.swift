@@ -62,7 +62,9 @@ struct ResponseWriter {
             }
             return writes
         }
-        var buffer = allocator.buffer(capacity: 160 + (bodyBuffer == nil ? body.count : 0) + headers.count * 32)
+        // Stage fields (RateLimit, Cache-Status, Age) counted too: a head that outgrows its buffer is copied.
+        var buffer = allocator.buffer(capacity: 160 + (bodyBuffer == nil ? body.count : 0) + headers.count * 48
+                                                + stageHeaders.count * 64)
         ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
         if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
         for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
