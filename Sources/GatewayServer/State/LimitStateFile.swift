@@ -117,7 +117,10 @@ final class LimitStateFile: Sendable {
             }
             _ = try await connection.query("COMMIT")
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            // In a task of its own: when the caller was cancelled, a cancelled ROLLBACK would leave the transaction
+            // open and every later batch would fail to begin.
+            let connection = self.connection
+            _ = await Task { try? await connection.query("ROLLBACK") }.value
             throw error
         }
     }

@@ -26,11 +26,12 @@ final class LimitStateWriter: Sendable {
         return LimitStateWriter(store: store, file: file, logger: logger)
     }
 
-    /// Runs until cancelled, then writes what is left.
+    /// Runs until cancelled. A batch is written in a task of its own: cancelling the loop mid-batch must not cut
+    /// the transaction short (a cancelled SQLite call would leave it open, and the next batch could not begin).
     func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.interval)
-            await flush()
+            await Task { await self.flush() }.value
         }
     }
 
@@ -47,7 +48,7 @@ final class LimitStateWriter: Sendable {
     }
 
     func stop() async {
-        await flush()
+        await Task { await self.flush() }.value
         await file.close()
     }
 }
