@@ -92,6 +92,21 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func aHitCarriesTheGatewaysRequestIdAndNoneOfTheUpstreamsConnectionFields() async throws {
+            try await withCache { gateway, upstream in
+                let miss = try exchange(port: gateway.port, get("/any/hop-response"))
+                let hit = try exchange(port: gateway.port, get("/any/hop-response"))
+                #expect(hit.header("cache-status")?.contains("hit") == true)
+                for response in [miss, hit] {
+                    #expect(response.headerValues("x-request-id").count == 1)
+                    #expect(response.header("x-request-id") != "upstream-made-this")
+                    #expect(response.header("x-upstream-private") == nil && response.header("keep-alive") == nil)
+                    #expect(response.header("x-upstream-public") == "ok")
+                }
+                #expect(upstream.requestCount == 1)
+            }
+        }
+
         @Test func varyKeepsAVariantPerHeaderValue() async throws {
             try await withCache { gateway, upstream in
                 let path = "/items/1?h=Vary:Accept-Language"

@@ -16,9 +16,9 @@ final class CacheCapture {
     private var body: ByteBuffer
     private var abandoned = false
 
-    /// Fields a stored response must not repeat: hop-by-hop, framing (a hit sends `content-length`), `age`.
-    static let unstored: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                        "transfer-encoding", "upgrade", "content-length", "age"]
+    /// Fields a stored response must not repeat besides those a proxied response drops: its length (a hit sends
+    /// its own `content-length`) and `age`; for a mock answer, also the hop-by-hop names.
+    static let unstored: Set<String> = Set(ForwardingHeaders.hopByHop + ["content-length", "age", "x-request-id"])
 
     /// The capture for `head`, or nil with the reason when the response is not to be stored.
     static func start(_ fill: CacheFill, head: UpstreamResponseHead, framed: Bool,
@@ -37,7 +37,7 @@ final class CacheCapture {
         default:
             break
         }
-        let kept = fields.filter { !unstored.contains($0.name.lowercased()) && !head.connectionTokens.contains($0.name.lowercased()) }
+        let kept = fields.filter { !unstored.contains($0.name.lowercased()) }
         var certain = false
         var capacity = 1024
         if case .contentLength(let length) = head.framing {
@@ -118,18 +118,12 @@ final class CacheCapture {
         return scanner.isFinished ? payload : nil
     }
 
-    /// The head's fields as (name, value), values without surrounding whitespace.
+    /// The head's fields a client would get (hop-by-hop, `Connection`-nominated and the upstream's own
+    /// `X-Request-Id` left out, as for a proxied response), as (name, value).
     static func headerFields(_ head: UpstreamResponseHead) -> [(name: String, value: String)] {
-        let view = head.bytes.readableBytesView
-        let base = view.startIndex
-        return head.lines.map { line, nameLength in
-            let nameEnd = line.lowerBound + nameLength
-            let name = String(decoding: view[(base + line.lowerBound)..<(base + nameEnd)], as: UTF8.self)
-            var valueStart = nameEnd + 1
-            var valueEnd = line.upperBound
-            while valueStart < valueEnd, view[base + valueStart] == 32 || view[base + valueStart] == 9 { valueStart += 1 }
-            while valueEnd > valueStart, view[base + valueEnd - 1] == 32 || view[base + valueEnd - 1] == 9 { valueEnd -= 1 }
-            return (name, String(decoding: view[(base + valueStart)..<(base + valueEnd)], as: UTF8.self))
-        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(head.lines.count)
+        ResponseHeadWriter.forEachKeptField(of: head) { fields.append(($0, $1)) }
+        return fields
     }
 }

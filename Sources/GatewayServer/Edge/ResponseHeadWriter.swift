@@ -54,21 +54,26 @@ enum ResponseHeadWriter {
     /// The HTTP/2 form of `writeProxiedHead`: the same header lines kept, as fields for the stream codec (which
     /// lower-cases names for HPACK). h2 has no connection headers, so there is no close or keep-alive to say.
     static func proxiedHeaders(upstream head: UpstreamResponseHead, requestId: String) -> HTTPHeaders {
-        let view = head.bytes.readableBytesView
-        let base = view.startIndex
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.lines.count + 1)
+        forEachKeptField(of: head) { name, value in headers.add(name: name, value: value) }
+        headers.add(name: "x-request-id", value: requestId)
+        return headers
+    }
+
+    /// The upstream's fields that reach the client (see `keeps`), as name and value without surrounding
+    /// whitespace: HTTP/2 heads and the response cache read them this way.
+    static func forEachKeptField(of head: UpstreamResponseHead, _ body: (_ name: String, _ value: String) -> Void) {
+        let view = head.bytes.readableBytesView
+        let base = view.startIndex
         for (line, nameLength) in head.lines where keeps(view, line.lowerBound, nameLength, head) {
             var valueStart = line.lowerBound + nameLength + 1
             var valueEnd = line.upperBound
             while valueStart < valueEnd, view[base + valueStart] == 32 || view[base + valueStart] == 9 { valueStart += 1 }
             while valueEnd > valueStart, view[base + valueEnd - 1] == 32 || view[base + valueEnd - 1] == 9 { valueEnd -= 1 }
-            let name = String(decoding: view[(base + line.lowerBound)..<(base + line.lowerBound + nameLength)], as: UTF8.self)
-            let value = String(decoding: view[(base + valueStart)..<(base + valueEnd)], as: UTF8.self)
-            headers.add(name: name, value: value)
+            body(String(decoding: view[(base + line.lowerBound)..<(base + line.lowerBound + nameLength)], as: UTF8.self),
+                 String(decoding: view[(base + valueStart)..<(base + valueEnd)], as: UTF8.self))
         }
-        headers.add(name: "x-request-id", value: requestId)
-        return headers
     }
 
     /// Whether an upstream header line reaches the client: not hop-by-hop, not nominated by `Connection`, and
