@@ -101,17 +101,10 @@ enum RFC3339 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date for days since 1970-01-01.
+    /// The proleptic Gregorian date of a day since 1970-01-01 (`CivilDate`, shared with quota periods).
     static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (year, month, day) = CivilDate.date(fromDays: Int64(days))
+        return (Int(year), Int(month), Int(day))
     }
 
     private static func digits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
