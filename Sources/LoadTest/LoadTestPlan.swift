@@ -1,3 +1,5 @@
+import GatewayConfig
+
 /// What `portcullis loadtest` is asked to do: where, how fast, for how long, with what request.
 public struct LoadTestPlan: Sendable {
     public var target: LoadTestTarget
@@ -120,18 +122,15 @@ public struct LoadTestError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// Durations as the config writes them: seconds, or a number with ms, s, m, h or d; above 0 and at most a day
-/// (the report keeps a row per second).
+/// `--duration`: a contract duration (`DurationSyntax`), above 0 and at most a day (the report keeps a row per
+/// second).
 public enum LoadTestDuration {
-    public static let maxSeconds: Double = 86_400
+    public static let maxSeconds: Int64 = 86_400
 
     public static func parse(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-        var seconds = Double(text)
-        for (suffix, scale) in units where seconds == nil && text.hasSuffix(suffix) {
-            seconds = Double(text.dropLast(suffix.count)).map { $0 * scale }
+        guard let duration = DurationSyntax.parseText(text), duration > .zero, duration <= .seconds(maxSeconds) else {
+            return nil
         }
-        guard let seconds, seconds.isFinite, seconds > 0, seconds <= maxSeconds else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        return duration
     }
 }

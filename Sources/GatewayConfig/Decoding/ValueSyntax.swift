@@ -1,5 +1,5 @@
 /// Parsing and printing of the contract's duration and size notations.
-enum DurationSyntax {
+public enum DurationSyntax {
     private static let units: [(suffix: String, nanoseconds: Double)] = [
         ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86_400e9),
     ]
@@ -16,6 +16,12 @@ enum DurationSyntax {
     }
 
     static func fromSeconds(_ seconds: Double) -> Duration { fromNanoseconds(seconds * 1e9) }
+
+    /// A duration written as text on a command line: seconds ("30", "0.5") or with a unit ("250ms", "5m").
+    public static func parseText(_ text: String) -> Duration? {
+        if isDecimal(Substring(text)), let seconds = Double(text) { return fromSeconds(seconds) }
+        return parse(text)
+    }
 
     private static func fromNanoseconds(_ ns: Double) -> Duration {
         let clamped = min(max(ns.rounded(), -9e18), 9e18)
