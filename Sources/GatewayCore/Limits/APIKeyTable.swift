@@ -85,11 +85,10 @@ public struct KeyDigest: Hashable, Sendable {
 
     /// Lowercase hex, as `portcullis keys new` prints it.
     public var hex: String {
-        let table = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for word in [words.0, words.1, words.2, words.3] {
-            for shift in stride(from: 60, through: 0, by: -4) { out.append(table[Int(word >> UInt64(shift) & 0xF)]) }
+            for shift in stride(from: 60, through: 0, by: -4) { out.append(ASCIIHex.digit(UInt8(word >> UInt64(shift) & 0xF))) }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -15,7 +15,7 @@ public enum JSONEscaping {
             case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x00..<0x20:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex(b >> 4), hex(b & 0xF)])
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, ASCIIHex.digit(b >> 4), ASCIIHex.digit(b & 0xF)])
             default: out.append(b)
             }
         }
@@ -28,7 +28,4 @@ public enum JSONEscaping {
         appendQuoted(s, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
-
-    @inline(__always)
-    private static func hex(_ d: UInt8) -> UInt8 { d < 10 ? 0x30 + d : 0x61 + d - 10 }
 }

@@ -1,6 +1,11 @@
 /// One hexadecimal digit's value, for the gateway's byte-level parsers (IPv6 groups, percent escapes, chunk
-/// sizes). `@inlinable` so the upstream chunk scanner's per-byte calls stay cheap across the module boundary.
+/// sizes), and the lowercase digit of a value, for writers (JSON `\u` escapes, key digests). `@inlinable` so the
+/// upstream chunk scanner's per-byte calls stay cheap across the module boundary.
 public enum ASCIIHex {
+    /// The lowercase digit of `nibble` (0–15).
+    @inlinable
+    public static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
+
     @inlinable
     public static func value(_ b: UInt8) -> UInt8? {
         switch b {
