@@ -103,7 +103,7 @@ public struct AdmissionExpectation: Sendable {
             head: head, peer: IPAddress("127.0.0.1")!, host: Substring(plan.target.authority), path: path, rawPath: rawPath,
             query: question.map { target[target.index(after: $0)...] },
             framing: plan.body.isEmpty ? .none : .contentLength(plan.body.count),
-            presentedNames: plan.target.https ? nil : nil, requestId: "loadtest")
+            requestId: "loadtest")
         for stage in snapshot.pipeline.stages {
             if stage is ThrottleStage { break }
             // Stages that read the body (validation) come after the throttle; WAF rate rules are not simulated.

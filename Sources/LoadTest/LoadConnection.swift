@@ -102,7 +102,7 @@ final class LoadConnection: ChannelInboundHandler {
         self.context = nil
         guard !closedByUs else { return }
         // The server closed (or the request timed out): carry on with the rest of this share on a new connection.
-        run.reconnect(from: nextIndex)
+        run.connect(from: nextIndex)
     }
 
     private func finish() {

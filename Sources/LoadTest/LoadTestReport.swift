@@ -144,13 +144,12 @@ public struct LoadTestReport: Sendable {
         for _ in 0..<digits { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
         let whole = Int64(scaled / scale)
-        var fraction = Int64(scaled) - whole * Int64(scale)
+        let fraction = Int64(scaled) - whole * Int64(scale)
         var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
         if fraction > 0 {
             var decimals = String(fraction)
             decimals = String(repeating: "0", count: digits - decimals.count) + decimals
             while decimals.last == "0" { decimals.removeLast() }
-            fraction = 0
             text += "." + decimals
         }
         return text

@@ -170,10 +170,6 @@ final class LoopRun {
         }
     }
 
-    func reconnect(from nextIndex: Int) {
-        connect(from: nextIndex)
-    }
-
     func connectionFinished() {
         activeConnections -= 1
         if activeConnections == 0 { done.succeed(results) }
