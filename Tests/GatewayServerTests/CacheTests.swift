@@ -107,6 +107,33 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func dotSegmentsAndEscapesNameTheSameEntryAsTheNormalPath() async throws {
+            try await withCache { gateway, upstream in
+                _ = try exchange(port: gateway.port, get("/items/1"))
+                for path in ["/items/./1", "/items/%31", "/items/x/../1"] {
+                    let response = try exchange(port: gateway.port, get(path))
+                    #expect(response.status == 200 && response.header("cache-status")?.contains("hit") == true, "\(path)")
+                }
+                // An empty segment is kept (the upstream is sent "//items/1"), so it is an entry of its own.
+                #expect(try exchange(port: gateway.port, get("//items/1")).header("cache-status") == "Portcullis; fwd=miss; stored")
+                #expect(upstream.requestCount == 2)
+            }
+        }
+
+        @Test func aBodySentWithAHitIsDrainedNeverReadAsTheNextRequest() async throws {
+            try await withCache { gateway, upstream in
+                _ = try exchange(port: gateway.port, get("/items/1"))
+                let client = try RawClient(port: gateway.port)
+                defer { client.close() }
+                let hidden = "GET /plain/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                try client.send("GET /items/1 HTTP/1.1\r\nHost: gateway.test\r\nContent-Length: \(hidden.utf8.count)\r\n\r\n" + hidden)
+                #expect(try client.readResponse().header("cache-status")?.contains("hit") == true)
+                try client.send(get("/items/1"))
+                #expect(try client.readResponse().header("cache-status")?.contains("hit") == true)
+                #expect(upstream.requestCount == 1)  // the hidden /plain/1 never reached the upstream
+            }
+        }
+
         @Test func varyKeepsAVariantPerHeaderValue() async throws {
             try await withCache { gateway, upstream in
                 let path = "/items/1?h=Vary:Accept-Language"
