@@ -310,19 +310,45 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func whenTheLeaderLeavesTheWaitersAreServedAnyway() async throws {
+        /// A leader that leaves, then `waiters` clients asking for the same key: what each waiter got.
+        func leaderLeaves(_ path: String, port: Int, waiters count: Int = 4) async throws -> [RawResponse] {
+            let leader = try RawClient(port: port)
+            try leader.send(get(path))
+            try await Task.sleep(for: .milliseconds(100))
+            let waiters = try (0..<count).map { _ in try RawClient(port: port) }
+            defer { waiters.forEach { $0.close() } }
+            for client in waiters { try client.send(get(path)) }
+            try await Task.sleep(for: .milliseconds(50))
+            leader.abort()
+            return try waiters.map { try $0.readResponse(timeout: .seconds(5)) }
+        }
+
+        @Test func whenTheLeaderLeavesBeforeTheResponseTheFillCompletesForTheWaiters() async throws {
             try await withCache { gateway, upstream in
-                let leader = try RawClient(port: gateway.port)
-                try leader.send(get("/any/delay/300"))
-                try await Task.sleep(for: .milliseconds(50))
-                let waiters = try (0..<4).map { _ in try RawClient(port: gateway.port) }
-                defer { waiters.forEach { $0.close() } }
-                for client in waiters { try client.send(get("/any/delay/300")) }
-                try await Task.sleep(for: .milliseconds(50))
-                leader.abort()
-                // The abandoned fill releases the waiters; each is then forwarded (or served) rather than left hanging.
-                for client in waiters { #expect(try client.readResponse(timeout: .seconds(5)).status == 200) }
-                #expect(upstream.requestCount >= 2 && upstream.requestCount <= 5)
+                let responses = try await leaderLeaves("/any/delay/400", port: gateway.port)
+                for response in responses {
+                    #expect(response.status == 200 && response.header("cache-status")?.contains("hit") == true)
+                }
+                #expect(upstream.requestCount == 1)
+            }
+        }
+
+        @Test func whenTheLeaderLeavesMidBodyTheFillCompletesForTheWaiters() async throws {
+            try await withCache { gateway, upstream in
+                let responses = try await leaderLeaves("/any/slowbody/400", port: gateway.port)
+                for response in responses {
+                    #expect(response.status == 200 && response.body.count == 2000)
+                    #expect(response.header("cache-status")?.contains("hit") == true)
+                }
+                #expect(upstream.requestCount == 1)
+            }
+        }
+
+        @Test func whenTheLeaderLeavesAndTheResponseIsNotCacheableEachWaiterIsForwarded() async throws {
+            try await withCache { gateway, upstream in
+                let responses = try await leaderLeaves("/any/delay/400?h=Cache-Control:no-store", port: gateway.port)
+                #expect(responses.allSatisfy { $0.status == 200 && $0.header("cache-status") == "Portcullis; fwd=miss" })
+                #expect(upstream.requestCount == 5)
             }
         }
     }

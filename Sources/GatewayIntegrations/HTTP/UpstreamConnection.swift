@@ -102,6 +102,14 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
 
     public var isWritable: Bool { channel.isWritable }
 
+    /// Gives the response in flight to another sink: its client left, and a cache fill reads it on without one.
+    /// Reading resumes, since the pause was that client's back-pressure.
+    public func redirect(to sink: UpstreamResponseSink) {
+        guard self.sink != nil else { return }
+        self.sink = sink
+        resumeReading()
+    }
+
     /// Detaches the sink and closes: used when the client went away or the request timed out mid-exchange.
     public func abandon() {
         sink = nil

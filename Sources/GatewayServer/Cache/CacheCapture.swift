@@ -14,7 +14,8 @@ final class CacheCapture {
     /// The bytes arriving still carry chunk framing (passed through to an HTTP/1.1 client).
     let framed: Bool
     private var body: ByteBuffer
-    private var abandoned = false
+    /// Past `maxEntrySize`: the copy was dropped and will not be stored.
+    private(set) var abandoned = false
 
     /// Fields a stored response must not repeat besides those a proxied response drops: its length (a hit sends
     /// its own `content-length`) and `age`; for a mock answer, also the hop-by-hop names.

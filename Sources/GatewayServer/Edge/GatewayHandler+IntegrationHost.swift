@@ -97,6 +97,24 @@ extension GatewayHandler: IntegrationHost {
             ? CacheStatusField.refreshStored : CacheStatusField.missStored
     }
 
+    /// The client left while this exchange fetches a key others wait for: the fill goes on without it, so they
+    /// are served from the cache rather than each sent upstream (nginx completes such a fill too).
+    func handOffCacheFill() {
+        guard let fill = exchange.request?.cacheFill, fill.lease != nil, let session = exchange.session,
+              let route = exchange.request?.route, let snapshot = exchange.edge?.snapshot,
+              exchange.integrationStartNanos > 0 else { return }
+        // A head that arrived without a capture was not cacheable, and the waiters were released then.
+        if exchange.status != 0 && exchange.cacheCapture == nil { return }
+        let elapsed = Int64(NIODeadline.now().uptimeNanoseconds &- exchange.integrationStartNanos)
+        let remaining = route.timeout.nanoseconds - elapsed
+        guard remaining > 0 else { return }
+        let detached = DetachedCacheFill(fill: fill, capture: exchange.cacheCapture, framed: !takesUnframedBody,
+                                         clock: snapshot.state.clock)
+        guard session.handOff(to: detached, timeout: .nanoseconds(remaining)) else { return }
+        exchange.request?.cacheFill = nil
+        exchange.cacheCapture = nil
+    }
+
     func dropHeldResponseHead() {
         exchange.response.dropHeldHead()
     }

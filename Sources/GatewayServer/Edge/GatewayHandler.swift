@@ -120,6 +120,7 @@ final class GatewayHandler: ChannelDuplexHandler, LoopTimerTarget, DrainableConn
         if http2 == nil, loop.connections.removeValue(forKey: ObjectIdentifier(self)) != nil {
             loop.metrics.connectionsActive.decrement(by: 1)
         }
+        if busy && !exchange.responseEnded { handOffCacheFill() }
         detachIntegration()
         if busy && !exchange.responseEnded {
             // The client went away mid-exchange; nginx's 499 convention makes this visible in logs.

@@ -37,6 +37,13 @@ protocol IntegrationSession: AnyObject {
     func clientWritabilityChanged(isWritable: Bool)
     /// The exchange no longer wants an answer (client gone, timeout, refused body): release everything now.
     func cancel()
+    /// The client left while others wait for this response's cache fill: read the rest into `fill` instead of
+    /// cancelling, within `timeout`. False when the session cannot (nothing in flight, request not fully sent).
+    func handOff(to fill: DetachedCacheFill, timeout: TimeAmount) -> Bool
+}
+
+extension IntegrationSession {
+    func handOff(to fill: DetachedCacheFill, timeout: TimeAmount) -> Bool { false }
 }
 
 /// What an integration may do with the exchange it answers; the connection implements it, and checks on every

@@ -194,6 +194,14 @@ final class HTTPForwarder: IntegrationSession, UpstreamResponseSink {
         pendingBytes = 0
     }
 
+    func handOff(to fill: DetachedCacheFill, timeout: TimeAmount) -> Bool {
+        guard active, requestEnded, let upstream else { return false }
+        active = false
+        self.upstream = nil
+        fill.start(on: upstream, timeout: timeout)
+        return true
+    }
+
     // MARK: the response, as the upstream sends it
 
     func upstreamResponseHead(_ head: UpstreamResponseHead) {

@@ -10,6 +10,7 @@ import Synchronization
 /// - default: 200 JSON echo `{"method","uri","headers":[[name,value],...],"bodyLength","connection"}`
 ///   (the request body is counted, never kept, so uploads of any size cost no memory)
 /// - `/delay/MS/...`: the echo, after MS milliseconds
+/// - `/slowbody/MS`: 2000 bytes (Content-Length), the first half at once and the rest after MS milliseconds
 /// - `/bytes/N`: N bytes of body (Content-Length), written in 64 KB pieces only while the channel is writable
 /// - `/chunked/N`: N bytes as a chunked response in 1000-byte chunks
 /// - `/reset`: closes the connection (RST) without answering once the head arrives
@@ -160,6 +161,22 @@ private final class UpstreamHandler: ChannelInboundHandler {
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) {
                 let (handler, context) = loopBound.value
                 if context.channel.isActive { handler.echo(context: context, head: head, status: .ok, extraHeaders: delayedExtra) }
+            }
+            return
+        }
+        if let ms = number(after: "slowbody") {
+            var headers = HTTPHeaders([("content-type", "application/octet-stream"), ("content-length", "2000")])
+            for (name, value) in extra { headers.add(name: name, value: value) }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            var half = context.channel.allocator.buffer(capacity: 1000)
+            half.writeRepeatingByte(UInt8(ascii: "s"), count: 1000)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(half))), promise: nil)
+            let loopBound = NIOLoopBound((context, half), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) {
+                let (context, half) = loopBound.value
+                guard context.channel.isActive else { return }
+                context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(half))), promise: nil)
+                context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
             }
             return
         }
