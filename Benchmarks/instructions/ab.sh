@@ -11,7 +11,8 @@
 # warmed up, its counters are zeroed, REQUESTS requests are sent with h2load (keep-alive), and the counters are
 # dumped: instructions per request = total / REQUESTS. Measures: http50, http200 (GET over HTTP/1.1, 50 and 200
 # connections), https50 (GET over HTTPS, TLS 1.3), validated (POST /validated with the order model, 50
-# connections), mock (GET answered by a mock route, 50 connections). Instructions are not time (a cache miss
+# connections), mock (GET answered by a mock route, 50 connections), cachehit (GET answered from the route cache,
+# 50 connections; the warm-up fills it). Instructions are not time (a cache miss
 # costs more than an add) but they are what a code change adds or removes; quote them next to an edge-ab.sh run.
 # Needs valgrind, h2load, nginx, openssl, gcc. Valgrind 3.19 writes into the mask that libdispatch passes to
 # sigsuspend (read-only memory) and crashes, so a preloaded shim (sigsuspend_shim.c) passes a copy.
@@ -23,7 +24,7 @@ shared=${SHARED:-$root/../shared}
 [ $# -ge 2 ] || { echo "usage: $0 A_BIN B_BIN" >&2; exit 2; }
 declare -A bins=([A]=$1 [B]=$2)
 REQUESTS=${REQUESTS:-10000}
-MEASURES=${MEASURES:-http50 http200 https50 validated mock}
+MEASURES=${MEASURES:-http50 http200 https50 validated mock cachehit}
 UPSTREAM_PORT=9001
 GW_PORT=8090
 TLS_PORT=8453
@@ -39,6 +40,8 @@ python3 - "$BENCH_WORK/gateway.json" <<'EOF' || bench_die "could not add the moc
 import json, sys
 config = json.load(open(sys.argv[1]))
 config["apis"][0]["routes"].insert(0, {"route": "GET /mock", "integration": {"type": "mock", "status": 200, "body": "ok\n"}})
+config["apis"][0]["routes"].insert(0, {"route": "GET /cached", "integration": {"type": "http", "url": "http://127.0.0.1:9001"},
+                                       "cache": {"ttl": 3600}})
 json.dump(config, open(sys.argv[1], "w"))
 EOF
 gcc -O2 -shared -fPIC -o "$BENCH_WORK/sigsuspend_shim.so" "$root/Benchmarks/instructions/sigsuspend_shim.c" \
@@ -54,6 +57,7 @@ h2load_for() {
         validated) h2load --h1 -c50 -n"$count" -d "$BENCH_WORK/order.json" -H "content-type: application/json" \
                        "http://127.0.0.1:$GW_PORT/validated" ;;
         mock)      h2load --h1 -c50 -n"$count" "http://127.0.0.1:$GW_PORT/mock" ;;
+        cachehit)  h2load --h1 -c50 -n"$count" "http://127.0.0.1:$GW_PORT/cached" ;;
     esac
 }
 
