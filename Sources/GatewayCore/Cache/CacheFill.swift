@@ -52,3 +52,14 @@ public enum CacheStatusField {
     /// A method the cache does not answer (everything but GET and HEAD).
     public static let method = "Portcullis; fwd=method"
 }
+
+/// How fresh a hit is: its `Cache-Status` `ttl` and its `Age`, in whole seconds.
+public struct CacheFreshness: Sendable, Equatable {
+    public let ttl: Int64
+    public let age: Int64
+
+    public init(ttl: Int64, age: Int64) {
+        self.ttl = ttl
+        self.age = age
+    }
+}

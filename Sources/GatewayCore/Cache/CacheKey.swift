@@ -1,4 +1,9 @@
 import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What names a cached response (contract: host, API, route, path and the sorted query; narrowed by
 /// `keyParameters`; plus the API key with `perApiKey`). Fields are length-prefixed, so no value can be crafted
@@ -18,7 +23,11 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
-    public static func == (a: CacheKey, b: CacheKey) -> Bool { a.digest == b.digest && a.bytes == b.bytes }
+    /// Digests first; the bytes by `memcmp` (an array's `==` compares element by element).
+    public static func == (a: CacheKey, b: CacheKey) -> Bool {
+        guard a.digest == b.digest, a.bytes.count == b.bytes.count else { return false }
+        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    }
 
     /// The primary key of a request. `host` is matched without case and without its port; query pairs are sorted
     /// by name and then value, as sent (still percent-encoded), so parameter order never splits an entry.
@@ -50,8 +59,12 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
             hostEnd = colon
         }
         let hostName = hostBytes[hostBytes.startIndex..<hostEnd]
-        writeLength(hostName.count, &out)
-        for byte in hostName { out.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+        if hostName.contains(where: { $0 >= 65 && $0 <= 90 }) {
+            writeLength(hostName.count, &out)
+            for byte in hostName { out.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+        } else {
+            field(hostName, &out)
+        }
         out.append(contentsOf: routePrefix)
         let pairs = query.map(Self.pairs) ?? []
         if policy.keyParameters.isEmpty {
@@ -104,9 +117,12 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { String(decoding: bytes.map { $0 < 32 ? UInt8(ascii: "|") : $0 }, as: UTF8.self) }
 
+    /// A length and the bytes, copied in one piece where they are contiguous (a native string's are).
     private static func field(_ value: some Collection<UInt8>, _ out: inout [UInt8]) {
         writeLength(value.count, &out)
-        out.append(contentsOf: value)
+        if value.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+            out.append(contentsOf: value)
+        }
     }
 
     /// A length as a base-128 varint.

@@ -7,6 +7,9 @@ public final class CachedResponse: Sendable {
     /// The upstream's fields, minus those a hit must not repeat (hop-by-hop, `Age`, `Set-Cookie` never arrives).
     public let headers: [(name: String, value: String)]
     public let body: ByteBuffer
+    /// The same fields as HTTP/1.1 header lines, `content-length` last, serialised once at store time: a hit's head
+    /// copies them in one piece instead of writing every name and value again.
+    public let fieldLines: ByteBuffer
     public let storedAt: EpochNanoseconds
     public let expiresAt: EpochNanoseconds
     /// For conditional requests: the validators the response carried.
@@ -29,7 +32,21 @@ public final class CachedResponse: Sendable {
         self.expiresAt = storedAt + Int64(ttlSeconds) * 1_000_000_000
         etag = headers.first { ASCIIBytes.equalIgnoringCase($0.name.utf8, "etag".utf8) }?.value
         lastModified = headers.first { ASCIIBytes.equalIgnoringCase($0.name.utf8, "last-modified".utf8) }?.value
-        size = body.readableBytes + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + Self.overhead
+        var lines = ByteBuffer()
+        lines.reserveCapacity(headers.reduce(24) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        for (name, value) in headers {
+            lines.writeString(name)
+            lines.writeStaticString(": ")
+            lines.writeString(value)
+            lines.writeStaticString("\r\n")
+        }
+        lines.writeStaticString("content-length: ")
+        lines.writeDecimal(body.readableBytes)
+        lines.writeStaticString("\r\n")
+        fieldLines = lines
+        // Fields are held twice (as strings for HTTP/2 and 304s, as lines for HTTP/1.1 hits): both are counted.
+        size = body.readableBytes + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+            + lines.readableBytes + Self.overhead
     }
 
     public func isFresh(at now: EpochNanoseconds) -> Bool { now < expiresAt }

@@ -24,7 +24,8 @@ public final class MemoryCacheStore: ResponseCacheStore {
         var slots: [Slot] = []
         var free: [Int] = []
         var index: [CacheKey: Int] = [:]
-        /// Per primary key: the `Vary` names of its entries and how many entries it has.
+        /// Per primary key whose response varies: the `Vary` names of its entries and how many entries it has.
+        /// Keys without `Vary` have no row, so a store without any costs a hit no second lookup.
         var varies: [CacheKey: (names: [String], entries: Int)] = [:]
         var newest = -1
         var oldest = -1
@@ -70,7 +71,8 @@ public final class MemoryCacheStore: ResponseCacheStore {
     public func lookup(_ key: CacheKey, requestHeaders: HTTPHeaders,
                        now: EpochNanoseconds) -> CachedResponse? {
         state.withLock { state in
-            let names = state.varies[key]?.names ?? []
+            // Most stores hold no Vary response at all: then no second table lookup.
+            let names = state.varies.isEmpty ? [] : state.varies[key]?.names ?? []
             let full = names.isEmpty ? key : key.variant(varying: names, headers: requestHeaders)
             guard let slot = state.index[full], let response = state.slots[slot].response else {
                 state.statistics.misses += 1
@@ -97,10 +99,16 @@ public final class MemoryCacheStore: ResponseCacheStore {
         guard response.body.readableBytes <= maxEntrySize, size <= capacity else { return false }
         return state.withLock { state in
             if let existing = state.index[full] { state.remove(existing) }
-            // A new Vary list for this key makes the old variants unreachable: they go now rather than by age.
-            if let current = state.varies[key], current.names != vary {
-                for slot in state.slots.indices where state.slots[slot].response != nil && state.slots[slot].primary == key {
-                    state.remove(slot)
+            // A new Vary list for this key makes its old entries unreachable: they go now rather than by age.
+            let current = state.varies[key]?.names ?? []
+            if current != vary {
+                if current.isEmpty {
+                    if let plain = state.index[key] { state.remove(plain) }
+                } else {
+                    for slot in state.slots.indices
+                    where state.slots[slot].response != nil && state.slots[slot].primary == key {
+                        state.remove(slot)
+                    }
                 }
             }
             while state.statistics.bytes + size > capacity, state.oldest >= 0 {
@@ -117,7 +125,7 @@ public final class MemoryCacheStore: ResponseCacheStore {
                 state.slots.append(entry)
             }
             state.index[full] = slot
-            state.varies[key] = (vary, (state.varies[key]?.entries ?? 0) + 1)
+            if !vary.isEmpty { state.varies[key] = (vary, (state.varies[key]?.entries ?? 0) + 1) }
             state.pushNewest(slot)
             state.statistics.bytes += size
             state.statistics.entries += 1

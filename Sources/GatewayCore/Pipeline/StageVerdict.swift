@@ -47,6 +47,11 @@ public struct GatewayAnswer: Sendable {
     public var bodyBuffer: ByteBuffer?
     /// No `Content-Length` (a 304: it has no content, and its length would be the stored response's).
     public var omitsContentLength = false
+    /// `headers` and the `Content-Length` as HTTP/1.1 header lines ready for the wire (a cache hit's, serialised
+    /// when it was stored): an HTTP/1.1 head copies them in one piece.
+    public var fieldLines: ByteBuffer?
+    /// A cache hit's `Cache-Status` and `Age`, written as numbers straight into the head (no strings per hit).
+    public var cacheFreshness: CacheFreshness?
 
     public init(status: Int, contentType: String? = nil, headers: [(name: String, value: String)] = [], body: [UInt8],
                 connection: Connection = .keepOpen, errorCode: GatewayErrorCode? = nil) {

@@ -49,10 +49,9 @@ public struct CacheStage: RequestStage {
         let now = clock.now()
         if !refresh, let hit = store.lookup(key, requestHeaders: headers, now: now) {
             request.cacheOutcome = .hit
-            request.responseHeaders.reserveCapacity(request.responseHeaders.count + 2)
-            request.responseHeaders.append((CacheStatusField.name, CacheStatusField.hit(ttl: hit.remainingTTL(at: now))))
-            request.responseHeaders.append(("age", String(hit.age(at: now))))
-            return .respond(Self.answer(hit, request: request))
+            var answer = Self.answer(hit, request: request)
+            answer.cacheFreshness = CacheFreshness(ttl: hit.remainingTTL(at: now), age: hit.age(at: now))
+            return .respond(answer)
         }
         // A HEAD miss is forwarded as HEAD: its response has no body to keep.
         if method == .GET {
@@ -100,8 +99,7 @@ public struct CacheStage: RequestStage {
     }
 
     /// The stored response, or 304 when the request's validators match it.
-    /// The stored fields go out as they are (shared, not copied); `Age` travels with `Cache-Status` in the
-    /// request's response headers.
+    /// The stored fields and body go out as they are (shared, not copied); the caller adds `Cache-Status` and `Age`.
     static func answer(_ hit: CachedResponse, request: RequestContext) -> GatewayAnswer {
         if hasValidators(request.head.headers) && notModified(hit, request.head.headers) {
             let kept = hit.headers.filter { name, _ in
@@ -114,6 +112,7 @@ public struct CacheStage: RequestStage {
         }
         var answer = GatewayAnswer(status: hit.status, headers: hit.headers, body: [])
         answer.bodyBuffer = hit.body
+        answer.fieldLines = hit.fieldLines
         return answer
     }
 

@@ -313,9 +313,7 @@ extension GatewayHandler {
         case .closeIfBodyUnread: close = !exchange.requestEnded && exchange.requestHasBody
         }
         if let code = answer.errorCode { exchange.errorCode = code }
-        writeAnswer(status: answer.status, contentType: answer.contentType, headers: answer.headers, body: answer.body,
-                    close: close || !exchange.keepAlive || closeAfterResponse, bodyBuffer: answer.bodyBuffer,
-                    omitsContentLength: answer.omitsContentLength)
+        writeAnswer(answer, close: close || !exchange.keepAlive || closeAfterResponse)
     }
 
     func respondProblem(_ code: GatewayErrorCode, _ detail: String, close: Bool, status: Int? = nil) {
@@ -323,16 +321,13 @@ extension GatewayHandler {
                          status: status))
     }
 
-    private func writeAnswer(status: Int, contentType: String?, headers: [(name: String, value: String)],
-                             body: [UInt8], close: Bool, bodyBuffer: ByteBuffer?, omitsContentLength: Bool) {
+    private func writeAnswer(_ answer: GatewayAnswer, close: Bool) {
         timeoutArmed = false
         if close { closeAfterResponse = true }
-        exchange.status = status
-        send(exchange.response.answer(context.channel.allocator, status: status, contentType: contentType,
-                                      headers: headers, body: body, requestId: exchange.requestId,
+        exchange.status = answer.status
+        send(exchange.response.answer(context.channel.allocator, answer, requestId: exchange.requestId,
                                       stageHeaders: exchange.request?.responseHeaders ?? [], close: close,
-                                      sendsBody: exchange.method != .HEAD && status != 304, bodyBuffer: bodyBuffer,
-                                      omitsContentLength: omitsContentLength))
+                                      sendsBody: exchange.method != .HEAD && answer.status != 304))
         writeEnd()
     }
 

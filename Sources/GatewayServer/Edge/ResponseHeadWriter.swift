@@ -10,8 +10,12 @@ enum ResponseHeadWriter {
 
     static func writeStatusLine(_ buffer: inout ByteBuffer, version: HTTPVersion, status: Int) {
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        if status == 200 {
+            buffer.writeStaticString("200 OK\r\n")
+            return
+        }
         let phrase = HTTPResponseStatus(statusCode: status).reasonPhrase
-        buffer.writeString(String(status))
+        buffer.writeDecimal(status)
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(phrase)
         buffer.writeStaticString("\r\n")

@@ -42,42 +42,52 @@ struct ResponseWriter {
     // MARK: answers made by the gateway
 
     /// A whole response: h1 in one buffer (one `write` syscall once flushed), h2 as head and body parts.
-    /// `bodyBuffer` (a cache hit's stored bytes) replaces `body` and is written as it is, after the head, never
-    /// copied; `omitsContentLength` is for a 304.
-    mutating func answer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
-                         headers: [(name: String, value: String)], body: [UInt8], requestId: String,
-                         stageHeaders: [(name: String, value: String)], close: Bool, sendsBody: Bool,
-                         bodyBuffer: ByteBuffer? = nil, omitsContentLength: Bool = false) -> Writes {
+    /// A `bodyBuffer` (a cache hit's stored bytes) replaces `body` and is written as it is, after the head, never
+    /// copied; so are a hit's `fieldLines`, which replace its `headers` on HTTP/1.1.
+    mutating func answer(_ allocator: ByteBufferAllocator, _ answer: GatewayAnswer, requestId: String,
+                         stageHeaders: [(name: String, value: String)], close: Bool, sendsBody: Bool) -> Writes {
         heldHead = nil  // an answer made instead of an upstream head not yet written
         headSent = true
-        let length = bodyBuffer?.readableBytes ?? body.count
+        let bodyBuffer = answer.bodyBuffer
+        let length = bodyBuffer?.readableBytes ?? answer.body.count
         bytes = sendsBody ? length : 0
         if http2 {
-            var writes = streamAnswer(allocator, status: status, contentType: contentType, headers: headers,
-                                      body: bodyBuffer == nil ? body : [], length: length, requestId: requestId,
-                                      stageHeaders: stageHeaders, sendsBody: sendsBody,
-                                      omitsContentLength: omitsContentLength)
+            var writes = streamAnswer(allocator, answer, length: length, requestId: requestId,
+                                      stageHeaders: stageHeaders, sendsBody: sendsBody)
             if sendsBody, let bodyBuffer, bodyBuffer.readableBytes > 0 {
                 writes.second = NIOAny(HTTPServerResponsePart.body(.byteBuffer(bodyBuffer)))
             }
             return writes
         }
         // Stage fields (RateLimit, Cache-Status, Age) counted too: a head that outgrows its buffer is copied.
-        var buffer = allocator.buffer(capacity: 160 + (bodyBuffer == nil ? body.count : 0) + headers.count * 48
+        var buffer = allocator.buffer(capacity: 160 + (bodyBuffer == nil ? answer.body.count : 0)
+                                                + (answer.fieldLines?.readableBytes ?? answer.headers.count * 48)
                                                 + stageHeaders.count * 64)
-        ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: status)
-        if let contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
-        for (name, value) in headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
-        if omitsContentLength {
+        ResponseHeadWriter.writeStatusLine(&buffer, version: version, status: answer.status)
+        if let lines = answer.fieldLines, !answer.omitsContentLength {
+            buffer.writeImmutableBuffer(lines)
             buffer.writeStaticString("x-request-id: ")
         } else {
-            buffer.writeStaticString("content-length: ")
-            buffer.writeString(String(length))
-            buffer.writeStaticString("\r\nx-request-id: ")
+            if let contentType = answer.contentType { ResponseHeadWriter.writeHeader(&buffer, "content-type", contentType) }
+            for (name, value) in answer.headers { ResponseHeadWriter.writeHeader(&buffer, name, value) }
+            if answer.omitsContentLength {
+                buffer.writeStaticString("x-request-id: ")
+            } else {
+                buffer.writeStaticString("content-length: ")
+                buffer.writeDecimal(length)
+                buffer.writeStaticString("\r\nx-request-id: ")
+            }
         }
         buffer.writeString(requestId)
         buffer.writeStaticString("\r\n")
         for (name, value) in stageHeaders { ResponseHeadWriter.writeHeader(&buffer, name, value) }
+        if let freshness = answer.cacheFreshness {
+            buffer.writeStaticString("cache-status: Portcullis; hit; ttl=")
+            buffer.writeDecimal(Int(freshness.ttl))
+            buffer.writeStaticString("\r\nage: ")
+            buffer.writeDecimal(Int(freshness.age))
+            buffer.writeStaticString("\r\n")
+        }
         if close {
             buffer.writeStaticString("connection: close\r\n")
         } else if isHTTP10 {
@@ -89,27 +99,29 @@ struct ResponseWriter {
             if sendsBody && bodyBuffer.readableBytes > 0 { writes.second = NIOAny(bodyBuffer) }
             return writes
         }
-        if sendsBody { buffer.writeBytes(body) }
+        if sendsBody { buffer.writeBytes(answer.body) }
         return Writes(first: NIOAny(buffer))
     }
 
     /// The HTTP/2 form of `answer`: the stream codec frames it; connection headers do not exist in h2.
-    private func streamAnswer(_ allocator: ByteBufferAllocator, status: Int, contentType: String?,
-                              headers: [(name: String, value: String)], body: [UInt8], length: Int, requestId: String,
-                              stageHeaders: [(name: String, value: String)], sendsBody: Bool,
-                              omitsContentLength: Bool) -> Writes {
+    private func streamAnswer(_ allocator: ByteBufferAllocator, _ answer: GatewayAnswer, length: Int, requestId: String,
+                              stageHeaders: [(name: String, value: String)], sendsBody: Bool) -> Writes {
         var fields = HTTPHeaders()
-        fields.reserveCapacity(headers.count + stageHeaders.count + 3)
-        if let contentType { fields.add(name: "content-type", value: contentType) }
-        for (name, value) in headers { fields.add(name: name, value: value) }
-        if !omitsContentLength { fields.add(name: "content-length", value: String(length)) }
+        fields.reserveCapacity(answer.headers.count + stageHeaders.count + 5)
+        if let contentType = answer.contentType { fields.add(name: "content-type", value: contentType) }
+        for (name, value) in answer.headers { fields.add(name: name, value: value) }
+        if !answer.omitsContentLength { fields.add(name: "content-length", value: String(length)) }
         fields.add(name: "x-request-id", value: requestId)
         for (name, value) in stageHeaders { fields.add(name: name, value: value) }
-        let head = HTTPResponseHead(version: .http2, status: .init(statusCode: status), headers: fields)
+        if let freshness = answer.cacheFreshness {
+            fields.add(name: CacheStatusField.name, value: CacheStatusField.hit(ttl: freshness.ttl))
+            fields.add(name: "age", value: String(freshness.age))
+        }
+        let head = HTTPResponseHead(version: .http2, status: .init(statusCode: answer.status), headers: fields)
         var writes = Writes(first: NIOAny(HTTPServerResponsePart.head(head)))
-        if sendsBody && !body.isEmpty {
-            var buffer = allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
+        if sendsBody && answer.bodyBuffer == nil && !answer.body.isEmpty {
+            var buffer = allocator.buffer(capacity: answer.body.count)
+            buffer.writeBytes(answer.body)
             writes.second = NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer)))
         }
         return writes

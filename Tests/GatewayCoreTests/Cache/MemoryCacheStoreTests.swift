@@ -85,6 +85,18 @@ import Testing
         #expect(try #require(store.lookup(key("/1"), requestHeaders: ["accept-language": "de"], now: now)).body == ByteBuffer(string: "plain"))
     }
 
+    @Test func aResponseThatStartsVaryingReplacesThePlainEntry() throws {
+        let store = MemoryCacheStore(capacity: 1 << 20, maxEntrySize: 1024)
+        store.store(key("/1"), vary: [], requestHeaders: [:], response: response("plain"), tag: tag, now: now)
+        store.store(key("/1"), vary: ["accept-language"], requestHeaders: ["accept-language": "de"],
+                    response: response("hallo"), tag: tag, now: now)
+        #expect(store.statistics.entries == 1)
+        #expect(store.statistics.bytes == response("hallo").size
+                + key("/1").variant(varying: ["accept-language"], headers: ["accept-language": "de"]).size)
+        #expect(store.lookup(key("/1"), requestHeaders: ["accept-language": "en"], now: now) == nil)
+        #expect(try #require(store.lookup(key("/1"), requestHeaders: ["accept-language": "de"], now: now)).body == ByteBuffer(string: "hallo"))
+    }
+
     @Test func flushRemovesByAPIAndRoute() {
         let store = MemoryCacheStore(capacity: 1 << 20, maxEntrySize: 1024)
         store.store(key("/1"), vary: [], requestHeaders: [:], response: response("a"), tag: CacheTag(api: "a", route: "r1"), now: now)
