@@ -23,7 +23,7 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["functions"]
+    static let unsupportedSections = ["queues"]
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
     /// `now` is when certificates are checked for expiry (injected for tests). `state` is what outlives a config
@@ -62,7 +62,8 @@ public enum ConfigLoader {
         defer { reader.finish() }
         let settings = SettingsDecoder.decode(reader)
         let schemas = SchemaLibrary.decode(reader.optional("models"))
-        let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas)
+        let functions = FunctionDecoder.decode(reader.optional("functions"))
+        let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas, functions: functions.catalog)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         let waf = WAFDecoder.decode(reader.optional("waf"), state: state)
@@ -77,7 +78,7 @@ public enum ConfigLoader {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
         guard var settings, let compiledAPIs = apis.apis, let domains, let waf, let limits, let stateSettings,
-              let cacheSettings else {
+              let cacheSettings, let functionDefinitions = functions.functions else {
             return nil
         }
         settings.settings.state = stateSettings
@@ -92,7 +93,7 @@ public enum ConfigLoader {
         return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
                                hostRouter: HostRouter(domains: domains.routes, defaultEndpoint: defaultEndpoint),
                                sourcePath: sourcePath, domainNames: domains.routes.map(\.name), waf: waf,
-                               limits: limits, state: state)
+                               limits: limits, state: state, functions: functionDefinitions)
     }
 
     /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").

@@ -78,8 +78,29 @@ import Testing
     @Test func typeErrors() {
         #expect(lines("{}") == [#"\#(p): missing required key "type""#])
         #expect(lines(#"{"type": "lambda", "function": "f"}"#) == [#"\#(p)/type: must be one of "http", "mock" or "function" (got "lambda")"#])
-        #expect(lines(#"{"type": "function", "function": "create-order"}"#) == [#"\#(p)/type: integration type "function" is not supported yet"#])
         #expect(lines(#""http""#) == ["\(p): must be an object (got string)"])
+    }
+
+    @Test func functionIntegrationsNameADefinedFunction() throws {
+        let functions = #""functions": [{"name": "create-order", "command": ["python3", "bootstrap.py"], "payloadFormat": "1.0"}]"#
+        let result = TestConfig.compile(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-order"}}"#], top: functions))
+        #expect(result.diagnostics == [])
+        guard case .function(let function) = try #require(TestConfig.firstRoute(result)).integration else {
+            Issue.record("not a function integration")
+            return
+        }
+        #expect(function.functionName == "create-order" && function.functionIndex == 0 && function.payloadFormat == .v1)
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-ordr"}}"#], top: functions))
+            == [#"\#(p)/function: no function named "create-ordr"; did you mean "create-order"?"#])
+        #expect(lines(#"{"type": "function", "function": "create-order"}"#)
+            == [#"\#(p)/function: no function named "create-order"; "functions" defines none"#])
+        #expect(lines(#"{"type": "function"}"#) == [#"\#(p): missing required key "function""#])
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-order", "invocationType": "Event"}}"#],
+            top: functions))
+            == [#"\#(p)/invocationType: "invocationType" is not supported yet (asynchronous invocation comes in a later release)"#])
     }
 
     @Test func mockDefaults() throws {

@@ -15,7 +15,7 @@ enum APIDecoder {
 
     /// `schemas` is nil when `models` had errors: routes still decode (to report their own problems) but
     /// the config does not compile.
-    static func decode(_ node: Node?, schemas: SchemaLibrary?) -> Decoded {
+    static func decode(_ node: Node?, schemas: SchemaLibrary?, functions: FunctionCatalog?) -> Decoded {
         guard let node else {
             return Decoded(names: [], apis: [])
         }
@@ -26,7 +26,7 @@ enum APIDecoder {
         var apis: [CompiledAPI] = []
         var ok = true
         for (index, item) in items.enumerated() {
-            let (name, api) = decodeAPI(item, schemas: schemas)
+            let (name, api) = decodeAPI(item, schemas: schemas, functions: functions)
             if let name {
                 if let earlier = firstIndex[name] {
                     node.context.error(JSONPointer.appending(item.pointer, "name"),
@@ -42,7 +42,8 @@ enum APIDecoder {
         return Decoded(names: names, apis: ok ? apis : nil)
     }
 
-    static func decodeAPI(_ node: Node, schemas: SchemaLibrary?) -> (name: String?, api: CompiledAPI?) {
+    static func decodeAPI(_ node: Node, schemas: SchemaLibrary?,
+                          functions: FunctionCatalog?) -> (name: String?, api: CompiledAPI?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -59,7 +60,7 @@ enum APIDecoder {
         var routes: [CompiledRoute?] = []
         if let routesNode = reader.required("routes"), let items = routesNode.array() {
             if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
-            let decoded = items.map { decodeRoute($0, schemas: schemas) }
+            let decoded = items.map { decodeRoute($0, schemas: schemas, functions: functions) }
             routes = decoded.map(\.route)
             checkConflicts(decoded.map(\.key), items: items)
         }
@@ -88,7 +89,8 @@ enum APIDecoder {
         }
     }
 
-    static func decodeRoute(_ node: Node, schemas: SchemaLibrary?) -> (key: RouteKey?, route: CompiledRoute?) {
+    static func decodeRoute(_ node: Node, schemas: SchemaLibrary?,
+                            functions: FunctionCatalog?) -> (key: RouteKey?, route: CompiledRoute?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -100,7 +102,7 @@ enum APIDecoder {
             case .failure(let error): context.error(keyNode.pointer, error.message)
             }
         }
-        let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key) }
+        let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key, functions: functions) }
         let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
         let validation = reader.optional("validate").map { ValidationDecoder.decode($0, routeKey: key, library: schemas) }
         let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false

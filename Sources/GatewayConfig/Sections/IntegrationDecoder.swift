@@ -5,7 +5,8 @@ enum IntegrationDecoder {
     static let types = ["http", "mock", "function"]
 
     /// `routeKey` is nil when the route key itself was invalid; path-template checks are skipped then.
-    static func decode(_ node: Node, routeKey: RouteKey?) -> Integration? {
+    /// `functions` is nil when the `functions` section had errors (a name is then not checked against it).
+    static func decode(_ node: Node, routeKey: RouteKey?, functions: FunctionCatalog?) -> Integration? {
         guard let reader = node.object() else { return nil }
         guard let typeNode = reader.required("type"), let type = typeNode.string() else { return nil }
         switch type {
@@ -16,13 +17,33 @@ enum IntegrationDecoder {
             defer { reader.finish() }
             return decodeMock(reader).map(Integration.mock)
         case "function":
-            node.context.error(typeNode.pointer, "integration type \"function\" is not supported yet")
-            return nil
+            defer { reader.finish() }
+            return decodeFunction(reader, functions: functions).map(Integration.function)
         default:
             // Unknown keys are not reported: without a valid type we cannot know which keys belong.
             node.context.error(typeNode.pointer, "must be one of \"http\", \"mock\" or \"function\" (got \"\(type)\")")
             return nil
         }
+    }
+
+    static func decodeFunction(_ reader: ObjectReader, functions: FunctionCatalog?) -> FunctionIntegration? {
+        let context = reader.context
+        let before = context.errorCount
+        var integration: FunctionIntegration?
+        if let nameNode = reader.required("function"), let name = nameNode.string() {
+            if let entry = functions?.byName[name] {
+                integration = FunctionIntegration(functionName: name, functionIndex: entry.index,
+                                                  payloadFormat: entry.payloadFormat)
+            } else if let functions {
+                let known = functions.byName.keys.sorted()
+                let hint = KeySuggestion.closest(to: name, among: known).map { "; did you mean \"\($0)\"?" }
+                    ?? (known.isEmpty ? "; \"functions\" defines none" : "")
+                context.error(nameNode.pointer, "no function named \"\(name)\"\(hint)")
+            }
+        }
+        reader.rejectUnsupported(["invocationType"], note: " (asynchronous invocation comes in a later release)")
+        guard context.errorCount == before else { return nil }
+        return integration
     }
 
     static func decodeHTTP(_ reader: ObjectReader, routeKey: RouteKey?) -> HTTPIntegration? {

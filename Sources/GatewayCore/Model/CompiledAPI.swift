@@ -52,6 +52,7 @@ public final class CompiledRoute: Sendable {
 public enum Integration: Sendable {
     case http(HTTPIntegration)
     case mock(MockIntegration)
+    case function(FunctionIntegration)
 }
 
 /// Forward to an HTTP upstream (contract: integration type `http`).

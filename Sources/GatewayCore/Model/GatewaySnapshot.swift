@@ -20,11 +20,14 @@ public final class GatewaySnapshot: Sendable {
     public let state: GatewayState
     /// The request path's stages, compiled from this snapshot's configuration.
     public let pipeline: RequestPipeline
+    /// `functions`, indexed by the routes' `FunctionIntegration.functionIndex`.
+    public let functions: [FunctionDefinition]
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
                 domainNames: [String] = [], waf: WAFPolicy? = nil, limits: LimitPolicy = .none,
-                state: GatewayState = GatewayState()) {
+                state: GatewayState = GatewayState(), functions: [FunctionDefinition] = []) {
         self.settings = settings
+        self.functions = functions
         self.apis = apis
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
@@ -49,6 +52,7 @@ public final class GatewaySnapshot: Sendable {
         self.limits = other.limits
         self.responseCache = other.responseCache
         self.state = other.state
+        self.functions = other.functions
         self.pipeline = pipeline
     }
 

@@ -21,6 +21,8 @@ struct AccessLogEntry {
     var cache: String? = nil
     var waf: WAFFinding?
     var errorCode: String?
+    /// A function's error type (`ValueError`, `Runtime.ExitError`, `Sandbox.Timedout`...): logged, never sent.
+    var functionError: String? = nil
 
     /// Appends the JSON object and a newline.
     func append(to out: inout [UInt8]) {
@@ -55,6 +57,7 @@ struct AccessLogEntry {
             out.append(contentsOf: #""}"#.utf8)
         }
         if let errorCode { field("errorCode", errorCode, &out) }
+        if let functionError { field("functionError", functionError, &out) }
         out.append(contentsOf: "}\n".utf8)
     }
 

@@ -52,6 +52,8 @@ struct Exchange {
     var responseEnded = false
     var status = 0
     var errorCode: GatewayErrorCode?
+    /// A function's error type (`ValueError`, `Runtime.ExitError`...), for the access log only.
+    var functionError: String?
     /// A cacheable response being copied for the cache as it streams (route `cache`, a GET miss).
     var cacheCapture: CacheCapture?
     var integrationStartNanos: UInt64 = 0

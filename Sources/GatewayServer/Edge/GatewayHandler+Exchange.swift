@@ -361,7 +361,8 @@ extension GatewayHandler {
                 httpProtocol: http2 != nil ? "HTTP/2.0" : exchange.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1",
                 status: exchange.status, bytes: exchange.response.bytes, latencyMs: Double(duration) / 1_000_000,
                 integrationLatencyMs: nil, api: findings?.apiName, route: findings?.routeKey, apiKey: findings?.apiKey,
-                cache: findings?.cache?.rawValue, waf: findings?.waf, errorCode: exchange.errorCode?.rawValue)
+                cache: findings?.cache?.rawValue, waf: findings?.waf, errorCode: exchange.errorCode?.rawValue,
+                functionError: exchange.functionError)
             if exchange.integrationStartNanos > 0 {
                 let end = exchange.integrationEndNanos > 0 ? exchange.integrationEndNanos : now
                 entry.integrationLatencyMs = Double(end &- exchange.integrationStartNanos) / 1_000_000

@@ -12,6 +12,12 @@ extension GatewayHandler: IntegrationHost {
         busy && !closed && !exchange.responseEnded && exchange.bodySink == .integration
     }
     var responseStarted: Bool { exchange.response.headSent }
+    var localPort: Int { context.channel.localAddress?.port ?? context.channel.parent?.localAddress?.port ?? 0 }
+    var httpProtocol: String { http2 != nil ? "HTTP/2.0" : exchange.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1" }
+
+    func recordFunctionError(_ type: String) {
+        exchange.functionError = type
+    }
 
     func integrationStarted() {
         exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds

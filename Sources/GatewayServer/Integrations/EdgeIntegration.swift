@@ -59,6 +59,10 @@ protocol IntegrationHost: AnyObject {
     var responseStarted: Bool { get }
     /// Client and network facts a forwarded request carries (`X-Forwarded-For`, `-Proto`).
     var client: ClientConnection { get }
+    /// The port the client connected to (`X-Forwarded-Port` in function events).
+    var localPort: Int { get }
+    /// `HTTP/1.0`, `HTTP/1.1` or `HTTP/2.0` (the `protocol` of function events).
+    var httpProtocol: String { get }
 
     /// The backend is being called: the access log's `integrationLatencyMs` counts from here.
     func integrationStarted()
@@ -66,6 +70,8 @@ protocol IntegrationHost: AnyObject {
     func answer(_ answer: GatewayAnswer)
     /// The backend failed before any of its response reached the client: a 502 problem with `detail`.
     func integrationFailed(_ detail: String)
+    /// A function failed: its error type goes to the access log (`functionError`), never to the client.
+    func recordFunctionError(_ type: String)
     /// The backend failed after part of its response reached the client: the connection is cut, the only honest
     /// signal left.
     func integrationCut()

@@ -10,16 +10,19 @@ final class EdgeSnapshot {
     init(snapshot: GatewaySnapshot, loop: LoopState) {
         self.snapshot = snapshot
         self.integrations = snapshot.apis.map { api in
-            api.routes.map { route in Self.makeIntegration(route.integration, snapshot: snapshot, loop: loop) }
+            api.routes.map { route in Self.makeIntegration(route.integration, api: api, snapshot: snapshot, loop: loop) }
         }
     }
 
     /// The one place that maps a configured integration kind to the type that runs it.
-    private static func makeIntegration(_ integration: Integration, snapshot: GatewaySnapshot,
+    private static func makeIntegration(_ integration: Integration, api: CompiledAPI, snapshot: GatewaySnapshot,
                                         loop: LoopState) -> any EdgeIntegration {
         switch integration {
         case .mock(let mock): MockIntegrationRunner(mock)
         case .http(let http): HTTPIntegrationRunner(http, trustedProxies: snapshot.settings.trustedProxies, loop: loop)
+        case .function(let function):
+            FunctionIntegrationRunner(function, apiName: api.name,
+                                      hosted: loop.functionHosts.hosted(function.functionName), loop: loop)
         }
     }
 }

@@ -52,6 +52,8 @@ public final class GatewayRuntime: Sendable {
     let options: Options
     private let environment: @Sendable () -> [String: String]
     private let loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>]
+    /// Functions the gateway hosts (worker processes), kept across reloads that leave them unchanged.
+    let functionHosts: FunctionHosts
     private let shared: Mutex<Shared>
     /// Serialises reloads so two SIGHUPs never race to publish.
     private let reloadLock = Mutex(())
@@ -68,9 +70,12 @@ public final class GatewayRuntime: Sendable {
         var shared = Shared(snapshot: snapshot)
         let accessLog = try Self.accessLogWriter(for: snapshot, cache: &shared.accessLogs, metrics: metrics)
         var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>] = [:]
+        let functionHosts = FunctionHosts(logger: logger)
+        self.functionHosts = functionHosts
         for loop in group.makeIterator() {
             let state = LoopState(eventLoop: loop, snapshot: snapshot, metrics: metrics, accessLog: accessLog,
-                                  maxUpstreamConnections: options.maxUpstreamConnectionsPerLoop)
+                                  maxUpstreamConnections: options.maxUpstreamConnectionsPerLoop,
+                                  functionHosts: functionHosts)
             loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(state, eventLoop: loop)
         }
         self.loops = loops
@@ -95,6 +100,9 @@ public final class GatewayRuntime: Sendable {
             let task = Task { await writer.run() }
             shared.withLock { $0.stateWriter = (writer, task) }
         }
+        // Provisioned workers are warm before the listeners open; a function that cannot start leaves its routes
+        // answering 502 and every other route working.
+        await startFunctions(functionHosts.sync(snapshot.functions, group: group).started)
         var channels: [Channel] = []
         var httpAddress: SocketAddress?
         if let listen = snapshot.settings.listen.http {
@@ -126,6 +134,20 @@ public final class GatewayRuntime: Sendable {
         if let httpsAddress { parts.append("https=\(httpsAddress.displayString)") }
         if let adminAddress = admin.localAddress { parts.append("admin=\(adminAddress.displayString)") }
         logger.info("portcullis ready: \(parts.joined(separator: " "))")
+    }
+
+    /// How long start-up waits for a function's provisioned workers.
+    static let functionWarmUpTimeout = TimeAmount.seconds(15)
+
+    private func startFunctions(_ functions: [HostedFunction]) async {
+        let starts = functions.map { ($0, $0.start(readyWithin: Self.functionWarmUpTimeout)) }
+        for (function, start) in starts {
+            do {
+                try await start.get()
+            } catch {
+                logger.error("function \(function.name) is not ready; its routes answer 502 until a worker starts: \(error)")
+            }
+        }
     }
 
     /// Re-reads the config file and swaps the snapshot as one transaction: on any error nothing changes.
@@ -174,8 +196,17 @@ public final class GatewayRuntime: Sendable {
                 warnings.append(ConfigDiagnostic(pointer: "/tls", message: "minVersion and http2 change only on restart",
                                                  severity: .warning))
             }
+            // New and changed functions start warming now (a reload does not wait for them); removed ones stop once
+            // the new snapshot no longer routes to them, after their invocations in progress.
+            let functions = functionHosts.sync(snapshot.functions, group: group)
+            for function in functions.started {
+                function.start(readyWithin: Self.functionWarmUpTimeout).whenFailure { [logger] error in
+                    logger.error("function \(function.name) is not ready: \(error)")
+                }
+            }
             shared.withLock { $0.snapshot = snapshot }
             publish(snapshot, accessLog: accessLog)
+            for function in functions.removed { _ = function.stop(grace: .seconds(30)) }
             metrics.reloadSuccess.increment()
             let summary = ConfigSummary.summary(of: snapshot)
             for warning in warnings { logger.warning("\(configPath): \(warning.pointer): \(warning.message)") }
@@ -248,6 +279,8 @@ public final class GatewayRuntime: Sendable {
                 state.closeAllIdleUpstreams()
             }.get()
         }
+        // Workers end after the invocations still running (bounded), before the loops they live on stop.
+        for function in functionHosts.all { try? await function.stop(grace: .seconds(5)).get() }
         let writers = shared.withLock { Array($0.accessLogs.values) }
         for writer in writers { writer.close() }
         if let state = shared.withLock({ $0.stateWriter }) {

@@ -25,11 +25,14 @@ final class LoopState {
     /// Open client connections on this loop, for draining on shutdown.
     var connections: [ObjectIdentifier: any DrainableConnection] = [:]
     private var pools: [UpstreamTarget: UpstreamPool] = [:]
+    /// The runtime's hosted functions (shared by every loop).
+    let functionHosts: FunctionHosts
     private let maxUpstreamConnections: Int
 
     init(eventLoop: EventLoop, snapshot: GatewaySnapshot, metrics: GatewayMetrics, accessLog: AccessLogWriter?,
-         maxUpstreamConnections: Int) {
+         maxUpstreamConnections: Int, functionHosts: FunctionHosts) {
         self.eventLoop = eventLoop
+        self.functionHosts = functionHosts
         self.snapshot = snapshot
         self.metrics = metrics
         self.requestMetrics = RequestMetricsCache(metrics: metrics)

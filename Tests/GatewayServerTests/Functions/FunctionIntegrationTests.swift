@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+
+/// Routes to hosted functions end to end: real python workers behind the gateway, for both payload formats,
+/// with the stdlib-only runtime of `examples/functions/stdlib` and, where installed, AWS's own `awslambdaric`.
+extension GatewayServerTests {
+    @Suite(.serialized) struct Functions {
+        static let handler = """
+        import base64, json, os, time
+
+        def handler(event, context):
+            path = event.get("rawPath") or event.get("path") or ""
+            v2 = event.get("version") == "2.0"
+            if path.endswith("/echo"):
+                return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event)}
+            if path.endswith("/binary"):
+                raw = base64.b64decode(event["body"]) if event.get("isBase64Encoded") else (event.get("body") or "").encode()
+                return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+                        "body": base64.b64encode(raw[::-1]).decode(), "isBase64Encoded": True}
+            if path.endswith("/cookies"):
+                if v2:
+                    return {"statusCode": 201, "cookies": ["a=1; Path=/", "b=2"], "body": "set"}
+                return {"statusCode": 201, "multiValueHeaders": {"Set-Cookie": ["a=1; Path=/", "b=2"]}, "body": "set"}
+            if path.endswith("/raise"):
+                raise ValueError("secret detail from the handler")
+            if path.endswith("/sleep"):
+                time.sleep(float(event["queryStringParameters"]["s"]))
+                return {"statusCode": 200, "body": "slept"}
+            if path.endswith("/bad"):
+                return {"statusCode": "two hundred"}
+            if path.endswith("/plain"):
+                return {"message": "hi", "greeting": os.environ.get("GREETING")}
+            return {"statusCode": 404, "body": "no such test path"}
+        """
+
+        static var python: String? { HostedFunctionTests.python }
+
+        /// A gateway whose API `fn` routes `/v1/...` and `/v2/...` to the stdlib runtime (payload 1.0 and 2.0).
+        func withFunctions(timeout: String = "5s", maxConcurrency: Int = 2, extraFunctions: String = "",
+                           extraRoutes: String = "", _ body: (TestGateway, URL) async throws -> Void) async throws {
+            guard let python = Self.python else {
+                Issue.record("python3 is needed for function tests")
+                return
+            }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-fn-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Self.handler.write(to: folder.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+            func function(_ name: String, _ format: String) -> String {
+                #"""
+                { "name": "\#(name)", "command": ["\#(python)", "\#(HostedFunctionTests.bootstrap)", "app.handler"],
+                  "workingDirectory": "\#(folder.path)", "payloadFormat": "\#(format)", "provisioned": 1,
+                  "maxConcurrency": \#(maxConcurrency), "timeout": "\#(timeout)", "environment": { "GREETING": "hi" } }
+                """#
+            }
+            let config = TestGateway.config(#"""
+                "accessLog": { "path": "access.log" },
+                "functions": [ \#(function("fn2", "2.0")), \#(function("fn1", "1.0")) \#(extraFunctions) ],
+                "apis": [ { "name": "fn", "routes": [
+                  { "route": "ANY /v2/{p+}", "integration": { "type": "function", "function": "fn2" } },
+                  { "route": "ANY /v1/{p+}", "integration": { "type": "function", "function": "fn1" } }
+                  \#(extraRoutes) ] } ]
+                """#)
+            try await withGateway(config) { gateway in try await body(gateway, folder) }
+        }
+
+        func json(_ response: RawResponse) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        }
+
+        func accessLog(_ gateway: TestGateway) throws -> [[String: Any]] {
+            let text = (try? String(contentsOfFile: gateway.directory + "/access.log", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+
+        @Test func aVersion2RouteSendsTheHTTPAPIEvent() async throws {
+            try await withFunctions { gateway, _ in
+                let response = try exchange(port: gateway.port, get("/v2/a/echo?x=1&x=2", headers: ["Cookie: c1=v1; c2=v2"]))
+                #expect(response.status == 200 && response.header("content-type") == "application/json")
+                let event = try json(response)
+                #expect(event["version"] as? String == "2.0" && event["routeKey"] as? String == "ANY /v2/{p+}")
+                #expect(event["rawPath"] as? String == "/v2/a/echo" && event["rawQueryString"] as? String == "x=1&x=2")
+                #expect(event["cookies"] as? [String] == ["c1=v1", "c2=v2"])
+                #expect(event["queryStringParameters"] as? [String: String] == ["x": "1,2"])
+                #expect(event["pathParameters"] as? [String: String] == ["p": "a/echo"])
+                let context = try #require(event["requestContext"] as? [String: Any])
+                #expect(context["requestId"] as? String == response.header("x-request-id"))
+                #expect((context["http"] as? [String: Any])?["sourceIp"] as? String == "127.0.0.1")
+            }
+        }
+
+        @Test func aVersion1RouteSendsTheRESTAPIEvent() async throws {
+            try await withFunctions { gateway, _ in
+                let event = try json(try exchange(port: gateway.port, get("/v1/b/echo?x=1&x=2")))
+                #expect(event["httpMethod"] as? String == "GET" && event["resource"] as? String == "/v1/{p+}")
+                #expect(event["path"] as? String == "/v1/b/echo")
+                #expect(event["multiValueQueryStringParameters"] as? [String: [String]] == ["x": ["1", "2"]])
+                #expect(event["queryStringParameters"] as? [String: String] == ["x": "2"])
+                #expect(event["body"] is NSNull && event["isBase64Encoded"] as? Bool == false)
+            }
+        }
+
+        @Test func binaryBodiesTravelAsBase64BothWays() async throws {
+            try await withFunctions { gateway, _ in
+                let payload: [UInt8] = [0xFF, 0x00, 0xFE, 0x80, 0x41]
+                let head = "POST /v2/binary HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\nContent-Length: 5\r\n\r\n"
+                let client = try RawClient(port: gateway.port)
+                defer { client.close() }
+                try client.send(Array(head.utf8) + payload)
+                let response = try client.readResponse()
+                #expect(response.status == 200 && response.body == payload.reversed())
+                #expect(response.header("content-type") == "application/octet-stream")
+            }
+        }
+
+        @Test func cookiesBecomeSetCookieFieldsInBothFormats() async throws {
+            try await withFunctions { gateway, _ in
+                for version in ["v1", "v2"] {
+                    let response = try exchange(port: gateway.port, get("/\(version)/cookies"))
+                    #expect(response.status == 201 && response.headerValues("set-cookie") == ["a=1; Path=/", "b=2"])
+                }
+            }
+        }
+
+        @Test func aVersion2ResultWithoutStatusCodeIsA200JSONBody() async throws {
+            try await withFunctions { gateway, _ in
+                let response = try exchange(port: gateway.port, get("/v2/plain"))
+                #expect(response.status == 200 && response.header("content-type") == "application/json")
+                #expect(try json(response)["greeting"] as? String == "hi")
+                // 1.0 has no inference: the same result is malformed there.
+                #expect(try exchange(port: gateway.port, get("/v1/plain")).status == 502)
+            }
+        }
+
+        @Test func aFunctionErrorIs502AndItsTypeIsLoggedNotSent() async throws {
+            try await withFunctions { gateway, _ in
+                let response = try exchange(port: gateway.port, get("/v2/raise"))
+                try expectProblem(response, status: 502, code: "INTEGRATION_FAILURE")
+                #expect(!response.bodyText.contains("secret") && !response.bodyText.contains("ValueError"))
+                let malformed = try exchange(port: gateway.port, get("/v2/bad"))
+                try expectProblem(malformed, status: 502, code: "INTEGRATION_FAILURE")
+                #expect(try await eventually { try accessLog(gateway).count >= 2 })
+                #expect(try accessLog(gateway).compactMap { $0["functionError"] as? String }
+                        == ["ValueError", "Function.MalformedResponse"])
+                // The worker that raised is still there for the next request.
+                #expect(try exchange(port: gateway.port, get("/v2/echo")).status == 200)
+            }
+        }
+
+        @Test func aTimedOutInvocationIs504AndTheNextRequestIsServed() async throws {
+            try await withFunctions(timeout: "500ms") { gateway, _ in
+                let started = ContinuousClock.now
+                let response = try exchange(port: gateway.port, get("/v2/sleep?s=5"))
+                try expectProblem(response, status: 504, code: "INTEGRATION_TIMEOUT")
+                #expect(ContinuousClock.now - started < .seconds(3))
+                #expect(try exchange(port: gateway.port, get("/v2/echo")).status == 200)
+            }
+        }
+
+        @Test func pastMaxConcurrencyARequestWaitsASecondThenGets429() async throws {
+            try await withFunctions(maxConcurrency: 1) { gateway, _ in
+                let port = gateway.port
+                async let slow = onThread { try exchange(port: port, get("/v2/sleep?s=2")) }
+                try await Task.sleep(for: .milliseconds(300))
+                let started = ContinuousClock.now
+                let throttled = try await onThread { try exchange(port: port, get("/v2/echo")) }
+                let waited = ContinuousClock.now - started
+                try expectProblem(throttled, status: 429, code: "THROTTLED")
+                #expect(throttled.header("retry-after") == "1")
+                #expect(waited >= .milliseconds(900) && waited < .seconds(2))
+                #expect(try await slow.status == 200)
+            }
+        }
+    }
+}
