@@ -175,3 +175,93 @@ extension GatewayServerTests {
         }
     }
 }
+
+/// The Python that has AWS's runtime client (`awslambdaric`) and Powertools, as `.ci/run` installs them; nil when
+/// there is none (then those tests are skipped, with this as the reason).
+enum AWSPythonRuntime {
+    static let executable: String? = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, awslambdaric, aws_lambda_powertools; print(sys.executable)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
+
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/functions")
+}
+
+extension GatewayServerTests {
+    /// The real AWS Python runtime client and Powertools' API Gateway resolvers behind the gateway: proof that the
+    /// events and the Runtime API are what real Lambda code expects.
+    @Suite(.serialized, .enabled(if: AWSPythonRuntime.executable != nil,
+                                 "needs python3 with awslambdaric and aws-lambda-powertools (.ci/run installs them)"))
+    struct AWSRuntimeClient {
+        func config(_ python: String) -> String {
+            func function(_ name: String, _ folder: String, _ handler: String, _ format: String) -> String {
+                #"""
+                { "name": "\#(name)", "command": ["\#(python)", "-m", "awslambdaric", "\#(handler)"],
+                  "workingDirectory": "\#(AWSPythonRuntime.examples.appendingPathComponent(folder).path)",
+                  "payloadFormat": "\#(format)", "provisioned": 1, "timeout": "10s",
+                  "environment": { "GREETING": "hi" } }
+                """#
+            }
+            return TestGateway.config(#"""
+                "functions": [ \#(function("plain2", "hello", "app.handler", "2.0")),
+                               \#(function("plain1", "hello", "app.handler", "1.0")),
+                               \#(function("http", "powertools", "app.http_handler", "2.0")),
+                               \#(function("rest", "powertools", "app.rest_handler", "1.0")) ],
+                "apis": [ { "name": "aws", "routes": [
+                  { "route": "GET /plain2/hello/{name}", "integration": { "type": "function", "function": "plain2" } },
+                  { "route": "GET /plain1/hello/{name}", "integration": { "type": "function", "function": "plain1" } },
+                  { "route": "ANY /http/{proxy+}", "integration": { "type": "function", "function": "http" } },
+                  { "route": "ANY /rest/{proxy+}", "integration": { "type": "function", "function": "rest" } } ] } ]
+                """#)
+        }
+
+        func json(_ response: RawResponse) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        }
+
+        @Test func aPlainHandlerAnswersInBothFormats() async throws {
+            let python = try #require(AWSPythonRuntime.executable)
+            try await withGateway(config(python)) { gateway in
+                for (path, format) in [("/plain2/hello/ana", "2.0"), ("/plain1/hello/ana", "1.0")] {
+                    let response = try exchange(port: gateway.port, get(path))
+                    #expect(response.status == 200)
+                    let body = try json(response)
+                    #expect(body["message"] as? String == "hi, ana" && body["format"] as? String == format)
+                    #expect(body["function"] as? String == (format == "2.0" ? "plain2" : "plain1"))
+                    #expect((body["requestId"] as? String)?.isEmpty == false)
+                }
+            }
+        }
+
+        @Test func powertoolsResolversReadTheEventsOfTheirFormat() async throws {
+            let python = try #require(AWSPythonRuntime.executable)
+            try await withGateway(config(python)) { gateway in
+                let http = try exchange(port: gateway.port, get("/http/hello/bob?a=1&a=2", headers: ["Cookie: c1=v1; c2=v2"]))
+                #expect(http.status == 200)
+                let httpBody = try json(http)
+                #expect(httpBody["hello"] as? String == "bob" && httpBody["query"] as? [String: String] == ["a": "1,2"])
+                #expect(httpBody["cookies"] as? [String] == ["c1=v1", "c2=v2"])
+                let rest = try exchange(port: gateway.port, get("/rest/hello/bob?a=1&a=2"))
+                #expect(try rest.status == 200 && json(rest)["query"] as? [String: String] == ["a": "2"])
+                let body = #"{"sku": 7}"#
+                for prefix in ["/http", "/rest"] {
+                    let created = try exchange(port: gateway.port,
+                        "POST \(prefix)/items HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    #expect(try created.status == 201 && (json(created)["created"] as? [String: Int]) == ["sku": 7], "\(prefix)")
+                }
+                // A route the app does not have: Powertools' own 404, passed through.
+                #expect(try exchange(port: gateway.port, get("/http/nothing")).status == 404)
+            }
+        }
+    }
+}
