@@ -7,10 +7,12 @@ import Synchronization
 /// change (its warm workers with it), starts new or changed ones and stops the rest.
 final class FunctionHosts: Sendable {
     let logger: Logger
+    private let metrics: GatewayMetrics?
     private let functions = Mutex<[String: (fingerprint: String, function: HostedFunction)]>([:])
 
-    init(logger: Logger) {
+    init(logger: Logger, metrics: GatewayMetrics?) {
         self.logger = logger
+        self.metrics = metrics
     }
 
     func hosted(_ name: String) -> HostedFunction? {
@@ -35,7 +37,8 @@ final class FunctionHosts: Sendable {
                 }
                 if let existing = current[definition.name] { removed.append(existing.function) }
                 let function = HostedFunction(definition: definition, settings: settings, eventLoop: group.next(),
-                                              logger: logger)
+                                              logger: logger,
+                                              metrics: metrics.map { FunctionMetrics(function: definition.name, metrics: $0) })
                 next[definition.name] = (fingerprint, function)
                 started.append(function)
             }

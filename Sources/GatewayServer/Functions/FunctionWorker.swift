@@ -167,6 +167,7 @@ final class FunctionWorker: RuntimeAPIDelegate {
             return false
         }
         state = .busy(invocation)
+        invocation.dispatched()
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         invocationTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { bound.value.timedOut() }
         return true

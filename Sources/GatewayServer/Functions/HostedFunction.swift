@@ -32,8 +32,11 @@ final class HostedFunction: @unchecked Sendable {
     /// Init durations of cold starts (for metrics and tests).
     private(set) var coldStarts: [Duration] = []
 
+    let metrics: FunctionMetrics?
+
     init(definition: FunctionDefinition, settings: HostedFunctionSettings, eventLoop: EventLoop, logger: Logger,
-         maxWait: TimeAmount = .seconds(1)) {
+         metrics: FunctionMetrics? = nil, maxWait: TimeAmount = .seconds(1)) {
+        self.metrics = metrics
         self.name = definition.name
         self.definition = definition
         self.settings = settings
@@ -59,7 +62,6 @@ final class HostedFunction: @unchecked Sendable {
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
         ]
-        if let handler = settings.command.last, settings.command.count > 1 { environment["_HANDLER"] = handler }
         for (name, value) in settings.environment { environment[name] = value }
         return environment
     }
@@ -132,7 +134,7 @@ final class HostedFunction: @unchecked Sendable {
     /// Queues an invocation; `completion` runs once, on this function's loop.
     func invoke(requestId: String, event: [UInt8], completion: @escaping @Sendable (InvocationOutcome) -> Void) {
         eventLoop.execute { [self] in
-            let invocation = FunctionInvocation(requestId: requestId, event: event, completion: completion)
+            let invocation = FunctionInvocation(requestId: requestId, event: event, metrics: metrics, completion: completion)
             guard !stopping else { return invocation.finish(.unavailable("the function is stopping")) }
             queue.append(invocation)
             if workers.filter({ !$0.isDead }).count >= settings.maxConcurrency && !workers.contains(where: \.isIdle) {
@@ -183,6 +185,8 @@ final class HostedFunction: @unchecked Sendable {
     func workerReady(_ worker: FunctionWorker, initDuration: Duration) {
         failedStarts = 0
         coldStarts.append(initDuration)
+        metrics?.coldStarts.increment()
+        metrics?.initDurations.recordNanoseconds(initDuration.nanoseconds)
         logger.info("function worker ready", metadata: ["function": "\(name)",
                                                         "initMs": "\(initDuration.nanoseconds / 1_000_000)"])
     }

@@ -23,6 +23,13 @@ public final class GatewayMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
         ]
+        for name in [FunctionMetrics.duration, FunctionMetrics.initDuration] {
+            factory.durationHistogramBuckets[name] = [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+                .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(900),
+            ]
+        }
         self.factory = factory
         reloadSuccess = CoreMetrics.Counter(label: "portcullis_config_reloads_total", dimensions: [("result", "success")], factory: factory)
         reloadFailure = CoreMetrics.Counter(label: "portcullis_config_reloads_total", dimensions: [("result", "failure")], factory: factory)
@@ -47,6 +54,34 @@ public final class GatewayMetrics: Sendable {
                                      dimensions: [("upstream", authority), ("state", "active")], factory: factory)),
             idle: MeterGauge(CoreMetrics.Meter(label: "portcullis_upstream_connections",
                                    dimensions: [("upstream", authority), ("state", "idle")], factory: factory)))
+    }
+}
+
+/// A hosted function's metrics, with the names AWS users know from CloudWatch (Invocations, Errors, Throttles,
+/// Duration, ConcurrentExecutions, cold starts and their init duration) in Prometheus form.
+final class FunctionMetrics: Sendable {
+    static let duration = "portcullis_function_duration_seconds"
+    static let initDuration = "portcullis_function_init_duration_seconds"
+
+    let invocations: CoreMetrics.Counter
+    let errors: CoreMetrics.Counter
+    let throttles: CoreMetrics.Counter
+    let durations: CoreMetrics.Timer
+    let concurrentExecutions: CoreMetrics.Meter
+    let coldStarts: CoreMetrics.Counter
+    let initDurations: CoreMetrics.Timer
+
+    init(function: String, metrics: GatewayMetrics) {
+        let dimensions = [("function", function)]
+        let factory = metrics.factory
+        invocations = CoreMetrics.Counter(label: "portcullis_function_invocations_total", dimensions: dimensions, factory: factory)
+        errors = CoreMetrics.Counter(label: "portcullis_function_errors_total", dimensions: dimensions, factory: factory)
+        throttles = CoreMetrics.Counter(label: "portcullis_function_throttles_total", dimensions: dimensions, factory: factory)
+        durations = CoreMetrics.Timer(label: Self.duration, dimensions: dimensions, factory: factory)
+        concurrentExecutions = CoreMetrics.Meter(label: "portcullis_function_concurrent_executions", dimensions: dimensions,
+                                                 factory: factory)
+        coldStarts = CoreMetrics.Counter(label: "portcullis_function_cold_starts_total", dimensions: dimensions, factory: factory)
+        initDurations = CoreMetrics.Timer(label: Self.initDuration, dimensions: dimensions, factory: factory)
     }
 }
 

@@ -70,7 +70,7 @@ public final class GatewayRuntime: Sendable {
         var shared = Shared(snapshot: snapshot)
         let accessLog = try Self.accessLogWriter(for: snapshot, cache: &shared.accessLogs, metrics: metrics)
         var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>] = [:]
-        let functionHosts = FunctionHosts(logger: logger)
+        let functionHosts = FunctionHosts(logger: logger, metrics: metrics)
         self.functionHosts = functionHosts
         for loop in group.makeIterator() {
             let state = LoopState(eventLoop: loop, snapshot: snapshot, metrics: metrics, accessLog: accessLog,

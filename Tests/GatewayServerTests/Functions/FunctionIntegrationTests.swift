@@ -159,6 +159,23 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func metricsCountInvocationsErrorsThrottlesAndColdStarts() async throws {
+            try await withFunctions { gateway, _ in
+                for path in ["/v2/echo", "/v2/echo", "/v2/raise"] { _ = try exchange(port: gateway.port, get(path)) }
+                let text = try exchange(port: gateway.adminPort, get("/metrics")).bodyText
+                func value(_ metric: String) -> Double? {
+                    text.split(separator: "\n").first { $0.hasPrefix(metric + " ") }
+                        .flatMap { Double($0.split(separator: " ").last!) }
+                }
+                #expect(value(#"portcullis_function_invocations_total{function="fn2"}"#) == 3)
+                #expect(value(#"portcullis_function_errors_total{function="fn2"}"#) == 1)
+                #expect(value(#"portcullis_function_cold_starts_total{function="fn2"}"#) == 1)
+                #expect(value(#"portcullis_function_duration_seconds_count{function="fn2"}"#) == 3)
+                #expect(value(#"portcullis_function_concurrent_executions{function="fn2"}"#) == 0)
+                #expect(value(#"portcullis_function_init_duration_seconds_count{function="fn1"}"#) == 1)
+            }
+        }
+
         @Test func pastMaxConcurrencyARequestWaitsASecondThenGets429() async throws {
             try await withFunctions(maxConcurrency: 1) { gateway, _ in
                 let port = gateway.port

@@ -23,6 +23,9 @@ import Testing
         if op == "sleep":
             time.sleep(event["seconds"])
             return {"slept": event["seconds"], "pid": os.getpid()}
+        if op == "alloc":
+            block = bytearray(event["mb"] * 1024 * 1024)
+            return {"allocated": len(block)}
         if op == "crash":
             os._exit(3)
         if op == "raise":
@@ -33,7 +36,7 @@ import Testing
 
     /// A function over a fresh folder holding `app.py` (or `module` when given, to break the import).
     func withFunction(provisioned: Int = 1, maxConcurrency: Int = 2, timeout: Duration = .seconds(10),
-                      idleTimeout: Duration = .seconds(300), handlerModule: String = "app",
+                      idleTimeout: Duration = .seconds(300), handlerModule: String = "app", memoryMB: Int? = nil,
                       maxWait: TimeAmount = .seconds(1),
                       _ body: (HostedFunction, EventLoopFuture<Void>) async throws -> Void) async throws {
         guard let python = Self.python else {
@@ -47,7 +50,7 @@ import Testing
         let settings = HostedFunctionSettings(command: [python, Self.bootstrap, "\(handlerModule).handler"],
                                               workingDirectory: folder.path, environment: [("GREETING", "hi")],
                                               provisioned: provisioned, maxConcurrency: maxConcurrency,
-                                              idleTimeout: idleTimeout, memoryMB: nil)
+                                              idleTimeout: idleTimeout, memoryMB: memoryMB)
         let definition = FunctionDefinition(name: "test-fn", payloadFormat: .v2, timeout: timeout, backend: .hosted(settings))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var logger = Logger(label: "test")
@@ -189,6 +192,18 @@ import Testing
             #expect(idle == 2)
             try await Task.sleep(for: .milliseconds(1500))
             #expect(try await census(function) == (0, 0, 0))
+        }
+    }
+
+    @Test func memoryIsAnAddressSpaceLimit() async throws {
+        try await withFunction(memoryMB: 128) { function, ready in
+            try await ready.get()
+            #expect(try json(await invoke(function, #"{"op": "alloc", "mb": 16}"#))["allocated"] as? Int == 16 << 20)
+            guard case .functionError(let error) = await invoke(function, #"{"op": "alloc", "mb": 256}"#) else {
+                Issue.record("expected the allocation to fail")
+                return
+            }
+            #expect(error.type == "MemoryError")
         }
     }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A Lambda custom runtime in the standard library alone (like a `provided` runtime's `bootstrap`).
 
-It polls the Runtime API at $AWS_LAMBDA_RUNTIME_API, calls `handler(event, context)` from the module named by
-$_HANDLER (default `app.handler`, looked up next to this file), and posts the result or the error. Needs nothing
-but python3.
+It polls the Runtime API at $AWS_LAMBDA_RUNTIME_API, calls the handler named by its first argument (else $_HANDLER,
+else `app.handler`; the module is looked up in the working directory), and posts the result or the error. Needs
+nothing but python3: `python3 bootstrap.py app.handler`.
 """
 import http.client
 import importlib
@@ -42,7 +42,7 @@ def post(connection, path, body, headers=None):
 
 def main():
     sys.path.insert(0, os.getcwd())
-    name = os.environ.get("_HANDLER", "app.handler")
+    name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER", "app.handler")
     connection = http.client.HTTPConnection(API)
     try:
         module_name, function_name = name.rsplit(".", 1)
