@@ -37,7 +37,8 @@ extension GatewayServerTests {
 
         /// A gateway whose API `fn` routes `/v1/...` and `/v2/...` to the stdlib runtime (payload 1.0 and 2.0).
         func withFunctions(timeout: String = "5s", maxConcurrency: Int = 2, extraFunctions: String = "",
-                           extraRoutes: String = "", _ body: (TestGateway, URL) async throws -> Void) async throws {
+                           extraRoutes: String = "", tls: HTTP2.Setup? = nil,
+                           _ body: (TestGateway, URL) async throws -> Void) async throws {
             guard let python = Self.python else {
                 Issue.record("python3 is needed for function tests")
                 return
@@ -53,7 +54,7 @@ extension GatewayServerTests {
                   "maxConcurrency": \#(maxConcurrency), "timeout": "\#(timeout)", "environment": { "GREETING": "hi" } }
                 """#
             }
-            let config = TestGateway.config(#"""
+            var config = TestGateway.config(#"""
                 "accessLog": { "path": "access.log" },
                 "functions": [ \#(function("fn2", "2.0")), \#(function("fn1", "1.0")) \#(extraFunctions) ],
                 "apis": [ { "name": "fn", "routes": [
@@ -61,7 +62,34 @@ extension GatewayServerTests {
                   { "route": "ANY /v1/{p+}", "integration": { "type": "function", "function": "fn1" } }
                   \#(extraRoutes) ] } ]
                 """#)
+            if let tls {
+                config = config.replacingOccurrences(of: #""listen": { "http": "127.0.0.1:0" }"#, with: #"""
+                    "listen": { "http": "127.0.0.1:0", "https": "127.0.0.1:0" },
+                    "tls": { "certificates": [ { "cert": "\#(tls.certificate.cert)", "key": "\#(tls.certificate.key)" } ] }
+                    """#)
+            }
             try await withGateway(config) { gateway in try await body(gateway, folder) }
+        }
+
+        @Test func http2ClientsReachFunctions() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let setup = HTTP2.Setup(directory: directory, certificate: try ExternalTool.makeCertificate(
+                names: ["localhost", "127.0.0.1"], directory: directory, file: "localhost"))
+            try await withFunctions(tls: setup) { gateway, _ in
+                let port = try #require(gateway.runtime.httpsAddress?.port)
+                let get = try HTTP2.curl(setup, port, "/v2/echo?q=1")
+                #expect(get.version == "2" && get.status == 200)
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(get.body.utf8)) as? [String: Any])
+                let http = (event["requestContext"] as? [String: Any])?["http"] as? [String: Any]
+                #expect(http?["protocol"] as? String == "HTTP/2.0" && event["rawQueryString"] as? String == "q=1")
+                // A body streamed without Content-Length reaches the function whole.
+                let post = try HTTP2.curl(setup, port, "/v2/echo", ["-H", "content-type: text/plain", "-H",
+                                                                   "transfer-encoding: chunked", "--data-binary", "@-"],
+                                          input: "streamed body")
+                let posted = try #require(try JSONSerialization.jsonObject(with: Data(post.body.utf8)) as? [String: Any])
+                #expect(post.status == 200 && posted["body"] as? String == "streamed body")
+            }
         }
 
         func json(_ response: RawResponse) throws -> [String: Any] {

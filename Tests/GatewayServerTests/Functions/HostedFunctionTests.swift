@@ -3,8 +3,30 @@ import GatewayCore
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 @testable import GatewayServer
+
+/// Log records kept in memory, to check what a worker's output became.
+final class LogCapture: Sendable {
+    let records = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+                 file: String, function: String, line: UInt) {
+            capture.records.withLock { $0.append((message.description, metadata ?? [:])) }
+        }
+    }
+
+    var logger: Logger { Logger(label: "capture") { _ in Handler(capture: self) } }
+}
 
 /// Hosted functions with real worker processes: the stdlib-only runtime of `examples/functions/stdlib` running a
 /// test handler, over the Runtime API on loopback.
@@ -26,6 +48,12 @@ import Testing
         if op == "alloc":
             block = bytearray(event["mb"] * 1024 * 1024)
             return {"allocated": len(block)}
+        if op == "big":
+            return {"big": "x" * (7 * 1024 * 1024)}
+        if op == "shout":
+            sys.stdout.write("y" * (100 * 1024) + "\\n")
+            sys.stdout.flush()
+            return {"shouted": True}
         if op == "crash":
             os._exit(3)
         if op == "raise":
@@ -37,7 +65,7 @@ import Testing
     /// A function over a fresh folder holding `app.py` (or `module` when given, to break the import).
     func withFunction(provisioned: Int = 1, maxConcurrency: Int = 2, timeout: Duration = .seconds(10),
                       idleTimeout: Duration = .seconds(300), handlerModule: String = "app", memoryMB: Int? = nil,
-                      maxWait: TimeAmount = .seconds(1),
+                      maxWait: TimeAmount = .seconds(1), logs: LogCapture? = nil,
                       _ body: (HostedFunction, EventLoopFuture<Void>) async throws -> Void) async throws {
         guard let python = Self.python else {
             Issue.record("python3 is needed for hosted-function tests")
@@ -53,8 +81,8 @@ import Testing
                                               idleTimeout: idleTimeout, memoryMB: memoryMB)
         let definition = FunctionDefinition(name: "test-fn", payloadFormat: .v2, timeout: timeout, backend: .hosted(settings))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        var logger = logs?.logger ?? Logger(label: "test")
+        if logs == nil { logger.logLevel = .critical }
         let function = HostedFunction(definition: definition, settings: settings, eventLoop: group.next(), logger: logger,
                                       maxWait: maxWait)
         let ready = function.start(readyWithin: .seconds(10))
@@ -204,6 +232,34 @@ import Testing
                 return
             }
             #expect(error.type == "MemoryError")
+        }
+    }
+
+    @Test func aResultOverSixMegabytesFailsItsInvocation() async throws {
+        try await withFunction { function, ready in
+            try await ready.get()
+            guard case .functionError(let error) = await invoke(function, #"{"op": "big"}"#) else {
+                Issue.record("expected the result to be refused")
+                return
+            }
+            #expect(error.type == "Function.ResponseSizeTooLarge")
+            #expect(try json(await invoke(function, #"{"op": "echo"}"#))["pid"] != nil)
+        }
+    }
+
+    @Test func outputLinesAreLoggedWithTheRequestIdAndCutAt16KB() async throws {
+        let logs = LogCapture()
+        try await withFunction(logs: logs) { function, ready in
+            try await ready.get()
+            #expect(try json(await invoke(function, #"{"op": "shout"}"#, id: "shout-1"))["shouted"] as? Bool == true)
+            #expect(try json(await invoke(function, #"{"op": "echo"}"#, id: "echo-1"))["pid"] != nil)
+            try await Task.sleep(for: .milliseconds(100))
+            let output = logs.records.withLock { $0.filter { $0.metadata["stream"] != nil } }
+            let shouted = output.filter { $0.message.hasPrefix("yyyy") }
+            #expect(shouted.count == 7 && shouted.allSatisfy { $0.message.utf8.count <= WorkerOutputHandler.maxLineBytes })
+            #expect(shouted.reduce(0) { $0 + $1.message.utf8.count } == 100 * 1024)
+            #expect(shouted.allSatisfy { $0.metadata["requestId"] == "shout-1" && $0.metadata["function"] == "test-fn" })
+            #expect(output.contains { $0.message == "handled echo-1" && $0.metadata["requestId"] == "echo-1" })
         }
     }
 
