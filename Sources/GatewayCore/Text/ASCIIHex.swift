@@ -6,6 +6,10 @@ public enum ASCIIHex {
     @inlinable
     public static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
 
+    /// The uppercase digit of `nibble` (0–15), for percent-encoding as RFC 3986 and SigV4 write it.
+    @inlinable
+    public static func upperDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10 }
+
     @inlinable
     public static func value(_ b: UInt8) -> UInt8? {
         switch b {
