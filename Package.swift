@@ -53,6 +53,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            // https:// upstreams (and AWS Lambda's Invoke API): verified TLS on the pooled connections.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // The edge: listeners, the per-connection handler, admin API, metrics, access log, reload.
         .target(name: "GatewayServer", dependencies: [

@@ -86,13 +86,13 @@ import Testing
         {"listen": {"http": "nope"}, "limits": {"idleTimeout": "forever"}, "colour": 1, "waf": {},
          "domains": [{"name": "a.test", "mappings": [{"api": "ghost"}]}],
          "apis": [{"name": "a", "routes": [
-           {"route": "GET /x", "integration": {"type": "http", "url": "https://up"}, "timeout": "1h"},
+           {"route": "GET /x", "integration": {"type": "http", "url": "gopher://up"}, "timeout": "1h"},
            {"route": "GET /x", "integration": {"type": "mock", "status": 99}}]}]}
         """#
         #expect(TestConfig.lines(json) == [
             #"/listen/http: invalid listen address "nope": expected HOST:PORT such as "0.0.0.0:8080", "[::1]:8080" or ":8080""#,
             #"/limits/idleTimeout: invalid duration "forever": use seconds (30, 0.5) or a number with ms, s, m, h or d ("250ms", "29s", "5m")"#,
-            #"/apis/0/routes/0/integration/url: https upstreams are not supported yet (got "https://up")"#,
+            #"/apis/0/routes/0/integration/url: must be an http:// or https:// URL such as "http://127.0.0.1:9001" (got "gopher://up")"#,
             "/apis/0/routes/0/timeout: must be between 0 and 15m (got 1h)",
             "/apis/0/routes/1/integration/status: must be between 100 and 599 (got 99)",
             #"/apis/0/routes/1/route: duplicates route "GET /x""#,

@@ -1,3 +1,4 @@
+import Foundation
 import GatewayCore
 import Testing
 @testable import GatewayConfig
@@ -49,15 +50,22 @@ import Testing
         #expect(plus.pathTemplate == PathTemplate(parts: [.literal("/"), .parameter("proxy")]))
     }
 
-    @Test func httpErrors() {
+    @Test func httpErrors() throws {
         #expect(lines(#"{"type": "http"}"#) == [#"\#(p): missing required key "url" (or "targets")"#])
         #expect(lines(#"{"type": "http", "url": "http://a", "targets": ["http://b"]}"#) == [#"\#(p): use either "url" or "targets", not both"#])
         #expect(lines(#"{"type": "http", "targets": []}"#) == ["\(p)/targets: must not be empty"])
         #expect(lines(#"{"type": "http", "targets": "http://a"}"#) == ["\(p)/targets: must be an array (got string)"])
-        #expect(lines(#"{"type": "http", "targets": ["http://a", "https://b", 3]}"#) == [
-            #"\#(p)/targets/1: https upstreams are not supported yet (got "https://b")"#,
+        #expect(lines(#"{"type": "http", "targets": ["http://a", "ftp://b", 3]}"#) == [
+            #"\#(p)/targets/1: must be an http:// or https:// URL such as "http://127.0.0.1:9001" (got "ftp://b")"#,
             "\(p)/targets/2: must be a string (got number)",
         ])
+        let ca = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("certs/portcullis-dev-ca.crt").path
+        #expect(lines(#"{"type": "http", "url": "http://a", "caFile": "\#(ca)"}"#) == [#"\#(p)/caFile: applies to https:// upstreams only"#])
+        #expect(try http(#"{"type": "http", "url": "https://a", "caFile": "\#(ca)"}"#).targets[0].tls == UpstreamTLS(caFile: ca))
+        let missing = lines(#"{"type": "http", "url": "https://a", "caFile": "/nonexistent/ca.pem"}"#)
+        #expect(missing.count == 1 && missing[0].hasPrefix(#"\#(p)/caFile: "#) && missing[0].contains("no such file"))
+        #expect(lines(#"{"type": "http", "url": "https://a", "caFile": "/etc/hostname"}"#).first?.contains("no certificate") == true)
         #expect(lines(#"{"type": "http", "url": "http://a?x=1"}"#) == [#"\#(p)/url: must not contain a query or fragment (got "http://a?x=1")"#])
         #expect(lines(#"{"type": "http", "url": "http://a", "timeout": 5}"#) == [#"\#(p)/timeout: unknown key "timeout""#])
     }

@@ -41,12 +41,16 @@ import Testing
         #expect(upstream("http://h:9002/old") == .success(UpstreamTarget(host: "h", port: 9002, basePath: "/old")))
         #expect(upstream("HTTP://Orders.Internal/v1/") == .success(UpstreamTarget(host: "orders.internal", port: 80, basePath: "/v1")))
         #expect(upstream("http://[::1]:8080/") == .success(UpstreamTarget(host: "::1", port: 8080, basePath: "")))
+        #expect(upstream("https://Lambda.us-east-1.amazonaws.com") == .success(UpstreamTarget(
+            host: "lambda.us-east-1.amazonaws.com", port: 443, basePath: "", tls: UpstreamTLS())))
+        #expect(upstream("https://h:8443/v1") == .success(UpstreamTarget(host: "h", port: 8443, basePath: "/v1", tls: UpstreamTLS())))
+        #expect(UpstreamTarget(host: "h", port: 443, basePath: "", tls: UpstreamTLS()).authority == "h")
+        #expect(UpstreamTarget(host: "h", port: 80, basePath: "", tls: UpstreamTLS()).authority == "h:80")
     }
 
     @Test func badUpstreamURLs() {
-        #expect(upstream("https://a") == .failure(MessageError("https upstreams are not supported yet (got \"https://a\")")))
-        #expect(upstream("ftp://a") == .failure(MessageError("must be an http:// URL such as \"http://127.0.0.1:9001\" (got \"ftp://a\")")))
-        #expect(upstream("127.0.0.1:9001") == .failure(MessageError("must be an http:// URL such as \"http://127.0.0.1:9001\" (got \"127.0.0.1:9001\")")))
+        #expect(upstream("ftp://a") == .failure(MessageError("must be an http:// or https:// URL such as \"http://127.0.0.1:9001\" (got \"ftp://a\")")))
+        #expect(upstream("127.0.0.1:9001") == .failure(MessageError("must be an http:// or https:// URL such as \"http://127.0.0.1:9001\" (got \"127.0.0.1:9001\")")))
         #expect(upstream("http://a/x?y=1") == .failure(MessageError("must not contain a query or fragment (got \"http://a/x?y=1\")")))
         #expect(upstream("http://a/#top") == .failure(MessageError("must not contain a query or fragment (got \"http://a/#top\")")))
         #expect(upstream("http://u:p@a") == .failure(MessageError("must not contain user info (got \"http://u:p@a\")")))

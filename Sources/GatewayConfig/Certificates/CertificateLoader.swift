@@ -81,6 +81,17 @@ public enum CertificateLoader {
         return text
     }
 
+    /// The certificates of a CA bundle (PEM), for trusting an upstream: their count, or why none could be read.
+    static func loadCABundle(_ path: String) -> Result<Int, MessageError> {
+        var problems: [CertificateProblem] = []
+        guard let text = read(path, onKey: false, into: &problems) else {
+            return .failure(MessageError(problems.first?.message ?? "cannot read \(path)"))
+        }
+        let chain = parseChain(text, path: path, into: &problems)
+        if let problem = problems.first { return .failure(MessageError(problem.message)) }
+        return .success(chain.count)
+    }
+
     private static func parseChain(_ text: String, path: String, into problems: inout [CertificateProblem])
         -> [(certificate: Certificate, pem: String)] {
         let documents: [PEMDocument]

@@ -92,18 +92,17 @@ enum NetworkSyntax {
     }
 
     /// `http://host[:port][/path]`: no query, fragment or user info; port 1–65535 (default 80).
-    static func parseUpstreamURL(_ text: String) -> Result<UpstreamTarget, MessageError> {
+    /// `caFile` is the trust for an `https://` URL (nil: the system's trust store).
+    static func parseUpstreamURL(_ text: String, caFile: String? = nil) -> Result<UpstreamTarget, MessageError> {
         let lower = text.lowercased()
-        if lower.hasPrefix("https://") {
-            return .failure(MessageError("https upstreams are not supported yet (got \"\(text)\")"))
-        }
-        guard lower.hasPrefix("http://") else {
-            return .failure(MessageError("must be an http:// URL such as \"http://127.0.0.1:9001\" (got \"\(text)\")"))
+        let secure = lower.hasPrefix("https://")
+        guard secure || lower.hasPrefix("http://") else {
+            return .failure(MessageError("must be an http:// or https:// URL such as \"http://127.0.0.1:9001\" (got \"\(text)\")"))
         }
         if text.contains("?") || text.contains("#") {
             return .failure(MessageError("must not contain a query or fragment (got \"\(text)\")"))
         }
-        let afterScheme = text.dropFirst("http://".count)
+        let afterScheme = text.dropFirst(secure ? "https://".count : "http://".count)
         let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
         let authority = String(afterScheme[..<authorityEnd])
         let path = afterScheme[authorityEnd...]
@@ -116,7 +115,7 @@ enum NetworkSyntax {
         if parts.bracketed ? !isIPv6(host) : !isHost(host) {
             return .failure(MessageError("invalid host \"\(host)\" in \"\(text)\""))
         }
-        var port = 80
+        var port = secure ? 443 : 80
         if let portText = parts.port {
             guard let p = parsePort(portText), (1...65535).contains(p) else {
                 return .failure(MessageError("port must be between 1 and 65535 (got \"\(portText)\")"))
@@ -128,7 +127,8 @@ enum NetworkSyntax {
         }
         var basePath = String(path)
         while basePath.hasSuffix("/") { basePath.removeLast() }
-        return .success(UpstreamTarget(host: String(host).lowercased(), port: port, basePath: basePath))
+        return .success(UpstreamTarget(host: String(host).lowercased(), port: port, basePath: basePath,
+                                       tls: secure ? UpstreamTLS(caFile: caFile) : nil))
     }
 
     /// RFC 3986 pchar plus "/": unreserved, sub-delims, ":", "@" and percent escapes.

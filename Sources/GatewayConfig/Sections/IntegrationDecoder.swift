@@ -51,6 +51,8 @@ enum IntegrationDecoder {
         let before = context.errorCount
         let urlNode = reader.optional("url")
         let targetsNode = reader.optional("targets")
+        let caNode = reader.optional("caFile")
+        let caFile = caNode.flatMap(caFilePath)
         var targets: [UpstreamTarget] = []
         switch (urlNode, targetsNode) {
         case (nil, nil):
@@ -58,12 +60,15 @@ enum IntegrationDecoder {
         case (.some, .some):
             context.error(reader.pointer, "use either \"url\" or \"targets\", not both")
         case (let url?, nil):
-            if let target = upstream(url) { targets = [target] }
+            if let target = upstream(url, caFile: caFile) { targets = [target] }
         case (nil, let list?):
             if let items = list.array() {
                 if items.isEmpty { context.error(list.pointer, "must not be empty") }
-                targets = items.compactMap(upstream)
+                targets = items.compactMap { upstream($0, caFile: caFile) }
             }
+        }
+        if let caNode, !targets.isEmpty, targets.allSatisfy({ $0.tls == nil }) {
+            context.error(caNode.pointer, "applies to https:// upstreams only")
         }
         var template: PathTemplate?
         if let pathNode = reader.optional("path"), let text = pathNode.string() {
@@ -73,10 +78,22 @@ enum IntegrationDecoder {
         return HTTPIntegration(targets: targets, pathTemplate: template)
     }
 
-    static func upstream(_ node: Node) -> UpstreamTarget? {
+    static func upstream(_ node: Node, caFile: String? = nil) -> UpstreamTarget? {
         guard let text = node.string() else { return nil }
-        switch NetworkSyntax.parseUpstreamURL(text) {
+        switch NetworkSyntax.parseUpstreamURL(text, caFile: caFile) {
         case .success(let target): return target
+        case .failure(let error):
+            node.context.error(node.pointer, error.message)
+            return nil
+        }
+    }
+
+    /// A readable PEM file of CA certificates: checked now, so a typo is a config error and not a failing request.
+    static func caFilePath(_ node: Node) -> String? {
+        guard let path = node.filePath() else { return nil }
+        switch CertificateLoader.loadCABundle(path) {
+        case .success:
+            return path
         case .failure(let error):
             node.context.error(node.pointer, error.message)
             return nil

@@ -74,17 +74,32 @@ public struct UpstreamTarget: Sendable, Hashable {
     public let port: Int
     /// "" or "/seg[/seg...]" without a trailing slash.
     public let basePath: String
+    /// Reached over TLS (an `https://` URL): the certificate is verified for `host`.
+    public let tls: UpstreamTLS?
 
-    public init(host: String, port: Int, basePath: String) {
+    public init(host: String, port: Int, basePath: String, tls: UpstreamTLS? = nil) {
         self.host = host
         self.port = port
         self.basePath = basePath
+        self.tls = tls
     }
+
+    /// The scheme's own port, left out of `Host`.
+    public var defaultPort: Int { tls == nil ? 80 : 443 }
 
     /// The `Host` header value sent upstream.
     public var authority: String {
         let h = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? h : "\(h):\(port)"
+        return port == defaultPort ? h : "\(h):\(port)"
+    }
+}
+
+/// How an `https://` upstream is trusted: the system's trust store, or only the CAs in `caFile` (PEM).
+public struct UpstreamTLS: Sendable, Hashable {
+    public let caFile: String?
+
+    public init(caFile: String? = nil) {
+        self.caFile = caFile
     }
 }
 

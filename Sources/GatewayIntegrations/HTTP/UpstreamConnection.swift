@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// One keep-alive HTTP/1.1 connection to an upstream, owned by a loop-local `UpstreamPool`.
 ///
@@ -279,7 +280,12 @@ public final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHan
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         let started: Bool
         if case .body = state { started = true } else { started = false }
-        fail(.connectionLost(responseStarted: started))
+        if !started && requestsServed <= 1 && (error is NIOSSLError || error is BoringSSLError) {
+            // A failed TLS handshake (an untrusted or misnamed certificate): no request reached the upstream.
+            fail(.connectFailed("TLS: \(error)"))
+        } else {
+            fail(.connectionLost(responseStarted: started))
+        }
         closeNow()
     }
 

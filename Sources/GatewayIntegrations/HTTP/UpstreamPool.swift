@@ -1,6 +1,7 @@
 import GatewayCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Keep-alive connections to one upstream target, owned by and only touched on one event loop.
 ///
@@ -19,6 +20,8 @@ public final class UpstreamPool {
     private var total = 0
     private var waiters = CircularBuffer<(id: UInt64, callback: Callback)>()
     private var nextWaiterID: UInt64 = 0
+    /// For an https target: built on the first connect (loading the trust store is costly), then shared.
+    private var tlsContext: NIOSSLContext?
 
     public init(eventLoop: EventLoop, target: UpstreamTarget, maxConnections: Int = 512,
                 connectTimeout: TimeAmount = .seconds(5), gauges: UpstreamPoolGauges? = nil) {
@@ -94,11 +97,26 @@ public final class UpstreamPool {
         gauges?.active.increment()
         // The pool is confined to its loop, and so is every channel it opens: hand it over loop-bound.
         let pool = NIOLoopBound(self, eventLoop: eventLoop)
+        var tls: NIOSSLContext?
+        if let settings = target.tls {
+            do {
+                tls = try tlsContext ?? Self.makeTLSContext(settings)
+                tlsContext = tls
+            } catch {
+                return connectFailed(callback, error)
+            }
+        }
+        // An address is never sent as SNI (RFC 6066); NIOSSL then checks the certificate against the peer's address.
+        let serverName: String? = IPAddress(target.host) == nil ? target.host : nil
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The certificate is verified for the target's host name or address.
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
                     // No HTTP codec: the caller writes serialised request heads and `UpstreamConnection` frames
                     // bodies and responses from raw bytes.
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection(channel: channel, pool: pool.value))
@@ -118,6 +136,14 @@ public final class UpstreamPool {
                 self.connectFailed(callback, error)
             }
         }
+    }
+
+    /// Full verification against the system's trust store, or only the configured CA bundle.
+    static func makeTLSContext(_ settings: UpstreamTLS) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        if let caFile = settings.caFile { configuration.trustRoots = .file(caFile) }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     private func connectFailed(_ callback: Callback, _ error: Error) {

@@ -66,7 +66,7 @@ struct UpstreamRequestHead {
         if bracketed { buffer.writeInteger(UInt8(ascii: "[")) }
         buffer.writeFieldValue(Substring(target.host))
         if bracketed { buffer.writeInteger(UInt8(ascii: "]")) }
-        if target.port != 80 {
+        if target.port != target.defaultPort {
             buffer.writeInteger(UInt8(ascii: ":"))
             buffer.writeString(String(target.port))
         }

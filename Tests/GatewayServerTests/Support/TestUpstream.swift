@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A real HTTP/1.1 upstream on 127.0.0.1:<ephemeral>, in the test process. Behaviour is chosen by path
@@ -50,14 +51,21 @@ final class TestUpstream: Sendable {
         self.port = channel.localAddress!.port!
     }
 
-    static func start(threads: Int = 1) async throws -> TestUpstream {
+    /// `tls`: serve HTTPS with this certificate and key (PEM files) instead of plain HTTP.
+    static func start(threads: Int = 1, tls: (cert: String, key: String)? = nil) async throws -> TestUpstream {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let counters = UpstreamCounters()
+        let context = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))))
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     let index = counters.value.withLock { $0.connections += 1; return $0.connections }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(connection: index, counters: counters))
