@@ -29,6 +29,24 @@ import Testing
         #expect(settings.memoryMB == 256)
     }
 
+    @Test func aRemoteFunctionSignedForAWS() throws {
+        let result = functions(#"""
+            { "name": "orders", "payloadFormat": "1.0", "timeout": "5s",
+              "invoke": "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/orders%3Aprod/invocations?Qualifier=7",
+              "aws": { "region": "eu-west-1", "accessKeyId": "${KEY}", "secretAccessKey": "${SECRET}" } }
+            """#, env: ["KEY": "AKID", "SECRET": "s3cret"])
+        #expect(result.diagnostics == [])
+        let function = try #require(result.snapshot?.functions.first)
+        guard case .remote(let remote) = function.backend else {
+            Issue.record("not remote")
+            return
+        }
+        #expect(remote.target == UpstreamTarget(host: "lambda.eu-west-1.amazonaws.com", port: 443,
+                                                basePath: "/2015-03-31/functions/orders%3Aprod/invocations", tls: UpstreamTLS()))
+        #expect(remote.requestTarget == "/2015-03-31/functions/orders%3Aprod/invocations?Qualifier=7")
+        #expect(remote.credentials == AWSCredentials(accessKeyId: "AKID", secretAccessKey: "s3cret") && remote.region == "eu-west-1")
+    }
+
     @Test func defaults() throws {
         let function = try #require(functions(#"{"name": "f", "command": ["./bootstrap"]}"#).snapshot?.functions.first)
         #expect(function.payloadFormat == .v2 && function.timeout == .seconds(29))
@@ -42,8 +60,16 @@ import Testing
             == [#"/functions/0: missing required key "command" (a hosted function) or "invoke" (a remote one)"#])
         #expect(lines(#"{"name": "f", "command": ["a"], "invoke": "http://127.0.0.1:9000"}"#)
             == [#"/functions/0: use either "command" or "invoke", not both"#])
-        #expect(lines(#"{"name": "f", "invoke": "http://127.0.0.1:9000/x"}"#)
-            == [#"/functions/0/invoke: remote functions ("invoke") are not supported yet; host the function with "command""#])
+        #expect(lines(#"{"name": "f", "invoke": "http://127.0.0.1:9000"}"#)
+            == [#"/functions/0/invoke: must be the invocation URL, such as "http://127.0.0.1:9000/2015-03-31/functions/function/invocations" (got "http://127.0.0.1:9000")"#])
+        #expect(lines(#"{"name": "f", "invoke": "http://127.0.0.1:9000/x?"}"#)
+            == [#"/functions/0/invoke: invalid query in "http://127.0.0.1:9000/x?""#])
+        #expect(lines(#"{"name": "f", "invoke": "http://127.0.0.1:9000/x", "maxConcurrency": 3}"#)
+            == [#"/functions/0/maxConcurrency: applies to hosted functions ("command") only"#])
+        #expect(lines(#"{"name": "f", "command": ["a"], "aws": {}}"#)
+            == [#"/functions/0/aws: applies to remote functions ("invoke") only"#])
+        #expect(lines(#"{"name": "f", "invoke": "http://127.0.0.1:9000/x", "aws": {"region": "eu-west-1"}}"#)
+            == [#"/functions/0/aws: missing required key "accessKeyId""#, #"/functions/0/aws: missing required key "secretAccessKey""#])
         #expect(lines(#"{"name": "f", "command": []}"#) == ["/functions/0/command: must name a program to run"])
         #expect(lines(#"{"name": "f", "command": [""]}"#) == ["/functions/0/command/0: must not be empty"])
         #expect(lines(#"{"name": "f", "command": ["a"], "payloadFormat": "3.0"}"#)
@@ -61,7 +87,7 @@ import Testing
         #expect(lines(#"{"name": "f", "command": ["a"]}, {"name": "f", "command": ["b"]}"#)
             == [#"/functions/1/name: duplicate function name "f" (also at /functions/0)"#])
         #expect(lines(#"{"name": "f", "command": ["a"], "async": {}}"#)
-            == [#"/functions/0/async: "async" is not supported yet (remote functions and asynchronous invocation come in a later release)"#])
+            == [#"/functions/0/async: "async" is not supported yet (asynchronous invocation comes in a later release)"#])
         #expect(lines(#"{"name": "f", "command": ["a"], "colour": 1}"#) == [#"/functions/0/colour: unknown key "colour""#])
         #expect(functions(#"{"name": "f"}"#).snapshot == nil)
     }

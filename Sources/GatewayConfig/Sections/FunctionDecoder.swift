@@ -6,7 +6,7 @@ struct FunctionCatalog {
     var byName: [String: (index: Int, payloadFormat: PayloadFormat)]
 }
 
-/// `functions`: each function's name, where it runs (`command`: hosted; `invoke`: remote, not yet) and its limits.
+/// `functions`: each function's name, where it runs (`command`: hosted; `invoke`: remote) and its limits.
 enum FunctionDecoder {
     static let defaultTimeout = Duration.seconds(29)
     static let maxTimeout = Duration.seconds(15 * 60)
@@ -69,24 +69,75 @@ enum FunctionDecoder {
         let invokeNode = reader.optional("invoke")
         let commandNode = reader.optional("command")
         var hosted: HostedFunctionSettings?
+        var remote: RemoteFunctionSettings?
         switch (invokeNode, commandNode) {
         case (nil, nil):
             context.error(node.pointer, "missing required key \"command\" (a hosted function) or \"invoke\" (a remote one)")
         case (.some, .some):
             context.error(node.pointer, "use either \"command\" or \"invoke\", not both")
         case (let invoke?, nil):
-            context.error(invoke.pointer, "remote functions (\"invoke\") are not supported yet; host the function with \"command\"")
+            remote = decodeRemote(reader, invoke: invoke)
         case (nil, let command?):
             hosted = decodeHosted(reader, command: command)
         }
-        reader.rejectUnsupported(["aws", "async"], note: " (remote functions and asynchronous invocation come in a later release)")
-        guard context.errorCount == before, let name, let timeout, let hosted else { return nil }
-        return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .hosted(hosted))
+        reader.rejectUnsupported(["async"], note: " (asynchronous invocation comes in a later release)")
+        guard context.errorCount == before, let name, let timeout else { return nil }
+        if let hosted { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .hosted(hosted)) }
+        if let remote { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .remote(remote)) }
+        return nil
+    }
+
+    /// `invoke`: the invocation URL (`http://` or `https://`, with an optional `?Qualifier=`); `aws` signs it.
+    static func decodeRemote(_ reader: ObjectReader, invoke: Node) -> RemoteFunctionSettings? {
+        let context = reader.context
+        let before = context.errorCount
+        for key in ["workingDirectory", "environment", "provisioned", "maxConcurrency", "idleTimeout", "memory"] {
+            if let node = reader.optional(key) { context.error(node.pointer, "applies to hosted functions (\"command\") only") }
+        }
+        let caFile = reader.optional("caFile").flatMap(IntegrationDecoder.caFilePath)
+        var target: UpstreamTarget?
+        var query: String?
+        if let text = invoke.string() {
+            let parts = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 {
+                let raw = String(parts[1])
+                if raw.isEmpty || raw.contains("#") || !raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+                    context.error(invoke.pointer, "invalid query in \"\(text)\"")
+                } else {
+                    query = raw
+                }
+            }
+            switch NetworkSyntax.parseUpstreamURL(String(parts[0]), caFile: caFile) {
+            case .success(let parsed):
+                if parsed.basePath.isEmpty {
+                    context.error(invoke.pointer, "must be the invocation URL, such as \"http://127.0.0.1:9000/2015-03-31/functions/function/invocations\" (got \"\(text)\")")
+                } else {
+                    target = parsed
+                }
+            case .failure(let error):
+                context.error(invoke.pointer, error.message)
+            }
+        }
+        var credentials: AWSCredentials?
+        var region: String?
+        if let awsNode = reader.optional("aws"), let aws = awsNode.object() {
+            region = aws.required("region")?.nonEmptyString()
+            let key = aws.required("accessKeyId")?.nonEmptyString()
+            let secret = aws.required("secretAccessKey")?.nonEmptyString()
+            let token = aws.optional("sessionToken")?.nonEmptyString()
+            aws.finish()
+            if let key, let secret { credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token) }
+        }
+        guard context.errorCount == before, let target else { return nil }
+        return RemoteFunctionSettings(target: target, query: query, credentials: credentials, region: region)
     }
 
     static func decodeHosted(_ reader: ObjectReader, command: Node) -> HostedFunctionSettings? {
         let context = reader.context
         let before = context.errorCount
+        for key in ["aws", "caFile"] {
+            if let node = reader.optional(key) { context.error(node.pointer, "applies to remote functions (\"invoke\") only") }
+        }
         var argv: [String] = []
         if let items = command.array() {
             if items.isEmpty { context.error(command.pointer, "must name a program to run") }

@@ -11,6 +11,8 @@ public struct FunctionDefinition: Sendable {
     public enum Backend: Sendable {
         /// Hosted by the gateway: worker processes polling the Lambda Runtime API.
         case hosted(HostedFunctionSettings)
+        /// Reached over the Lambda Invoke API (AWS, the runtime interface emulator, `sam local start-lambda`).
+        case remote(RemoteFunctionSettings)
     }
 
     public let name: String
@@ -66,4 +68,25 @@ public struct FunctionIntegration: Sendable {
         self.functionIndex = functionIndex
         self.payloadFormat = payloadFormat
     }
+}
+
+/// Where a remote function's Invoke API is (contract: `invoke`, `aws`).
+public struct RemoteFunctionSettings: Sendable {
+    /// The server (`tls` for `https://`); its `basePath` is the invocation path.
+    public let target: UpstreamTarget
+    /// The query as written (`Qualifier=prod`), or nil.
+    public let query: String?
+    /// With `aws`: requests are signed (SigV4) for this region.
+    public let credentials: AWSCredentials?
+    public let region: String?
+
+    public init(target: UpstreamTarget, query: String?, credentials: AWSCredentials?, region: String?) {
+        self.target = target
+        self.query = query
+        self.credentials = credentials
+        self.region = region
+    }
+
+    /// The request target: the invocation path and its query.
+    public var requestTarget: String { target.basePath + (query.map { "?" + $0 } ?? "") }
 }

@@ -25,6 +25,28 @@ public struct UpstreamResponseHead {
     public let keepAlive: Bool
     /// Header names listed in `Connection` (lowercased), hop-by-hop by nomination.
     public let connectionTokens: [String]
+
+    /// The first value of a header (by lower-case name), without surrounding whitespace: for the few fields a
+    /// caller reads itself (an Invoke API reply's error headers), not for forwarding.
+    public func value(of lowercaseName: String) -> String? {
+        let view = bytes.readableBytesView
+        let base = view.startIndex
+        let name = Array(lowercaseName.utf8)
+        for (line, nameLength) in lines where nameLength == name.count {
+            var matches = true
+            for k in 0..<nameLength where (view[base + line.lowerBound + k] | 0x20) != (name[k] | 0x20) {
+                matches = false
+                break
+            }
+            guard matches else { continue }
+            var start = line.lowerBound + nameLength + 1
+            var end = line.upperBound
+            while start < end, view[base + start] == 32 || view[base + start] == 9 { start += 1 }
+            while end > start, view[base + end - 1] == 32 || view[base + end - 1] == 9 { end -= 1 }
+            return String(decoding: view[(base + start)..<(base + end)], as: UTF8.self)
+        }
+        return nil
+    }
 }
 
 /// Errors in an upstream response that make the connection unusable.

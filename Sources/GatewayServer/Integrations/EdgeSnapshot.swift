@@ -21,8 +21,8 @@ final class EdgeSnapshot {
         case .mock(let mock): MockIntegrationRunner(mock)
         case .http(let http): HTTPIntegrationRunner(http, trustedProxies: snapshot.settings.trustedProxies, loop: loop)
         case .function(let function):
-            FunctionIntegrationRunner(function, apiName: api.name,
-                                      hosted: loop.functionHosts.hosted(function.functionName), loop: loop)
+            FunctionIntegrationRunner(function, apiName: api.name, definition: snapshot.functions[function.functionIndex],
+                                      loop: loop)
         }
     }
 }

@@ -1,20 +1,33 @@
 import GatewayCore
 import NIOCore
 
-/// The `function` integration: the request becomes an API Gateway event for a hosted function, and the function's
-/// result becomes the response (`function-protocols.md` B).
+/// The `function` integration: the request becomes an API Gateway event for a hosted or remote function, and the
+/// function's result becomes the response (`function-protocols.md` B).
 final class FunctionIntegrationRunner: EdgeIntegration {
+    /// Where the function runs.
+    enum Backend {
+        /// Hosted by this gateway; nil when it is not running (it could not be started).
+        case hosted(HostedFunction?)
+        /// Over the Lambda Invoke API, from this loop's connection pools.
+        case remote(RemoteFunctionSettings)
+    }
+
     let integration: FunctionIntegration
     let apiName: String
-    /// nil when the function is not running (it could not be started).
-    let hosted: HostedFunction?
+    let backend: Backend
+    /// The function's own timeout (a remote call is abandoned past it).
+    let timeout: Duration
     /// The loop outlives every snapshot it builds integrations for (and holds them): unowned breaks that cycle.
     unowned let loop: LoopState
 
-    init(_ integration: FunctionIntegration, apiName: String, hosted: HostedFunction?, loop: LoopState) {
+    init(_ integration: FunctionIntegration, apiName: String, definition: FunctionDefinition, loop: LoopState) {
         self.integration = integration
         self.apiName = apiName
-        self.hosted = hosted
+        self.timeout = definition.timeout
+        switch definition.backend {
+        case .hosted: backend = .hosted(loop.functionHosts.hosted(definition.name))
+        case .remote(let settings): backend = .remote(settings)
+        }
         self.loop = loop
     }
 
@@ -87,20 +100,21 @@ final class FunctionSession: IntegrationSession {
 
     func clientWritabilityChanged(isWritable: Bool) {}
 
-    /// The exchange ended (client gone, route timeout): a queued invocation still runs (as Lambda's would), its
-    /// outcome is dropped.
+    /// The exchange ended (client gone, route timeout): a hosted invocation still runs (as Lambda's would) and its
+    /// outcome is dropped; a remote call is abandoned.
     func cancel() {
         active = false
         request = nil
         body = nil
+        if let remote {
+            self.remote = nil
+            remote.cancel()
+        }
     }
 
     private func invoke() {
         guard active, !invoked, let request else { return }
         invoked = true
-        guard let function = runner.hosted else {
-            return finish(.unavailable("function \(runner.integration.functionName) is not running"))
-        }
         let context = FunctionEventContext(apiName: runner.apiName, scheme: host.client.forwardedProto,
                                            port: host.localPort, httpProtocol: host.httpProtocol,
                                            receivedAtMilliseconds: FunctionWorker.epochMilliseconds())
@@ -108,12 +122,26 @@ final class FunctionSession: IntegrationSession {
                                            context: context)
         self.request = nil
         self.body = nil
-        let eventLoop = runner.loop.eventLoop
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        function.invoke(requestId: request.requestId, event: event) { outcome in
-            eventLoop.execute { bound.value.finish(outcome) }
+        switch runner.backend {
+        case .hosted(nil):
+            finish(.unavailable("function \(runner.integration.functionName) is not running"))
+        case .hosted(let function?):
+            let eventLoop = runner.loop.eventLoop
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            function.invoke(requestId: request.requestId, event: event) { outcome in
+                eventLoop.execute { bound.value.finish(outcome) }
+            }
+        case .remote(let settings):
+            remote = RemoteInvocation.start(settings, event: event, loop: runner.loop, timeout: runner.timeout) {
+                [self] outcome in
+                remote = nil
+                finish(outcome)
+            }
         }
     }
+
+    /// A remote call in progress, abandoned if the exchange ends first.
+    private var remote: RemoteInvocation?
 
     private func finish(_ outcome: InvocationOutcome) {
         guard active, host.awaitsIntegration else { return }

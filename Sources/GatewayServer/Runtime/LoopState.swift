@@ -57,6 +57,9 @@ final class LoopState {
                 if case .http(let http) = route.integration { live.formUnion(http.targets) }
             }
         }
+        for function in snapshot.functions {
+            if case .remote(let remote) = function.backend { live.insert(remote.target) }
+        }
         for (target, pool) in pools where !live.contains(target) {
             pool.closeIdle()
             if pool.totalCount == 0 { pools[target] = nil }
