@@ -16,9 +16,17 @@ struct Serve: AsyncParsableCommand {
     var threads: Int?
 
     func run() async throws {
+        let level = ProcessInfo.processInfo.environment["PORTCULLIS_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let json = ProcessInfo.processInfo.environment["PORTCULLIS_LOG_FORMAT"] == "json"
         LoggingSystem.bootstrap { label in
+            // Function output is always JSON lines (tagged with function and request id); the rest on request.
+            if json || label == FunctionHosts.outputLabel {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["PORTCULLIS_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "portcullis")

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The hosted functions of the running configuration, by name. A reload keeps a function whose settings did not
 /// change (its warm workers with it), starts new or changed ones and stops the rest.
-final class FunctionHosts: Sendable {
+public final class FunctionHosts: Sendable {
     let logger: Logger
     private let metrics: GatewayMetrics?
     private let functions = Mutex<[String: (fingerprint: String, function: HostedFunction)]>([:])
@@ -37,7 +37,7 @@ final class FunctionHosts: Sendable {
                 }
                 if let existing = current[definition.name] { removed.append(existing.function) }
                 let function = HostedFunction(definition: definition, settings: settings, eventLoop: group.next(),
-                                              logger: logger,
+                                              logger: logger, outputLogger: Self.outputLogger,
                                               metrics: metrics.map { FunctionMetrics(function: definition.name, metrics: $0) })
                 next[definition.name] = (fingerprint, function)
                 started.append(function)
@@ -47,6 +47,10 @@ final class FunctionHosts: Sendable {
             return (started, removed)
         }
     }
+
+    /// Workers' output lines: a logger of its own, which `portcullis serve` writes as JSON lines.
+    public static let outputLabel = "portcullis.functions"
+    static let outputLogger = Logger(label: outputLabel)
 
     /// Everything that decides how workers run: a change to any of it starts fresh workers.
     static func fingerprint(_ definition: FunctionDefinition, _ settings: HostedFunctionSettings) -> String {

@@ -33,10 +33,13 @@ final class HostedFunction: @unchecked Sendable {
     private(set) var coldStarts: [Duration] = []
 
     let metrics: FunctionMetrics?
+    /// Where workers' output lines go (the gateway's `portcullis.functions` logger: JSON lines).
+    let outputLogger: Logger
 
     init(definition: FunctionDefinition, settings: HostedFunctionSettings, eventLoop: EventLoop, logger: Logger,
-         metrics: FunctionMetrics? = nil, maxWait: TimeAmount = .seconds(1)) {
+         outputLogger: Logger? = nil, metrics: FunctionMetrics? = nil, maxWait: TimeAmount = .seconds(1)) {
         self.metrics = metrics
+        self.outputLogger = outputLogger ?? logger
         self.name = definition.name
         self.definition = definition
         self.settings = settings

@@ -46,6 +46,6 @@ final class WorkerOutputHandler: ChannelInboundHandler {
         if line.hasSuffix("\r") { line.removeLast() }
         var metadata: Logger.Metadata = ["function": "\(function.name)", "stream": "\(stream)"]
         if let requestId = worker.currentRequestId { metadata["requestId"] = "\(requestId)" }
-        function.logger.info("\(line)", metadata: metadata)
+        function.outputLogger.info("\(line)", metadata: metadata)
     }
 }
