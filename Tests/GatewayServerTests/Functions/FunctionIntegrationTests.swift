@@ -30,6 +30,8 @@ extension GatewayServerTests {
                 return {"statusCode": "two hundred"}
             if path.endswith("/plain"):
                 return {"message": "hi", "greeting": os.environ.get("GREETING")}
+            if path.endswith("/pid"):
+                return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "greeting": os.environ.get("GREETING")})}
             return {"statusCode": 404, "body": "no such test path"}
         """
 
@@ -184,6 +186,28 @@ extension GatewayServerTests {
                 try expectProblem(response, status: 504, code: "INTEGRATION_TIMEOUT")
                 #expect(ContinuousClock.now - started < .seconds(3))
                 #expect(try exchange(port: gateway.port, get("/v2/echo")).status == 200)
+            }
+        }
+
+        @Test func aReloadKeepsUnchangedFunctionsWarmAndRestartsChangedOnes() async throws {
+            try await withFunctions { gateway, _ in
+                func pid(_ path: String) throws -> (Int, String?) {
+                    let body = try json(try exchange(port: gateway.port, get(path)))
+                    return (try #require(body["pid"] as? Int), body["greeting"] as? String)
+                }
+                let (fn2Before, _) = try pid("/v2/pid")
+                let (fn1Before, greeting) = try pid("/v1/pid")
+                #expect(greeting == "hi")
+                let config = try String(contentsOfFile: gateway.configPath, encoding: .utf8)
+                // fn1 (payload 1.0) gets a new idleTimeout; fn2 stays as it was.
+                let changed = config.replacingOccurrences(of: #""payloadFormat": "1.0", "provisioned": 1"#,
+                                                          with: #""payloadFormat": "1.0", "provisioned": 1, "idleTimeout": "10m""#)
+                #expect(changed != config)
+                try gateway.writeConfig(changed)
+                let reloaded = try await adminReload(gateway)
+                #expect(reloaded.status == 200, "\(reloaded.bodyText)")
+                #expect(try pid("/v2/pid").0 == fn2Before)  // unchanged: the same warm worker
+                #expect(try await eventually { try pid("/v1/pid").0 != fn1Before })  // changed: a fresh one
             }
         }
 
