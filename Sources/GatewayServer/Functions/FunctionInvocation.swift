@@ -18,7 +18,11 @@ enum InvocationOutcome: Sendable {
 
 /// One request for a function, from the moment it is queued until its outcome is delivered (exactly once).
 final class FunctionInvocation {
+    /// The gateway request it answers (`X-Request-Id`, the event's `requestContext.requestId`, log lines).
     let requestId: String
+    /// The id the runtime sees (`Lambda-Runtime-Aws-Request-Id`) and must echo to post a result: random, so no
+    /// other local process can guess it and answer in the worker's place (a client may choose `X-Request-Id`).
+    let invocationId = FunctionInvocation.randomUUID()
     let event: [UInt8]
     private var completion: (@Sendable (InvocationOutcome) -> Void)?
     private let metrics: FunctionMetrics?
@@ -62,5 +66,22 @@ final class FunctionInvocation {
             }
         }
         completion(outcome)
+    }
+}
+
+extension FunctionInvocation {
+    /// A random version-4 UUID in its usual text form, as Lambda's request ids are.
+    static func randomUUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        var text: [UInt8] = []
+        for (index, byte) in bytes.enumerated() {
+            if [4, 6, 8, 10].contains(index) { text.append(UInt8(ascii: "-")) }
+            text.append(ASCIIHex.digit(byte >> 4))
+            text.append(ASCIIHex.digit(byte & 0xF))
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

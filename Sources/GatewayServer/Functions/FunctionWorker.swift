@@ -161,7 +161,7 @@ final class FunctionWorker: RuntimeAPIDelegate {
         self.parked = nil
         let deadline = Self.epochMilliseconds() + timeout.components.seconds * 1000
             + timeout.components.attoseconds / 1_000_000_000_000_000
-        guard parked.deliver(requestId: invocation.requestId, deadlineMilliseconds: deadline, functionArn: functionArn,
+        guard parked.deliver(requestId: invocation.invocationId, deadlineMilliseconds: deadline, functionArn: functionArn,
                              event: invocation.event) else {
             // The connection is gone (the process died while parked): the event goes back to the queue.
             return false
@@ -189,8 +189,9 @@ final class FunctionWorker: RuntimeAPIDelegate {
         return nil
     }
 
+    /// `requestId` is the id in the runtime's path: the invocation's `invocationId`.
     private func finishInvocation(_ requestId: Substring, _ outcome: InvocationOutcome) -> Bool {
-        guard case .busy(let invocation) = state, invocation.requestId == requestId else { return false }
+        guard case .busy(let invocation) = state, invocation.invocationId == requestId else { return false }
         invocationTimer?.cancel()
         invocationTimer = nil
         state = .idle

@@ -259,7 +259,11 @@ final class LogCapture: Sendable {
             #expect(shouted.count == 7 && shouted.allSatisfy { $0.message.utf8.count <= WorkerOutputHandler.maxLineBytes })
             #expect(shouted.reduce(0) { $0 + $1.message.utf8.count } == 100 * 1024)
             #expect(shouted.allSatisfy { $0.metadata["requestId"] == "shout-1" && $0.metadata["function"] == "test-fn" })
-            #expect(output.contains { $0.message == "handled echo-1" && $0.metadata["requestId"] == "echo-1" })
+            // The runtime saw a random invocation id, not the (client-chosen) request id its lines are tagged with.
+            let handled = try #require(output.first { $0.message.hasPrefix("handled ") })
+            let invocationId = handled.message.dropFirst("handled ".count)
+            #expect(handled.metadata["requestId"] == "echo-1" && invocationId != "echo-1")
+            #expect(invocationId.count == 36 && invocationId.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
         }
     }
 
