@@ -214,6 +214,10 @@ final class HostedFunction: @unchecked Sendable {
             if !stopping {
                 logger.error("function worker failed to start", metadata: ["function": "\(name)", "reason": "\(lastFailure!)"])
             }
+            // Start-up need not wait out its timeout for a function that cannot start.
+            let waiters = readyWaiters
+            readyWaiters.removeAll()
+            for promise in waiters { promise.fail(FunctionStartError(function: name, reason: lastFailure!)) }
         } else if !stopping {
             logger.warning("function worker exited", metadata: ["function": "\(name)", "reason": "\(reason)"])
         }

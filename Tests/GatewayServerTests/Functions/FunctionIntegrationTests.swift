@@ -4,7 +4,8 @@ import Testing
 /// Routes to hosted functions end to end: real python workers behind the gateway, for both payload formats,
 /// with the stdlib-only runtime of `examples/functions/stdlib` and, where installed, AWS's own `awslambdaric`.
 extension GatewayServerTests {
-    @Suite(.serialized) struct Functions {
+    @Suite(.serialized, .enabled(if: TestPython.executable != nil, "needs python3 (/usr/bin/python3 or /usr/local/bin/python3)"))
+    struct Functions {
         static let handler = """
         import base64, json, os, time
 
@@ -41,10 +42,7 @@ extension GatewayServerTests {
         func withFunctions(timeout: String = "5s", maxConcurrency: Int = 2, extraFunctions: String = "",
                            extraRoutes: String = "", tls: HTTP2.Setup? = nil,
                            _ body: (TestGateway, URL) async throws -> Void) async throws {
-            guard let python = Self.python else {
-                Issue.record("python3 is needed for function tests")
-                return
-            }
+            let python = try #require(Self.python)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-fn-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -208,6 +206,22 @@ extension GatewayServerTests {
                 #expect(reloaded.status == 200, "\(reloaded.bodyText)")
                 #expect(try pid("/v2/pid").0 == fn2Before)  // unchanged: the same warm worker
                 #expect(try await eventually { try pid("/v1/pid").0 != fn1Before })  // changed: a fresh one
+            }
+        }
+
+        @Test func aFunctionThatCannotStartLeavesTheOtherRoutesServing() async throws {
+            let config = TestGateway.config(#"""
+                "functions": [ { "name": "broken", "command": ["/nonexistent/runtime"], "provisioned": 1 } ],
+                "apis": [ { "name": "fn", "routes": [
+                  { "route": "GET /broken", "integration": { "type": "function", "function": "broken" } },
+                  { "route": "GET /ping", "integration": { "type": "mock", "body": "pong" } } ] } ]
+                """#)
+            let started = ContinuousClock.now
+            try await withGateway(config) { gateway in
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(try exchange(port: gateway.port, get("/ping")).bodyText == "pong")
+                let broken = try exchange(port: gateway.port, get("/broken"))
+                _ = try expectProblem(broken, status: 502, code: "INTEGRATION_FAILURE")
             }
         }
 

@@ -30,8 +30,14 @@ final class LogCapture: Sendable {
 
 /// Hosted functions with real worker processes: the stdlib-only runtime of `examples/functions/stdlib` running a
 /// test handler, over the Runtime API on loopback.
-@Suite(.serialized) struct HostedFunctionTests {
-    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+/// The python3 the function tests run workers with (nil: those tests are skipped, with this as the reason).
+enum TestPython {
+    static let executable = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+@Suite(.serialized, .enabled(if: TestPython.executable != nil, "needs python3 (/usr/bin/python3 or /usr/local/bin/python3)"))
+struct HostedFunctionTests {
+    static let python = TestPython.executable
     static let bootstrap = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/functions/stdlib/bootstrap.py").path
 
@@ -67,10 +73,7 @@ final class LogCapture: Sendable {
                       idleTimeout: Duration = .seconds(300), handlerModule: String = "app", memoryMB: Int? = nil,
                       maxWait: TimeAmount = .seconds(1), logs: LogCapture? = nil,
                       _ body: (HostedFunction, EventLoopFuture<Void>) async throws -> Void) async throws {
-        guard let python = Self.python else {
-            Issue.record("python3 is needed for hosted-function tests")
-            return
-        }
+        let python = try #require(Self.python)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-fn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -265,6 +268,38 @@ final class LogCapture: Sendable {
             #expect(handled.metadata["requestId"] == "echo-1" && invocationId != "echo-1")
             #expect(invocationId.count == 36 && invocationId.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
         }
+    }
+
+    @Test func stoppingLetsAnInvocationInProgressFinish() async throws {
+        try await withFunction { function, ready in
+            try await ready.get()
+            async let slow = invoke(function, #"{"op": "sleep", "seconds": 0.5}"#)
+            try await Task.sleep(for: .milliseconds(100))
+            let stopped = function.stop(grace: .seconds(5))
+            #expect(try json(await slow)["slept"] as? Double == 0.5)
+            try await stopped.get()
+            #expect(try await census(function) == (0, 0, 0))
+            guard case .unavailable = await invoke(function, #"{"op": "echo"}"#) else {
+                Issue.record("a stopped function took an invocation")
+                return
+            }
+        }
+    }
+
+    @Test func aCommandThatCannotStartFailsTheStartAtOnce() async throws {
+        let settings = HostedFunctionSettings(command: ["/nonexistent/runtime"], workingDirectory: nil, environment: [],
+                                              provisioned: 1, maxConcurrency: 1, idleTimeout: .seconds(60), memoryMB: nil)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let function = HostedFunction(definition: FunctionDefinition(name: "broken", payloadFormat: .v2, timeout: .seconds(5),
+                                                                     backend: .hosted(settings)),
+                                      settings: settings, eventLoop: group.next(), logger: logger)
+        let started = ContinuousClock.now
+        await #expect(throws: HostedFunction.FunctionStartError.self) { try await function.start(readyWithin: .seconds(10)).get() }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        try await function.stop(grace: .milliseconds(10)).get()
+        try await group.shutdownGracefully()
     }
 
     @Test func anInitErrorFailsTheStartAndTheInvocation() async throws {
