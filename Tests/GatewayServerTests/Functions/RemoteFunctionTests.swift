@@ -96,6 +96,38 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func anHTTPSInvokeAPIIsVerifiedAndKeptAlive() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let certificate = try ExternalTool.makeCertificate(names: ["localhost"], directory: directory, file: "lambda")
+            let server = try await InvokeAPIServer.start(tls: certificate)
+            func config(_ ca: String) -> String {
+                TestGateway.config(#"""
+                    "functions": [ { "name": "remote", "invoke": "https://localhost:\#(server.port)/2015-03-31/functions/f/invocations"\#(ca),
+                                     "aws": { "region": "us-east-1", "accessKeyId": "AKID", "secretAccessKey": "secret" } } ],
+                    "apis": [ { "name": "fn", "routes": [ { "route": "ANY /{p+}", "integration": { "type": "function", "function": "remote" } } ] } ]
+                    """#)
+            }
+            do {
+                try await withGateway(config(#", "caFile": "\#(certificate.cert)""#), eventLoops: 1) { gateway in
+                    for _ in 0..<2 {
+                        let response = try exchange(port: gateway.port, get("/ok"))
+                        #expect(response.status == 200)
+                    }
+                    #expect(server.received.count == 2 && server.received.allSatisfy { $0.header("authorization") != nil })
+                }
+                // Without the CA the certificate is not trusted: nothing is sent.
+                try await withGateway(config("")) { gateway in
+                    _ = try expectProblem(try exchange(port: gateway.port, get("/ok")), status: 502, code: "INTEGRATION_FAILURE")
+                    #expect(server.received.count == 2)
+                }
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+        }
+
         @Test func anUnreachableInvokeAPIIs502() async throws {
             let config = TestGateway.config(#"""
                 "functions": [ { "name": "gone", "invoke": "http://127.0.0.1:9/2015-03-31/functions/f/invocations" } ],

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// An in-test server for the Lambda Invoke API (`POST /2015-03-31/functions/NAME/invocations`), answering as AWS,
@@ -35,13 +36,20 @@ final class InvokeAPIServer: Sendable {
         self.log = log
     }
 
-    static func start() async throws -> InvokeAPIServer {
+    /// `tls`: serve HTTPS with this certificate and key (PEM files), as AWS's endpoint does.
+    static func start(tls: (cert: String, key: String)? = nil) async throws -> InvokeAPIServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = LogBox()
+        let context = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))))
+        }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(log: box))
                 }
