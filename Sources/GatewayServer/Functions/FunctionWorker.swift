@@ -167,6 +167,7 @@ final class FunctionWorker: RuntimeAPIDelegate {
             return false
         }
         state = .busy(invocation)
+        lastRequestId = invocation.requestId
         invocation.dispatched()
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         invocationTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { bound.value.timedOut() }
@@ -183,11 +184,15 @@ final class FunctionWorker: RuntimeAPIDelegate {
         died("killed after the function's timeout")
     }
 
-    /// The invocation in progress, if any (for log lines).
+    /// The invocation in progress, if any.
     var currentRequestId: String? {
         if case .busy(let invocation) = state { return invocation.requestId }
         return nil
     }
+
+    /// The request of the invocation handed out last, kept after it ends: the output pipe is read independently of
+    /// the Runtime API connection, so a line printed just before the result may be read just after it.
+    private(set) var lastRequestId: String?
 
     /// `requestId` is the id in the runtime's path: the invocation's `invocationId`.
     private func finishInvocation(_ requestId: Substring, _ outcome: InvocationOutcome) -> Bool {

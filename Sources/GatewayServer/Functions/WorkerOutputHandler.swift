@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 
 /// One output pipe of a worker: each line becomes a log record tagged with the function, the stream and the
-/// request in progress. Lines are cut at 16 KB so a worker cannot grow the gateway's memory with one endless line.
+/// request of the worker's latest invocation. Lines are cut at 16 KB so a worker cannot grow the gateway's memory with one endless line.
 final class WorkerOutputHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -45,7 +45,7 @@ final class WorkerOutputHandler: ChannelInboundHandler {
         pending.removeAll(keepingCapacity: true)
         if line.hasSuffix("\r") { line.removeLast() }
         var metadata: Logger.Metadata = ["function": "\(function.name)", "stream": "\(stream)"]
-        if let requestId = worker.currentRequestId { metadata["requestId"] = "\(requestId)" }
+        if let requestId = worker.lastRequestId { metadata["requestId"] = "\(requestId)" }
         function.outputLogger.info("\(line)", metadata: metadata)
     }
 }
