@@ -69,7 +69,9 @@ public struct HTTPIntegration: Sendable {
 }
 
 /// An upstream origin plus the base path that request paths are appended to.
-public struct UpstreamTarget: Sendable, Hashable {
+/// A class: a proxied request hands its target around several times (pool lookup, connect, head), and a reference is
+/// one retain where the struct's strings and TLS settings were copied through generic value witnesses.
+public final class UpstreamTarget: Sendable, Hashable, CustomStringConvertible {
     public let host: String
     public let port: Int
     /// "" or "/seg[/seg...]" without a trailing slash.
@@ -82,6 +84,21 @@ public struct UpstreamTarget: Sendable, Hashable {
         self.port = port
         self.basePath = basePath
         self.tls = tls
+    }
+
+    public static func == (a: UpstreamTarget, b: UpstreamTarget) -> Bool {
+        a === b || (a.port == b.port && a.host == b.host && a.basePath == b.basePath && a.tls == b.tls)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(basePath)
+        hasher.combine(tls)
+    }
+
+    public var description: String {
+        "\(tls == nil ? "http" : "https")://\(authority)\(basePath)"
     }
 
     /// The scheme's own port, left out of `Host`.
