@@ -12,6 +12,16 @@ public protocol GatewayClock: Sendable {
     func now() -> EpochNanoseconds
 }
 
+/// The wall clock as log lines and events show it: milliseconds since the Unix epoch, as the system reads it now
+/// (for timestamps only; stages measure time with a `GatewayClock`).
+public enum WallClock {
+    public static func epochMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
 /// Wall time at start plus monotonic time since: windows and buckets never see a step of the wall clock (NTP,
 /// an operator's `date -s`), yet the readings are epoch times the admin API and logs can show.
 public struct SystemClock: GatewayClock {

@@ -2,10 +2,6 @@ import GatewayCore
 import NIOCore
 import NIOHTTP1
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The life of one exchange: the head is checked for framing and its target normalised, the snapshot's
 /// `RequestPipeline` runs, and its verdict is carried out (answer, read the body, wait for an operation, or start
 /// the route's integration); then the exchange is logged and measured.
@@ -355,7 +351,7 @@ extension GatewayHandler {
                                    status: exchange.status, durationNanoseconds: duration)
         if let accessLog = loop.accessLog {
             var entry = AccessLogEntry(
-                epochMilliseconds: Self.wallClockMilliseconds(), requestId: exchange.requestId,
+                epochMilliseconds: WallClock.epochMilliseconds(), requestId: exchange.requestId,
                 clientIp: (findings?.clientIP ?? client.peer).description, method: exchange.method.rawValue,
                 host: exchange.host.map(String.init), path: String(exchange.logPath),
                 httpProtocol: http2 != nil ? "HTTP/2.0" : exchange.isHTTP10 ? "HTTP/1.0" : "HTTP/1.1",
@@ -377,11 +373,5 @@ extension GatewayHandler {
         exchange.edge = nil
         exchange.session = nil
         exchange.collectedBody = nil
-    }
-
-    static func wallClockMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

@@ -159,7 +159,7 @@ final class FunctionWorker: RuntimeAPIDelegate {
     func dispatch(_ invocation: FunctionInvocation, timeout: Duration, functionArn: String) -> Bool {
         guard isIdle, let parked else { return false }
         self.parked = nil
-        let deadline = Self.epochMilliseconds() + timeout.components.seconds * 1000
+        let deadline = WallClock.epochMilliseconds() + timeout.components.seconds * 1000
             + timeout.components.attoseconds / 1_000_000_000_000_000
         guard parked.deliver(requestId: invocation.invocationId, deadlineMilliseconds: deadline, functionArn: functionArn,
                              event: invocation.event) else {
@@ -248,11 +248,5 @@ final class FunctionWorker: RuntimeAPIDelegate {
     private static func reapSoon(_ process: WorkerProcess, on eventLoop: EventLoop, attempts: Int = 100) {
         guard process.reap() == nil, attempts > 0 else { return }
         eventLoop.scheduleTask(in: .milliseconds(20)) { reapSoon(process, on: eventLoop, attempts: attempts - 1) }
-    }
-
-    static func epochMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 }

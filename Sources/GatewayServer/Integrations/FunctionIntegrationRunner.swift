@@ -117,7 +117,7 @@ final class FunctionSession: IntegrationSession {
         invoked = true
         let context = FunctionEventContext(apiName: runner.apiName, scheme: host.client.forwardedProto,
                                            port: host.localPort, httpProtocol: host.httpProtocol,
-                                           receivedAtMilliseconds: FunctionWorker.epochMilliseconds())
+                                           receivedAtMilliseconds: WallClock.epochMilliseconds())
         let event = APIGatewayEvent.encode(runner.integration.payloadFormat, request: request, body: body,
                                            context: context)
         self.request = nil

@@ -29,7 +29,7 @@ public struct JSONLogHandler: LogHandler {
                     file: String, function: String, line: UInt) {
         var merged = metadata
         if let explicit { merged.merge(explicit) { $1 } }
-        let bytes = Self.line(epochMilliseconds: Self.now(), level: level, label: label, message: message.description,
+        let bytes = Self.line(epochMilliseconds: WallClock.epochMilliseconds(), level: level, label: label, message: message.description,
                               metadata: merged)
         Self.output.withLock { _ in
             bytes.withUnsafeBytes { raw in
@@ -64,11 +64,5 @@ public struct JSONLogHandler: LogHandler {
         }
         out.append(contentsOf: "}\n".utf8)
         return out
-    }
-
-    private static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
