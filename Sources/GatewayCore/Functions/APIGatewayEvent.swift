@@ -307,11 +307,9 @@ public enum APIGatewayEvent {
     /// `dd/MMM/yyyy:HH:mm:ss +0000`, as API Gateway writes `requestTime`.
     static func requestTime(_ milliseconds: Int64) -> String {
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let (year, month, day) = CivilDate.date(fromDays: days)
-        let inDay = seconds - days * 86_400
+        let t = CivilDate.dateTime(epochSeconds: seconds)
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(two(day))/\(months[Int(month) - 1])/\(year):\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60)) +0000"
+        return "\(two(t.day))/\(months[Int(t.month) - 1])/\(t.year):\(two(t.hour)):\(two(t.minute)):\(two(t.second)) +0000"
     }
 }

@@ -99,11 +99,9 @@ public enum SigV4 {
 
     /// `YYYYMMDD'T'HHMMSS'Z'`.
     public static func timestamp(_ epochSeconds: Int64) -> String {
-        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
-        let (year, month, day) = CivilDate.date(fromDays: days)
-        let seconds = epochSeconds - days * 86_400
+        let t = CivilDate.dateTime(epochSeconds: epochSeconds)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)\(two(month))\(two(day))T\(two(seconds / 3600))\(two(seconds / 60 % 60))\(two(seconds % 60))Z"
+        return "\(t.year)\(two(t.month))\(two(t.day))T\(two(t.hour))\(two(t.minute))\(two(t.second))Z"
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -71,6 +71,16 @@ public enum CivilDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The UTC date and time of whole seconds since the epoch (floored, so times before 1970 come out right too):
+    /// what every timestamp the gateway writes is formatted from.
+    public static func dateTime(epochSeconds: Int64)
+        -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
+        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
+        let (year, month, day) = date(fromDays: days)
+        let secondOfDay = epochSeconds - days * 86_400
+        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+    }
+
     public static func date(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -85,16 +85,13 @@ struct AccessLogEntry {
 enum RFC3339 {
     static func append(epochMilliseconds: Int64, to out: inout [UInt8]) {
         let millis = Int(epochMilliseconds % 1000)
-        let seconds = Int(epochMilliseconds / 1000)
-        let days = seconds / 86_400
-        let secondOfDay = seconds % 86_400
-        let (year, month, day) = civil(fromDays: days)
-        digits(year, 4, &out); out.append(UInt8(ascii: "-"))
-        digits(month, 2, &out); out.append(UInt8(ascii: "-"))
-        digits(day, 2, &out); out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2, &out); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2, &out); out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2, &out); out.append(UInt8(ascii: "."))
+        let t = CivilDate.dateTime(epochSeconds: epochMilliseconds / 1000)
+        digits(Int(t.year), 4, &out); out.append(UInt8(ascii: "-"))
+        digits(Int(t.month), 2, &out); out.append(UInt8(ascii: "-"))
+        digits(Int(t.day), 2, &out); out.append(UInt8(ascii: "T"))
+        digits(Int(t.hour), 2, &out); out.append(UInt8(ascii: ":"))
+        digits(Int(t.minute), 2, &out); out.append(UInt8(ascii: ":"))
+        digits(Int(t.second), 2, &out); out.append(UInt8(ascii: "."))
         digits(millis, 3, &out); out.append(UInt8(ascii: "Z"))
     }
 
@@ -102,12 +99,6 @@ enum RFC3339 {
         var out: [UInt8] = []
         append(epochMilliseconds: epochMilliseconds, to: &out)
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The proleptic Gregorian date of a day since 1970-01-01 (`CivilDate`, shared with quota periods).
-    static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let (year, month, day) = CivilDate.date(fromDays: Int64(days))
-        return (Int(year), Int(month), Int(day))
     }
 
     private static func digits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
