@@ -54,7 +54,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         out.reserveCapacity(32 + routePrefix.count + path.utf8.count + (query?.utf8.count ?? 0))
         appendHost(host ?? "", &out)
         out.append(contentsOf: routePrefix)
-        let pairs = query.map(Self.pairs) ?? []
+        let pairs = query.map(QueryParameters.split) ?? []
         if policy.keyParameters.isEmpty {
             field(path.utf8, &out)
             for pair in pairs.sorted(by: Self.pairOrder) {
@@ -141,15 +141,6 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
             out.append(UInt8(length & 0x7F) | (length >= 0x80 ? 0x80 : 0))
             length >>= 7
         } while length > 0
-    }
-
-    static func pairs(_ query: Substring) -> [(name: Substring, value: Substring)] {
-        query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
-            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                return (Substring(pair[..<equals]), Substring(pair[pair.index(after: equals)...]))
-            }
-            return (Substring(pair), "")
-        }
     }
 
     static func pairOrder(_ a: (name: Substring, value: Substring), _ b: (name: Substring, value: Substring)) -> Bool {

@@ -237,10 +237,7 @@ public enum APIGatewayEvent {
     static func decodedQuery(_ query: Substring?) -> [(name: String, values: [String])] {
         guard let query, !query.isEmpty else { return [] }
         var result: [(name: String, values: [String])] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let equals = pair.firstIndex(of: "=")
-            let rawName = equals.map { pair[..<$0] } ?? pair
-            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? ""
+        for (rawName, rawValue) in QueryParameters.split(query) {
             let name = formDecode(rawName)
             let value = formDecode(rawValue)
             if let index = result.firstIndex(where: { $0.name == name }) {

@@ -5,15 +5,17 @@ public struct QueryParameters: Sendable {
     private let pairs: [(name: Substring, value: Substring)]
 
     public init(_ query: Substring?) {
-        guard let query, !query.isEmpty else {
-            pairs = []
-            return
-        }
-        pairs = query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let equals = pair.firstIndex(of: "=") {
-                return (pair[..<equals], pair[pair.index(after: equals)...])
+        pairs = query.map(Self.split) ?? []
+    }
+
+    /// The raw `name=value` pairs of a query, in order: split at `&` (empty pieces skipped) and at each piece's
+    /// first `=` (none: an empty value). Byte-wise, since the cache key does this on every hit with a query.
+    public static func split(_ query: Substring) -> [(name: Substring, value: Substring)] {
+        query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                return (Substring(pair[..<equals]), Substring(pair[pair.index(after: equals)...]))
             }
-            return (pair, pair[pair.endIndex...])
+            return (Substring(pair), "")
         }
     }
 

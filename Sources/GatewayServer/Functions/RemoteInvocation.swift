@@ -94,11 +94,8 @@ final class RemoteInvocation: UpstreamResponseSink {
     /// The query's pairs, decoded, as SigV4 signs them (it encodes them again itself).
     static func queryPairs(_ query: String?) -> [(name: String, value: String)] {
         guard let query else { return [] }
-        return query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = PercentDecoding.decode(parts[0]) ?? String(parts[0])
-            let value = parts.count > 1 ? PercentDecoding.decode(parts[1]) ?? String(parts[1]) : ""
-            return (name, value)
+        return QueryParameters.split(Substring(query)).map { name, value in
+            (PercentDecoding.decode(name) ?? String(name), PercentDecoding.decode(value) ?? String(value))
         }
     }
 
