@@ -39,11 +39,8 @@ public struct UpstreamResponseHead {
                 break
             }
             guard matches else { continue }
-            var start = line.lowerBound + nameLength + 1
-            var end = line.upperBound
-            while start < end, view[base + start] == 32 || view[base + start] == 9 { start += 1 }
-            while end > start, view[base + end - 1] == 32 || view[base + end - 1] == 9 { end -= 1 }
-            return String(decoding: view[(base + start)..<(base + end)], as: UTF8.self)
+            let value = UpstreamResponseHeadParser.trimmed(view, line.lowerBound + nameLength + 1, line.upperBound)
+            return String(decoding: view[(base + value.lowerBound)..<(base + value.upperBound)], as: UTF8.self)
         }
         return nil
     }
@@ -182,7 +179,8 @@ public enum UpstreamResponseHeadParser {
     @inline(__always)
     static func isTokenByte(_ b: UInt8) -> Bool { HTTPToken.isTokenByte(b) }
 
-    private static func trimmed(_ view: ByteBufferView, _ start: Int, _ end: Int) -> Range<Int> {
+    /// `start..<end` without leading and trailing spaces and tabs (a field value's optional whitespace).
+    static func trimmed(_ view: ByteBufferView, _ start: Int, _ end: Int) -> Range<Int> {
         let base = view.startIndex
         var s = start, e = end
         while s < e && (view[base + s] == 32 || view[base + s] == 9) { s += 1 }
