@@ -43,7 +43,9 @@ public enum CacheOutcome: String, Sendable, Equatable {
 /// The `Cache-Status` field (RFC 9211) for the gateway's cache, named `Portcullis`.
 public enum CacheStatusField {
     public static let name = "cache-status"
-    public static func hit(ttl: Int64) -> String { "Portcullis; hit; ttl=" + String(ttl) }
+    /// What a hit's value starts with; the TTL in seconds follows (HTTP/1.1 heads write it as digits in place).
+    public static let hitPrefix: StaticString = "Portcullis; hit; ttl="
+    public static func hit(ttl: Int64) -> String { hitPrefix.description + String(ttl) }
     public static let miss = "Portcullis; fwd=miss"
     public static let missStored = "Portcullis; fwd=miss; stored"
     /// The client asked for a fresh copy and the route allows it.

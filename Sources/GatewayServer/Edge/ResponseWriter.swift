@@ -82,7 +82,8 @@ struct ResponseWriter {
         buffer.writeStaticString("\r\n")
         for (name, value) in stageHeaders { ResponseHeadWriter.writeHeader(&buffer, name, value) }
         if let freshness = answer.cacheFreshness {
-            buffer.writeStaticString("cache-status: Portcullis; hit; ttl=")
+            buffer.writeStaticString("cache-status: ")
+            buffer.writeStaticString(CacheStatusField.hitPrefix)
             buffer.writeDecimal(Int(freshness.ttl))
             buffer.writeStaticString("\r\nage: ")
             buffer.writeDecimal(Int(freshness.age))
