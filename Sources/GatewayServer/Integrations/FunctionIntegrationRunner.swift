@@ -180,12 +180,11 @@ final class FunctionSession: IntegrationSession {
         }
     }
 
+    /// Fields the gateway writes itself (framing, connection handling, its request id).
+    private static let unsent = ForwardingHeaders.hopByHop + ["content-length", "x-request-id"]
+
     /// A function's own fields, minus what the gateway frames itself (length, connection handling).
     static func sendable(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        headers.filter { field in
-            !ForwardingHeaders.hopByHop.contains { field.name.equalsASCIICaseInsensitive($0) }
-                && !field.name.equalsASCIICaseInsensitive("content-length")
-                && !field.name.equalsASCIICaseInsensitive("x-request-id")
-        }
+        headers.filter { !ForwardingHeaders.isListed($0.name, unsent) }
     }
 }
