@@ -263,21 +263,13 @@ extension GatewayServerTests {
 /// there is none (then those tests are skipped, with this as the reason).
 enum AWSPythonRuntime {
     static let executable: String? = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, awslambdaric, aws_lambda_powertools; print(sys.executable)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let probe = try? ExternalTool.run("/usr/bin/env", ["python3", "-c",
+                                                "import sys, awslambdaric, aws_lambda_powertools; print(sys.executable)"]),
+              probe.status == 0 else { return nil }
+        return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/functions")
+    static let examples = GatewayServerTests.Binary.packageRoot.appendingPathComponent("examples/functions")
 }
 
 extension GatewayServerTests {

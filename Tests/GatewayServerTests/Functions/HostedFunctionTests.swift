@@ -38,8 +38,7 @@ enum TestPython {
 @Suite(.serialized, .enabled(if: TestPython.executable != nil, "needs python3 (/usr/bin/python3 or /usr/local/bin/python3)"))
 struct HostedFunctionTests {
     static let python = TestPython.executable
-    static let bootstrap = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/functions/stdlib/bootstrap.py").path
+    static let bootstrap = GatewayServerTests.Binary.packageRoot.appendingPathComponent("examples/functions/stdlib/bootstrap.py").path
 
     static let handler = """
     import json, os, sys, time

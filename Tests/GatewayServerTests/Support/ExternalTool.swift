@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 
 /// Runs a command-line tool (openssl, curl) with a deadline; real peers for TLS handshake tests.
 struct ExternalTool {
@@ -41,6 +42,13 @@ struct ExternalTool {
         group.wait()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
                       stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+
+    /// A NIOSSL server context from PEM files (the test upstreams that speak TLS).
+    static func serverContext(_ certificate: (cert: String, key: String)) throws -> NIOSSLContext {
+        try NIOSSLContext(configuration: .makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate.cert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem))))
     }
 
     /// A self-signed ECDSA certificate for `names` (DNS or IP), valid for `days`, written as PEM files.

@@ -40,11 +40,7 @@ final class InvokeAPIServer: Sendable {
     static func start(tls: (cert: String, key: String)? = nil) async throws -> InvokeAPIServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = LogBox()
-        let context = try tls.map { tls in
-            try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.cert).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))))
-        }
+        let context = try tls.map(ExternalTool.serverContext)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in

@@ -55,11 +55,7 @@ final class TestUpstream: Sendable {
     static func start(threads: Int = 1, tls: (cert: String, key: String)? = nil) async throws -> TestUpstream {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let counters = UpstreamCounters()
-        let context = try tls.map { tls in
-            try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.cert).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))))
-        }
+        let context = try tls.map(ExternalTool.serverContext)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
