@@ -80,11 +80,17 @@ public struct RemoteFunctionSettings: Sendable {
     public let credentials: AWSCredentials?
     public let region: String?
 
+    /// The query's pairs decoded, as SigV4 takes them (it encodes them again itself): the same for every call.
+    public let signingQuery: [(name: String, value: String)]
+
     public init(target: UpstreamTarget, query: String?, credentials: AWSCredentials?, region: String?) {
         self.target = target
         self.query = query
         self.credentials = credentials
         self.region = region
+        signingQuery = query.map { QueryParameters.split(Substring($0)) }?.map { name, value in
+            (PercentDecoding.decode(name) ?? String(name), PercentDecoding.decode(value) ?? String(value))
+        } ?? []
     }
 
     /// The request target: the invocation path and its query.

@@ -77,7 +77,7 @@ final class RemoteInvocation: UpstreamResponseSink {
             ("x-amz-invocation-type", "RequestResponse"),
         ]
         if let credentials = settings.credentials, let region = settings.region {
-            headers += SigV4.sign(method: "POST", path: settings.target.basePath, query: Self.queryPairs(settings.query),
+            headers += SigV4.sign(method: "POST", path: settings.target.basePath, query: settings.signingQuery,
                                   headers: headers, body: event, credentials: credentials, region: region,
                                   service: "lambda", epochSeconds: Int64(time(nil)))
         }
@@ -89,14 +89,6 @@ final class RemoteInvocation: UpstreamResponseSink {
         payload.writeBytes(event)
         connection.writeBody(payload)
         connection.writeEnd(flush: true)
-    }
-
-    /// The query's pairs, decoded, as SigV4 signs them (it encodes them again itself).
-    static func queryPairs(_ query: String?) -> [(name: String, value: String)] {
-        guard let query else { return [] }
-        return QueryParameters.split(Substring(query)).map { name, value in
-            (PercentDecoding.decode(name) ?? String(name), PercentDecoding.decode(value) ?? String(value))
-        }
     }
 
     private func finish(_ outcome: InvocationOutcome) {
