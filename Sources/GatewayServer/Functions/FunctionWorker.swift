@@ -159,8 +159,7 @@ final class FunctionWorker: RuntimeAPIDelegate {
     func dispatch(_ invocation: FunctionInvocation, timeout: Duration, functionArn: String) -> Bool {
         guard isIdle, let parked else { return false }
         self.parked = nil
-        let deadline = WallClock.epochMilliseconds() + timeout.components.seconds * 1000
-            + timeout.components.attoseconds / 1_000_000_000_000_000
+        let deadline = WallClock.epochMilliseconds() + timeout.nanoseconds / 1_000_000
         guard parked.deliver(requestId: invocation.invocationId, deadlineMilliseconds: deadline, functionArn: functionArn,
                              event: invocation.event) else {
             // The connection is gone (the process died while parked): the event goes back to the queue.
