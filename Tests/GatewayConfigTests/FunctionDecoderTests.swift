@@ -82,6 +82,10 @@ import Testing
             == ["/functions/0/timeout: must be greater than 0 and at most 15m (got 0)"])
         #expect(lines(#"{"name": "f g", "command": ["a"]}"#)
             == [#"/functions/0/name: must be 1 to 64 letters, digits, '-' or '_' (got "f g")"#])
+        for name in ["f.g", "f!", "f:prod", "f@", String(repeating: "a", count: 65)] {
+            #expect(lines(#"{"name": "\#(name)", "command": ["a"]}"#).first?.hasPrefix("/functions/0/name: must be 1 to 64") == true, "\(name)")
+        }
+        #expect(lines(#"{"name": "Create-Order_2", "command": ["a"]}"#) == [])
         #expect(lines(#"{"name": "f", "command": ["a"], "environment": {"A=B": "x"}}"#)
             == ["/functions/0/environment/A=B: is not a valid environment variable name"])
         #expect(lines(#"{"name": "f", "command": ["a"]}, {"name": "f", "command": ["b"]}"#)

@@ -51,7 +51,12 @@ enum FunctionDecoder {
         let before = context.errorCount
         var name: String?
         if let nameNode = reader.required("name"), let text = nameNode.nonEmptyString() {
-            if text.utf8.count <= 64, text.utf8.allSatisfy({ HTTPToken.isTokenByte($0) && $0 != UInt8(ascii: ":") }) {
+            // Lambda's own rule for a bare function name.
+            let allowed: (UInt8) -> Bool = { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
+            if text.utf8.count <= 64, text.utf8.allSatisfy(allowed) {
                 name = text
             } else {
                 context.error(nameNode.pointer, "must be 1 to 64 letters, digits, '-' or '_' (got \"\(text)\")")
