@@ -33,14 +33,14 @@ enum ResponseHeadWriter {
     static func writeProxiedHead(_ buffer: inout ByteBuffer, upstream head: UpstreamResponseHead, version: HTTPVersion,
                                  requestId: String, stageHeaders: [(name: String, value: String)] = [],
                                  chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool) {
-        let view = head.bytes.readableBytesView
-        let base = view.startIndex
         buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        buffer.writeBytes(view[(base + head.statusText.lowerBound)..<(base + head.statusText.upperBound)])
-        buffer.writeStaticString("\r\n")
-        for (line, nameLength) in head.lines where keeps(view, line.lowerBound, nameLength, head) {
-            buffer.writeBytes(view[(base + line.lowerBound)..<(base + line.upperBound)])
+        head.bytes.withUnsafeReadableBytes { raw in
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.statusText]))
             buffer.writeStaticString("\r\n")
+            for (line, nameLength) in head.lines where keeps(raw, line.lowerBound, nameLength, head) {
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[line]))
+                buffer.writeStaticString("\r\n")
+            }
         }
         if chunkedPassthrough { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
         buffer.writeStaticString("x-request-id: ")
@@ -68,33 +68,38 @@ enum ResponseHeadWriter {
     /// The upstream's fields that reach the client (see `keeps`), as name and value without surrounding
     /// whitespace: HTTP/2 heads and the response cache read them this way.
     static func forEachKeptField(of head: UpstreamResponseHead, _ body: (_ name: String, _ value: String) -> Void) {
-        let view = head.bytes.readableBytesView
-        let base = view.startIndex
-        for (line, nameLength) in head.lines where keeps(view, line.lowerBound, nameLength, head) {
-            var valueStart = line.lowerBound + nameLength + 1
-            var valueEnd = line.upperBound
-            while valueStart < valueEnd, view[base + valueStart] == 32 || view[base + valueStart] == 9 { valueStart += 1 }
-            while valueEnd > valueStart, view[base + valueEnd - 1] == 32 || view[base + valueEnd - 1] == 9 { valueEnd -= 1 }
-            body(String(decoding: view[(base + line.lowerBound)..<(base + line.lowerBound + nameLength)], as: UTF8.self),
-                 String(decoding: view[(base + valueStart)..<(base + valueEnd)], as: UTF8.self))
+        head.bytes.withUnsafeReadableBytes { raw in
+            for (line, nameLength) in head.lines where keeps(raw, line.lowerBound, nameLength, head) {
+                var valueStart = line.lowerBound + nameLength + 1
+                var valueEnd = line.upperBound
+                while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
+                while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
+                body(String(decoding: raw[line.lowerBound..<(line.lowerBound + nameLength)], as: UTF8.self),
+                     String(decoding: raw[valueStart..<valueEnd], as: UTF8.self))
+            }
         }
     }
 
     /// Whether an upstream header line reaches the client: not hop-by-hop, not nominated by `Connection`, and
-    /// not `X-Request-Id` (the gateway's own id replaces it).
-    private static func keeps(_ view: ByteBufferView, _ start: Int, _ nameLength: Int, _ head: UpstreamResponseHead) -> Bool {
-        if matchesAny(view, start, nameLength, ForwardingHeaders.hopByHop) { return false }
-        if nameLength == 12 && UpstreamResponseHeadParser.nameEquals(view, start, "x-request-id") { return false }
-        if !head.connectionTokens.isEmpty && matchesAny(view, start, nameLength, head.connectionTokens) { return false }
+    /// not `X-Request-Id` (the gateway's own id replaces it). Names of other lengths skip the list at once.
+    private static func keeps(_ raw: UnsafeRawBufferPointer, _ start: Int, _ nameLength: Int,
+                              _ head: UpstreamResponseHead) -> Bool {
+        if hopByHopLengths.contains(nameLength) && matchesAny(raw, start, nameLength, ForwardingHeaders.hopByHop) {
+            return false
+        }
+        if nameLength == 12 && matchesAny(raw, start, nameLength, ["x-request-id"]) { return false }
+        if !head.connectionTokens.isEmpty && matchesAny(raw, start, nameLength, head.connectionTokens) { return false }
         return true
     }
 
-    /// Whether the header name at `start` equals one of `names`, ASCII case-insensitively.
-    private static func matchesAny(_ view: ByteBufferView, _ start: Int, _ length: Int, _ tokens: [String]) -> Bool {
-        let base = view.startIndex
+    /// The lengths of the hop-by-hop names, as a bit set (all are shorter than 64 bytes).
+    private static let hopByHopLengths = LengthSet(ForwardingHeaders.hopByHop)
+
+    /// Whether the header name at `start` equals one of `names` (lower case), ASCII case-insensitively.
+    private static func matchesAny(_ raw: UnsafeRawBufferPointer, _ start: Int, _ length: Int, _ tokens: [String]) -> Bool {
         for token in tokens where token.utf8.count == length {
             var equal = true
-            for (k, byte) in token.utf8.enumerated() where (view[base + start + k] | 0x20) != (byte | 0x20) {
+            for (k, byte) in token.utf8.enumerated() where (raw[start + k] | 0x20) != (byte | 0x20) {
                 equal = false
                 break
             }
@@ -102,4 +107,16 @@ enum ResponseHeadWriter {
         }
         return false
     }
+}
+
+/// A set of small lengths as one bit mask: a name's length rules most lists out before any byte is compared.
+struct LengthSet {
+    private let bits: UInt64
+
+    init(_ names: [String]) {
+        bits = names.reduce(0) { $0 | ($1.utf8.count < 64 ? 1 << UInt64($1.utf8.count) : 0) }
+    }
+
+    @inline(__always)
+    func contains(_ length: Int) -> Bool { length < 64 && bits & (1 << UInt64(length)) != 0 }
 }
