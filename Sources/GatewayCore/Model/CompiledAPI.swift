@@ -78,12 +78,16 @@ public final class UpstreamTarget: Sendable, Hashable, CustomStringConvertible {
     public let basePath: String
     /// Reached over TLS (an `https://` URL): the certificate is verified for `host`.
     public let tls: UpstreamTLS?
+    /// The `Host` header value sent upstream: worked out once, since every forwarded request writes it.
+    public let authority: String
 
     public init(host: String, port: Int, basePath: String, tls: UpstreamTLS? = nil) {
         self.host = host
         self.port = port
         self.basePath = basePath
         self.tls = tls
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        self.authority = port == (tls == nil ? 80 : 443) ? bracketed : "\(bracketed):\(port)"
     }
 
     public static func == (a: UpstreamTarget, b: UpstreamTarget) -> Bool {
@@ -103,12 +107,6 @@ public final class UpstreamTarget: Sendable, Hashable, CustomStringConvertible {
 
     /// The scheme's own port, left out of `Host`.
     public var defaultPort: Int { tls == nil ? 80 : 443 }
-
-    /// The `Host` header value sent upstream.
-    public var authority: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return port == defaultPort ? h : "\(h):\(port)"
-    }
 }
 
 /// How an `https://` upstream is trusted: the system's trust store, or only the CAs in `caFile` (PEM).

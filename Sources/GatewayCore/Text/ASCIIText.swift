@@ -22,6 +22,11 @@ public enum ASCIIBytes {
     /// ASCII case-insensitive equality: letters match either case, every other byte only itself.
     @inlinable
     public static func equalIgnoringCase(_ lhs: some Sequence<UInt8>, _ rhs: some Sequence<UInt8>) -> Bool {
+        // Native strings and buffers are contiguous: compared in place, without iterators (most calls).
+        let contiguous = lhs.withContiguousStorageIfAvailable { a in
+            rhs.withContiguousStorageIfAvailable { b in equalIgnoringCase(buffer: a, b) }
+        }
+        if let contiguous, let answer = contiguous { return answer }
         var a = lhs.makeIterator()
         var b = rhs.makeIterator()
         while true {
@@ -33,5 +38,21 @@ public enum ASCIIBytes {
             default: return false
             }
         }
+    }
+
+    @inlinable @usableFromInline
+    static func equalIgnoringCase(buffer a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count where a[i] != b[i] {
+            let folded = a[i] | 0x20
+            guard folded == b[i] | 0x20, folded >= 97, folded <= 122 else { return false }
+        }
+        return true
+    }
+
+    /// Whether `text` holds `byte`: memchr-fast on contiguous storage (a header name's `_` check runs per header).
+    @inlinable
+    public static func contains(_ byte: UInt8, in text: some StringProtocol) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.contains(byte) } ?? text.utf8.contains(byte)
     }
 }

@@ -61,7 +61,7 @@ enum RequestHeadValidator {
                 return .failure(Rejection(code: .badRequest,
                                           detail: "Connection must not nominate \(nominated), which the gateway relies on"))
             }
-            if name.utf8.contains(UInt8(ascii: "_")), let original = underscoreLookalike(name) {
+            if ASCIIBytes.contains(UInt8(ascii: "_"), in: name), let original = underscoreLookalike(name) {
                 return .failure(Rejection(code: .badRequest,
                                           detail: "header \(name) would be read as \(original) by some upstreams"))
             }

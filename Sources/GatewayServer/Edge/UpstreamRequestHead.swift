@@ -29,7 +29,7 @@ struct UpstreamRequestHead {
             buffer.writeRequestTargetPiece(query)
         }
         buffer.writeStaticString(" HTTP/1.1\r\nhost: ")
-        Self.writeAuthority(&buffer, target)
+        buffer.writeFieldValue(target.authority)
         buffer.writeStaticString("\r\n")
 
         let nominated = ForwardingHeaders.connectionNominated(clientHeaders)
@@ -48,28 +48,16 @@ struct UpstreamRequestHead {
             buffer.writeStaticString("content-length: 0\r\n")
         }
         buffer.writeStaticString("x-forwarded-for: ")
-        buffer.writeFieldValue(Substring(forwarding.forwardedFor))
+        buffer.writeFieldValue(forwarding.forwardedFor)
         buffer.writeStaticString("\r\nx-forwarded-proto: ")
-        buffer.writeFieldValue(Substring(forwarding.forwardedProto))
+        buffer.writeFieldValue(forwarding.forwardedProto)
         if let host = forwarding.forwardedHost {
             buffer.writeStaticString("\r\nx-forwarded-host: ")
             buffer.writeFieldValue(host)
         }
         buffer.writeStaticString("\r\nx-request-id: ")
-        buffer.writeFieldValue(Substring(forwarding.requestId))
+        buffer.writeFieldValue(forwarding.requestId)
         buffer.writeStaticString("\r\n\r\n")
-    }
-
-    /// The target's `Host` value (`UpstreamTarget.authority`) without building a String per request.
-    private static func writeAuthority(_ buffer: inout ByteBuffer, _ target: UpstreamTarget) {
-        let bracketed = target.host.utf8.contains(UInt8(ascii: ":"))
-        if bracketed { buffer.writeInteger(UInt8(ascii: "[")) }
-        buffer.writeFieldValue(Substring(target.host))
-        if bracketed { buffer.writeInteger(UInt8(ascii: "]")) }
-        if target.port != target.defaultPort {
-            buffer.writeInteger(UInt8(ascii: ":"))
-            buffer.writeString(String(target.port))
-        }
     }
 
     /// Methods whose request content has a defined meaning (NIO's encoder framed these even without a body).
@@ -84,36 +72,35 @@ struct UpstreamRequestHead {
 extension ByteBuffer {
     /// A header value the gateway inserts: CR, LF and NUL become SP (RFC 9110 §5.5), so it can never start a
     /// new header line. Values are short; the check is one pass over contiguous bytes before a single copy.
-    mutating func writeFieldValue(_ value: Substring) {
-        let clean = value.utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
+    mutating func writeFieldValue(_ value: some StringProtocol) {
+        writeUTF8(of: value) { $0 == 13 || $0 == 10 || $0 == 0 } escape: { buffer, _ in
+            buffer.writeInteger(UInt8(ascii: " "))
         }
-        if clean == true {
-            writeSubstring(value)
-            return
-        }
-        for byte in value.utf8 { writeInteger(byte == 13 || byte == 10 || byte == 0 ? UInt8(ascii: " ") : byte) }
     }
 
     /// Part of a request target: control bytes, SP and DEL are percent-encoded, so a configured base path or
     /// template can never split the request line.
-    mutating func writeRequestTargetPiece(_ piece: Substring) {
-        let clean = piece.utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+    mutating func writeRequestTargetPiece(_ piece: some StringProtocol) {
+        writeUTF8(of: piece) { $0 <= 0x20 || $0 == 0x7F } escape: { buffer, byte in
+            let hex: StaticString = "0123456789ABCDEF"
+            buffer.writeInteger(UInt8(ascii: "%"))
+            buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
+            buffer.writeInteger(hex.utf8Start[Int(byte & 0xF)])
         }
-        if clean == true {
-            writeSubstring(piece)
-            return
+    }
+
+    /// Copies `text`'s UTF-8 in one piece when no byte needs escaping (the usual case, checked over contiguous
+    /// storage without a per-byte write), else byte by byte with `escape` writing the ones that do.
+    private mutating func writeUTF8(of text: some StringProtocol, needsEscape: (UInt8) -> Bool,
+                                    escape: (inout ByteBuffer, UInt8) -> Void) {
+        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            writeBytes(UnsafeRawBufferPointer(bytes))
+            return true
         }
-        let hex: StaticString = "0123456789ABCDEF"
-        for byte in piece.utf8 {
-            if byte <= 0x20 || byte == 0x7F {
-                writeInteger(UInt8(ascii: "%"))
-                writeInteger(hex.utf8Start[Int(byte >> 4)])
-                writeInteger(hex.utf8Start[Int(byte & 0xF)])
-            } else {
-                writeInteger(byte)
-            }
+        if copied == true { return }
+        for byte in text.utf8 {
+            if needsEscape(byte) { escape(&self, byte) } else { writeInteger(byte) }
         }
     }
 }
