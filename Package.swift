@@ -70,6 +70,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            .product(name: "NIOHPACK", package: "swift-nio-http2"),
             // SHA-256 for the admin token comparison (fixed-length digests, so lengths leak nothing).
             .product(name: "Crypto", package: "swift-crypto"),
             // Throttle and quota counters on disk (`state.path`): SQLite, bundled, nothing to install.

@@ -12,7 +12,8 @@
 # dumped: instructions per request = total / REQUESTS. Measures: http50, http200 (GET over HTTP/1.1, 50 and 200
 # connections), https50 (GET over HTTPS, TLS 1.3), validated (POST /validated with the order model, 50
 # connections), mock (GET answered by a mock route, 50 connections), cachehit (GET answered from the route cache,
-# 50 connections; the warm-up fills it). Instructions are not time (a cache miss
+# 50 connections; the warm-up fills it), h2 (GET over HTTP/2 with TLS, 50 connections x 10 streams, as
+# Benchmarks/tls.sh runs h2load; not in the default set). Instructions are not time (a cache miss
 # costs more than an add) but they are what a code change adds or removes; quote them next to an edge-ab.sh run.
 # Needs valgrind, h2load, nginx, openssl, gcc. Valgrind 3.19 writes into the mask that libdispatch passes to
 # sigsuspend (read-only memory) and crashes, so a preloaded shim (sigsuspend_shim.c) passes a copy.
@@ -58,6 +59,7 @@ h2load_for() {
                        "http://127.0.0.1:$GW_PORT/validated" ;;
         mock)      h2load --h1 -c50 -n"$count" "http://127.0.0.1:$GW_PORT/mock" ;;
         cachehit)  h2load --h1 -c50 -n"$count" "http://127.0.0.1:$GW_PORT/cached" ;;
+        h2)        h2load -c50 -m10 -n"$count" "https://127.0.0.1:$TLS_PORT/bench" ;;
     esac
 }
 

@@ -78,7 +78,7 @@ enum EdgeListener {
     }
 
     /// NIO's HTTP/2 connection handler with the gateway's limits, then one `GatewayHandler` per stream behind
-    /// the HTTP/2-to-HTTP/1 codec, so h2 requests take exactly the HTTP/1.1 request path.
+    /// `HTTP2StreamCodec`, so h2 requests take exactly the HTTP/1.1 request path.
     static func configureHTTP2(_ channel: Channel, loop: LoopState, timeouts: ConnectionTimeoutHandler,
                                presentedNames: [String]) throws {
         let limits = loop.snapshot.settings.limits
@@ -93,7 +93,7 @@ enum EdgeListener {
             stream.eventLoop.makeCompletedFuture {
                 let (loop, connection) = shared.value
                 let streamSync = stream.pipeline.syncOperations
-                try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try streamSync.addHandler(HTTP2StreamCodec())
                 try streamSync.addHandler(GatewayHandler(loop: loop, timeouts: nil, peer: peer, forwardedProto: "https",
                                                          presentedNames: presentedNames, http2: connection))
             }

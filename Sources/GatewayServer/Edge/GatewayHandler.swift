@@ -12,7 +12,7 @@ import NIOHTTP1
 /// handler, which measured 6 % slower for a proxy. An exchange is over when both the request has been read
 /// to its end and the response has been written to its end.
 ///
-/// On HTTP/2 one handler serves one stream (behind NIO's HTTP/2-to-HTTP/1 codec): the same request path,
+/// On HTTP/2 one handler serves one stream (behind `HTTP2StreamCodec`): the same request path,
 /// with responses written as `HTTPServerResponsePart`s instead of bytes and no connection-level state.
 final class GatewayHandler: ChannelDuplexHandler, LoopTimerTarget, DrainableConnection {
     typealias InboundIn = HTTPServerRequestPart
