@@ -50,6 +50,16 @@ import Testing
         }
     }
 
+    @Test func onlyRepeatingFieldsAreIndexed() {
+        for name in ["x-request-id", "date", "content-length", "age", "etag", "last-modified", "expires"] {
+            #expect(HTTP2StreamCodec.indexing(of: name) == .nonIndexable, "\(name)")
+        }
+        #expect(HTTP2StreamCodec.indexing(of: "set-cookie") == .neverIndexed)
+        for name in ["content-type", "server", "cache-control", "vary", "x-date"] {
+            #expect(HTTP2StreamCodec.indexing(of: name) == .indexable, "\(name)")
+        }
+    }
+
     @Test func framesBecomeRequestPartsAndTrailersEndTheRequest() throws {
         let channel = EmbeddedChannel(handler: HTTP2StreamCodec())
         let post = [(":method", "POST"), (":path", "/p"), (":scheme", "https"), (":authority", "a.test")]
@@ -85,7 +95,7 @@ import Testing
             Issue.record("no HEADERS"); return
         }
         #expect(headers.headers.map { "\($0.name)=\($0.value)" } == [":status=200", "content-type=text/plain", "x-request-id=r1"])
-        #expect(headers.headers.filter { $0.name != ":status" }.allSatisfy { $0.indexable == .nonIndexable },
+        #expect(headers.headers.map { $0.indexable } == [.indexable, .indexable, .nonIndexable],
                 "per-response fields stay out of the dynamic table")
         #expect(!headers.endStream)
         guard case .data(let data)? = try channel.readOutbound(as: HTTP2Frame.FramePayload.self) else { Issue.record("no DATA"); return }

@@ -33,4 +33,12 @@ import Testing
         ResponseHeadWriter.forEachKeptField(of: head) { fields.append("\($0)=\($1)") }
         #expect(fields == ["A=b", "C="])
     }
+
+    @Test func http2HeadsHaveLowercaseNamesAndTheGatewaysRequestId() throws {
+        let head = try UpstreamResponseHeadParser.parse(
+            ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-Id: up\r\nKeep-Alive: 5\r\n\r\n"),
+            requestMethodIsHead: false)
+        let headers = ResponseHeadWriter.proxiedHeaders(upstream: head, requestId: "rid-2")
+        #expect(headers.map { "\($0.name)=\($0.value)" } == ["content-type=text/plain", "x-request-id=rid-2"])
+    }
 }

@@ -5,9 +5,10 @@ import NIOHTTP2
 
 /// Between an HTTP/2 stream channel and its `GatewayHandler`. Requests are read with the rules of NIO's
 /// `HTTP2FramePayloadToHTTP1ServerCodec` (same pseudo-header checks, same synthesised `host` and framing fields).
-/// Responses differ in one way that measured: their fields are sent without entering HPACK's dynamic table, as
-/// nginx does. Per-response values (`x-request-id`, `date`) churned the table, and the encoder scans all of it
-/// for every field. (The response's end stays an empty DATA frame: set on the last DATA frame instead, END_STREAM
+/// Responses differ in one way that measured: only fields whose values repeat from response to response enter
+/// HPACK's dynamic table. Per-response values (`x-request-id`, `date`, lengths, validators) churned the table,
+/// and the encoder scans all of it for every field; repeating ones (`content-type`, `server`) indexed cost one
+/// byte instead of a Huffman-coded string. (The response's end stays an empty DATA frame: set on the last DATA frame instead, END_STREAM
 /// lost that frame when the connection closed right after it in a drain.)
 final class HTTP2StreamCodec: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
@@ -161,10 +162,24 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
                 continue
             }
             let lowercase = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
-            fields.add(name: lowercase, value: value, indexing: .nonIndexable)
+            fields.add(name: lowercase, value: value, indexing: indexing(of: lowercase))
         }
         return fields
     }
+
+    /// Fields whose value is new in (nearly) every response: indexing them would only evict the ones that repeat.
+    private static let perResponse: Set<String> = ["x-request-id", "date", "content-length", "age", "etag",
+                                                   "last-modified", "expires", "ratelimit", "cache-status"]
+
+    /// How a response field is encoded: cookies never indexed (RFC 7541 §7.1.3), per-response values not
+    /// indexed, the rest indexed.
+    static func indexing(of lowercaseName: String) -> HPACKIndexing {
+        if perResponseLengths.contains(lowercaseName.utf8.count) && perResponse.contains(lowercaseName) { return .nonIndexable }
+        if lowercaseName == "set-cookie" { return .neverIndexed }
+        return .indexable
+    }
+
+    private static let perResponseLengths = LengthSet(Array(perResponse))
 
     private static let hopByHopLengths = LengthSet(ForwardingHeaders.hopByHop)
 }

@@ -58,25 +58,36 @@ enum ResponseHeadWriter {
     /// The HTTP/2 form of `writeProxiedHead`: the same header lines kept, as fields for the stream codec (which
     /// lower-cases names for HPACK). h2 has no connection headers, so there is no close or keep-alive to say.
     static func proxiedHeaders(upstream head: UpstreamResponseHead, requestId: String) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.lines.count + 1)
-        forEachKeptField(of: head) { name, value in headers.add(name: name, value: value) }
-        headers.add(name: "x-request-id", value: requestId)
-        return headers
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(head.lines.count + 1)
+        // Names lower-cased as they are copied (h2 requires it), so the stream codec has nothing to redo.
+        forEachKeptField(of: head, lowercaseNames: true) { name, value in fields.append((name, value)) }
+        fields.append(("x-request-id", requestId))
+        return HTTPHeaders(fields)
     }
 
     /// The upstream's fields that reach the client (see `keeps`), as name and value without surrounding
     /// whitespace: HTTP/2 heads and the response cache read them this way.
-    static func forEachKeptField(of head: UpstreamResponseHead, _ body: (_ name: String, _ value: String) -> Void) {
+    static func forEachKeptField(of head: UpstreamResponseHead, lowercaseNames: Bool = false,
+                                 _ body: (_ name: String, _ value: String) -> Void) {
         head.bytes.withUnsafeReadableBytes { raw in
             for (line, nameLength) in head.lines where keeps(raw, line.lowerBound, nameLength, head) {
                 var valueStart = line.lowerBound + nameLength + 1
                 var valueEnd = line.upperBound
                 while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
                 while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
-                body(String(decoding: raw[line.lowerBound..<(line.lowerBound + nameLength)], as: UTF8.self),
+                let name = UnsafeRawBufferPointer(rebasing: raw[line.lowerBound..<(line.lowerBound + nameLength)])
+                body(lowercaseNames ? lowercased(name) : String(decoding: name, as: UTF8.self),
                      String(decoding: raw[valueStart..<valueEnd], as: UTF8.self))
             }
+        }
+    }
+
+    /// A header name (token bytes) in lower case, built in one pass.
+    private static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: name.count) { out in
+            for (i, byte) in name.enumerated() { out[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            return name.count
         }
     }
 
