@@ -49,7 +49,7 @@ bench_workdir
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores), $(date -u +%Y-%m-%dT%H:%MZ)"
 
 # Production build, exactly as Benchmarks/run.sh does it.
-flags=(-c release --scratch-path "$root/.build-release" -Xswiftc -enforce-exclusivity=unchecked)
+flags=(-c release --scratch-path "$root/.build-release" --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked)
 (cd "$root" && swift build "${flags[@]}" --product portcullis >/dev/null)
 bin=$(cd "$root" && swift build "${flags[@]}" --show-bin-path)/portcullis
 

@@ -49,7 +49,7 @@ JSON
 if [ -n "${GATEWAY_BIN:-}" ]; then
     bin=$GATEWAY_BIN
 else
-    flags=(-c release --scratch-path "$root/.build-release" -Xswiftc -enforce-exclusivity=unchecked)
+    flags=(-c release --scratch-path "$root/.build-release" --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked)
     (cd "$root" && swift build "${flags[@]}" --product portcullis >/dev/null)
     bin=$(cd "$root" && swift build "${flags[@]}" --show-bin-path)/portcullis
 fi

@@ -17,7 +17,7 @@ bench_workdir
 bench_start_upstream
 gcc -O2 -shared -fPIC -o "$BENCH_WORK/malloc-count.so" Benchmarks/alloc/malloc-count.c -ldl
 if [ -z "${GATEWAY_BIN:-}" ]; then
-    flags=(-c release --scratch-path .build-release -Xswiftc -enforce-exclusivity=unchecked)
+    flags=(-c release --scratch-path .build-release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked)
     swift build "${flags[@]}" --product portcullis >/dev/null
     GATEWAY_BIN=$(swift build "${flags[@]}" --show-bin-path)/portcullis
 fi
