@@ -34,17 +34,21 @@ import Testing
 
     @Test func generatedFormat() {
         var g = RequestIDGenerator(seed: 0x0123_4567_89AB_CDEF)
-        #expect(g.next() == "0123456789abcdef-00000001")
-        #expect(g.next() == "0123456789abcdef-00000002")
-        for _ in 0..<13 { _ = g.next() }
-        #expect(g.next() == "0123456789abcdef-00000010")
+        // The seed's low 45 bits, 0x0_0567_89AB_CDEF, in 9 base32 digits, then the counter in 6.
+        #expect(g.next() == "5cu4qnjff000001")
+        #expect(g.next() == "5cu4qnjff000002")
+        for _ in 0..<28 { _ = g.next() }
+        #expect(g.next() == "5cu4qnjff00000v")
+        #expect(g.next() == "5cu4qnjff000010")
     }
 
-    @Test func counterWidthGrows() {
-        var g = RequestIDGenerator(seed: 0, counter: 0xFFFF_FFFE)
-        #expect(g.next() == "0000000000000000-ffffffff")
-        #expect(g.next() == "0000000000000000-100000000")
+    @Test func idsAreSmallStringsUntilTheCounterOutgrowsSixDigits() {
+        var g = RequestIDGenerator(seed: 0, counter: 1 << 30 - 2)
+        let sixDigits = g.next()
+        #expect(sixDigits == "000000000vvvvvv")
+        #expect(sixDigits.utf8.withContiguousStorageIfAvailable { _ in true } != nil)
+        #expect(g.next() == "0000000001000000")
         var last = RequestIDGenerator(seed: .max, counter: .max - 1)
-        #expect(last.next() == "ffffffffffffffff-ffffffffffffffff")
+        #expect(last.next() == "vvvvvvvvvfvvvvvvvvvvvv")
     }
 }

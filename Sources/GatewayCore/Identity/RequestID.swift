@@ -14,42 +14,45 @@ public enum RequestID {
     }
 }
 
-/// Mints request ids without locks or Foundation: one generator per event loop, random 64-bit seed + counter.
+/// Mints request ids without locks or Foundation: one generator per event loop, random seed + counter.
 ///
-/// Ids look like "9f86d081884c7d65-0000002a" (16 hex seed, "-", at least 8 hex counter digits): unique within a
-/// generator by the counter, across generators and restarts by the seed (collision odds ~n²/2⁶⁵).
+/// Ids are 15 characters of base32 (`0-9a-v`), such as "4vj0k7q2m000001": 9 for a random 45-bit seed, 6 for the
+/// counter. Unique within a generator by the counter, across generators and restarts by the seed (collision odds
+/// ~n²/2⁴⁶). Fifteen bytes is what a Swift string holds inline, so minting one allocates nothing; past 2³⁰ ids
+/// the counter takes more digits.
 public struct RequestIDGenerator {
     private let seed: UInt64
     private var counter: UInt64 = 0
+    private static let seedDigits = 9
+    private static let minimumCounterDigits = 6
 
     public init() {
         var rng = SystemRandomNumberGenerator()
-        seed = rng.next()
+        seed = rng.next() >> 19
     }
 
-    /// For tests: a fixed seed gives predictable ids.
+    /// For tests: a fixed seed gives predictable ids (only its low 45 bits are used).
     init(seed: UInt64, counter: UInt64 = 0) {
-        self.seed = seed
+        self.seed = seed & (1 << 45 - 1)
         self.counter = counter
     }
 
     public mutating func next() -> String {
         counter &+= 1
-        let counterDigits = max(8, (64 - counter.leadingZeroBitCount + 3) / 4)
-        return String(unsafeUninitializedCapacity: 17 + counterDigits) { buffer in
-            RequestIDGenerator.writeHex(seed, digits: 16, into: buffer, at: 0)
-            buffer[16] = UInt8(ascii: "-")
-            RequestIDGenerator.writeHex(counter, digits: counterDigits, into: buffer, at: 17)
-            return 17 + counterDigits
+        let counterDigits = max(Self.minimumCounterDigits, (64 - counter.leadingZeroBitCount + 4) / 5)
+        return String(unsafeUninitializedCapacity: Self.seedDigits + counterDigits) { buffer in
+            RequestIDGenerator.writeBase32(seed, digits: Self.seedDigits, into: buffer, at: 0)
+            RequestIDGenerator.writeBase32(counter, digits: counterDigits, into: buffer, at: Self.seedDigits)
+            return Self.seedDigits + counterDigits
         }
     }
 
-    private static func writeHex(_ v: UInt64, digits: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    private static func writeBase32(_ v: UInt64, digits: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         var v = v
         for k in stride(from: digits - 1, through: 0, by: -1) {
-            let d = UInt8(v & 0xF)
+            let d = UInt8(v & 0x1F)
             buffer[offset + k] = d < 10 ? 0x30 + d : 0x61 + d - 10
-            v >>= 4
+            v >>= 5
         }
     }
 }
