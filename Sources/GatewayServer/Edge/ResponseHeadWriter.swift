@@ -33,26 +33,43 @@ enum ResponseHeadWriter {
     static func writeProxiedHead(_ buffer: inout ByteBuffer, upstream head: UpstreamResponseHead, version: HTTPVersion,
                                  requestId: String, stageHeaders: [(name: String, value: String)] = [],
                                  chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool) {
-        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        head.bytes.withUnsafeReadableBytes { raw in
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[head.statusText]))
-            buffer.writeStaticString("\r\n")
-            for (line, nameLength) in head.lines where keeps(raw, line.lowerBound, nameLength, head) {
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[line]))
-                buffer.writeStaticString("\r\n")
+        let bound = proxiedHeadBound(upstream: head, requestId: requestId, stageHeaders: stageHeaders)
+        HeadBytesWriter.write(into: &buffer, bound: bound) { out in
+            out.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            head.bytes.withUnsafeReadableBytes { raw in
+                out.append(UnsafeRawBufferPointer(rebasing: raw[head.statusText]))
+                out.append("\r\n")
+                for (line, nameLength) in head.lines where keeps(raw, line.lowerBound, nameLength, head) {
+                    out.append(UnsafeRawBufferPointer(rebasing: raw[line]))
+                    out.append("\r\n")
+                }
             }
+            if chunkedPassthrough { out.append("transfer-encoding: chunked\r\n") }
+            out.append("x-request-id: ")
+            out.append(requestId)
+            out.append("\r\n")
+            for (name, value) in stageHeaders {
+                out.append(name)
+                out.append(": ")
+                out.append(value)
+                out.append("\r\n")
+            }
+            if close {
+                out.append("connection: close\r\n")
+            } else if keepAlive10 {
+                out.append("connection: keep-alive\r\n")
+            }
+            out.append("\r\n")
         }
-        if chunkedPassthrough { buffer.writeStaticString("transfer-encoding: chunked\r\n") }
-        buffer.writeStaticString("x-request-id: ")
-        buffer.writeString(requestId)
-        buffer.writeStaticString("\r\n")
-        for (name, value) in stageHeaders { writeHeader(&buffer, name, value) }
-        if close {
-            buffer.writeStaticString("connection: close\r\n")
-        } else if keepAlive10 {
-            buffer.writeStaticString("connection: keep-alive\r\n")
-        }
-        buffer.writeStaticString("\r\n")
+    }
+
+    /// The most bytes `writeProxiedHead` writes (the capacity to allocate for it): the upstream's head bounds its
+    /// status text and kept lines with their CRLFs; the gateway's own lines are over-counted.
+    static func proxiedHeadBound(upstream head: UpstreamResponseHead, requestId: String,
+                                 stageHeaders: [(name: String, value: String)]) -> Int {
+        var bound = 128 + head.bytes.readableBytes + requestId.utf8.count
+        for (name, value) in stageHeaders { bound += name.utf8.count + value.utf8.count + 4 }
+        return bound
     }
 
     /// The HTTP/2 form of `writeProxiedHead`: the same header lines kept, as fields for the stream codec (which

@@ -144,7 +144,8 @@ struct ResponseWriter {
         }
         let http10 = isHTTP10
         heldHeadCloses = close
-        var buffer = allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        var buffer = allocator.buffer(capacity: ResponseHeadWriter.proxiedHeadBound(upstream: head, requestId: requestId,
+                                                                                    stageHeaders: stageHeaders))
         ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
                                             stageHeaders: stageHeaders,
                                             chunkedPassthrough: head.framing == .chunked && !http10, close: close,

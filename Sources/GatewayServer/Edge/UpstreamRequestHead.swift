@@ -19,45 +19,58 @@ struct UpstreamRequestHead {
     /// Request line, `Host`, the forwarded client headers, framing and the gateway's own headers, then the
     /// blank line. Everything the gateway inserts is written so that it cannot end a line or the request line.
     func write(to buffer: inout ByteBuffer, target: UpstreamTarget) {
-        buffer.writeString(method.rawValue)
-        buffer.writeInteger(UInt8(ascii: " "))
-        if target.basePath.isEmpty && path.isEmpty { buffer.writeInteger(UInt8(ascii: "/")) }
-        buffer.writeRequestTargetPiece(Substring(target.basePath))
-        buffer.writeRequestTargetPiece(path)
-        if let query {
-            buffer.writeInteger(UInt8(ascii: "?"))
-            buffer.writeRequestTargetPiece(query)
-        }
-        buffer.writeStaticString(" HTTP/1.1\r\nhost: ")
-        buffer.writeFieldValue(target.authority)
-        buffer.writeStaticString("\r\n")
-
         let nominated = ForwardingHeaders.connectionNominated(clientHeaders)
-        var sentContentLength = false
-        for (name, value) in clientHeaders where ForwardingHeaders.forwards(name, nominated: nominated) {
-            if name.utf8.count == 14 && name.equalsASCIICaseInsensitive("content-length") { sentContentLength = true }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+        HeadBytesWriter.write(into: &buffer, bound: byteBound(for: target)) { head in
+            head.append(method.rawValue)
+            head.append(byte: UInt8(ascii: " "))
+            if target.basePath.isEmpty && path.isEmpty { head.append(byte: UInt8(ascii: "/")) }
+            head.appendTargetPiece(target.basePath)
+            head.appendTargetPiece(path)
+            if let query {
+                head.append(byte: UInt8(ascii: "?"))
+                head.appendTargetPiece(query)
+            }
+            head.append(" HTTP/1.1\r\nhost: ")
+            head.appendFieldValue(target.authority)
+            head.append("\r\n")
+
+            var sentContentLength = false
+            for (name, value) in clientHeaders where ForwardingHeaders.forwards(name, nominated: nominated) {
+                if name.utf8.count == 14 && name.equalsASCIICaseInsensitive("content-length") { sentContentLength = true }
+                head.append(name)
+                head.append(": ")
+                head.append(value)
+                head.append("\r\n")
+            }
+            if forwarding.chunkedBody {
+                head.append("transfer-encoding: chunked\r\n")
+            } else if !sentContentLength && Self.definesContent(method) {
+                // RFC 9110 §8.6: a request whose method gives content a meaning says so even when it has none.
+                head.append("content-length: 0\r\n")
+            }
+            head.append("x-forwarded-for: ")
+            head.appendFieldValue(forwarding.forwardedFor)
+            head.append("\r\nx-forwarded-proto: ")
+            head.appendFieldValue(forwarding.forwardedProto)
+            if let host = forwarding.forwardedHost {
+                head.append("\r\nx-forwarded-host: ")
+                head.appendFieldValue(host)
+            }
+            head.append("\r\nx-request-id: ")
+            head.appendFieldValue(forwarding.requestId)
+            head.append("\r\n\r\n")
         }
-        if forwarding.chunkedBody {
-            buffer.writeStaticString("transfer-encoding: chunked\r\n")
-        } else if !sentContentLength && Self.definesContent(method) {
-            // RFC 9110 §8.6: a request whose method gives content a meaning says so even when it has none.
-            buffer.writeStaticString("content-length: 0\r\n")
-        }
-        buffer.writeStaticString("x-forwarded-for: ")
-        buffer.writeFieldValue(forwarding.forwardedFor)
-        buffer.writeStaticString("\r\nx-forwarded-proto: ")
-        buffer.writeFieldValue(forwarding.forwardedProto)
-        if let host = forwarding.forwardedHost {
-            buffer.writeStaticString("\r\nx-forwarded-host: ")
-            buffer.writeFieldValue(host)
-        }
-        buffer.writeStaticString("\r\nx-request-id: ")
-        buffer.writeFieldValue(forwarding.requestId)
-        buffer.writeStaticString("\r\n\r\n")
+    }
+
+    /// The most bytes `write` can produce for `target` (the capacity to allocate for it): target pieces may triple
+    /// when percent-encoded, every client header counts as forwarded, and the fixed parts are over-counted.
+    func byteBound(for target: UpstreamTarget) -> Int {
+        var bound = 256 + method.rawValue.utf8.count + target.authority.utf8.count
+            + 3 * (target.basePath.utf8.count + path.utf8.count + (query?.utf8.count ?? 0))
+            + forwarding.forwardedFor.utf8.count + forwarding.forwardedProto.utf8.count
+            + (forwarding.forwardedHost?.utf8.count ?? 0) + forwarding.requestId.utf8.count
+        for (name, value) in clientHeaders { bound += name.utf8.count + value.utf8.count + 4 }
+        return bound
     }
 
     /// Methods whose request content has a defined meaning (NIO's encoder framed these even without a body).
@@ -65,42 +78,6 @@ struct UpstreamRequestHead {
         switch method {
         case .POST, .PUT, .PATCH: return true
         default: return false
-        }
-    }
-}
-
-extension ByteBuffer {
-    /// A header value the gateway inserts: CR, LF and NUL become SP (RFC 9110 §5.5), so it can never start a
-    /// new header line. Values are short; the check is one pass over contiguous bytes before a single copy.
-    mutating func writeFieldValue(_ value: some StringProtocol) {
-        writeUTF8(of: value) { $0 == 13 || $0 == 10 || $0 == 0 } escape: { buffer, _ in
-            buffer.writeInteger(UInt8(ascii: " "))
-        }
-    }
-
-    /// Part of a request target: control bytes, SP and DEL are percent-encoded, so a configured base path or
-    /// template can never split the request line.
-    mutating func writeRequestTargetPiece(_ piece: some StringProtocol) {
-        writeUTF8(of: piece) { $0 <= 0x20 || $0 == 0x7F } escape: { buffer, byte in
-            let hex: StaticString = "0123456789ABCDEF"
-            buffer.writeInteger(UInt8(ascii: "%"))
-            buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
-            buffer.writeInteger(hex.utf8Start[Int(byte & 0xF)])
-        }
-    }
-
-    /// Copies `text`'s UTF-8 in one piece when no byte needs escaping (the usual case, checked over contiguous
-    /// storage without a per-byte write), else byte by byte with `escape` writing the ones that do.
-    private mutating func writeUTF8(of text: some StringProtocol, needsEscape: (UInt8) -> Bool,
-                                    escape: (inout ByteBuffer, UInt8) -> Void) {
-        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            guard !bytes.contains(where: needsEscape) else { return false }
-            writeBytes(UnsafeRawBufferPointer(bytes))
-            return true
-        }
-        if copied == true { return }
-        for byte in text.utf8 {
-            if needsEscape(byte) { escape(&self, byte) } else { writeInteger(byte) }
         }
     }
 }

@@ -133,7 +133,7 @@ final class HTTPForwarder: IntegrationSession, UpstreamResponseSink {
         upstream = connection
         if !host.clientIsWritable { connection.pauseReading() }
         let request = upstreamHead!
-        var head = connection.channel.allocator.buffer(capacity: 512)
+        var head = connection.channel.allocator.buffer(capacity: request.byteBound(for: target))
         request.write(to: &head, target: target)
         connection.start(head: head, isHeadRequest: request.method == .HEAD, chunkedBody: request.chunkedBody,
                          sink: self, dechunk: host.takesUnframedBody)
