@@ -4,13 +4,16 @@ import Testing
 
 @Suite struct HeadBytesWriterTests {
     func written(bound: Int = 256, _ body: (inout HeadBytesWriter) -> Void) -> String {
-        var buffer = ByteBuffer(string: "before|")
-        HeadBytesWriter.write(into: &buffer, bound: bound, body)
-        return String(buffer: buffer)
+        "before|" + String(buffer: HeadBytesWriter.buffer(ByteBufferAllocator(), bound: bound, body))
     }
 
-    @Test func appendsAfterWhatTheBufferHolds() {
+    @Test func appendsPiecesInOrder() {
         #expect(written { $0.append("GET "); $0.append("/a" as Substring); $0.append(byte: 0x21) } == "before|GET /a!")
+    }
+
+    @Test func theBufferHasExactlyTheBoundAsCapacity() {
+        let buffer = HeadBytesWriter.buffer(ByteBufferAllocator(), bound: 300) { $0.append("abc") }
+        #expect(buffer.readableBytes == 3 && buffer.capacity >= 300)
     }
 
     @Test func insertedValuesCannotEndALine() {
@@ -27,7 +30,7 @@ import Testing
         #expect(written { $0.append(decimal: 0); $0.append(byte: 32); $0.append(decimal: 1234567890) } == "before|0 1234567890")
     }
 
-    @Test func aBoundLargerThanTheBufferGrowsIt() {
+    @Test func aBoundCanBeFilledExactly() {
         let long = String(repeating: "x", count: 5000)
         #expect(written(bound: 5000) { $0.append(long) }.count == 5007)
     }

@@ -7,9 +7,9 @@ import Testing
 @Suite struct ResponseHeadWriterTests {
     func proxiedHead(_ upstream: String, close: Bool = false) throws -> String {
         let head = try UpstreamResponseHeadParser.parse(ByteBuffer(string: upstream), requestMethodIsHead: false)
-        var buffer = ByteBuffer()
-        ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: .http1_1, requestId: "rid-1",
-                                            chunkedPassthrough: false, close: close, keepAlive10: false)
+        let buffer = ResponseHeadWriter.proxiedHead(ByteBufferAllocator(), upstream: head, version: .http1_1,
+                                                    requestId: "rid-1", chunkedPassthrough: false, close: close,
+                                                    keepAlive10: false)
         return String(buffer: buffer)
     }
 

@@ -11,9 +11,7 @@ import Testing
         chunkedBody: false)
 
     func serialise(_ head: UpstreamRequestHead, _ target: UpstreamTarget? = nil) -> String {
-        var buffer = ByteBuffer()
-        head.write(to: &buffer, target: target ?? self.target)
-        return String(buffer: buffer)
+        String(buffer: head.bytes(for: target ?? self.target, allocator: ByteBufferAllocator()))
     }
 
     func head(_ method: HTTPMethod = .GET, path: Substring = "/a", query: Substring? = nil,

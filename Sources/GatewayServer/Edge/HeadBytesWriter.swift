@@ -8,14 +8,17 @@ struct HeadBytesWriter {
     private let capacity: Int
     private(set) var count = 0
 
-    /// Runs `body` on the free space of `buffer`, which is first grown to at least `bound` writable bytes. `bound`
-    /// must cover everything `body` writes: writing past it traps instead of corrupting memory.
-    static func write(into buffer: inout ByteBuffer, bound: Int, _ body: (inout HeadBytesWriter) -> Void) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { free in
+    /// A new buffer holding what `body` writes, allocated at `bound` bytes: one allocation, no growth. `bound`
+    /// must cover everything `body` writes; writing past it traps instead of corrupting memory.
+    static func buffer(_ allocator: ByteBufferAllocator, bound: Int, _ body: (inout HeadBytesWriter) -> Void) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: bound)
+        // No minimum: the fresh buffer's whole capacity is writable, and asking again would check (or grow) it.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { free in
             var writer = HeadBytesWriter(base: free.baseAddress!, capacity: free.count)
             body(&writer)
             return writer.count
         }
+        return buffer
     }
 
     private init(base: UnsafeMutableRawPointer, capacity: Int) {

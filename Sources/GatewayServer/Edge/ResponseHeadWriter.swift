@@ -30,11 +30,12 @@ enum ResponseHeadWriter {
 
     /// The client's head for a proxied response. `chunkedPassthrough` re-declares the chunked framing the raw
     /// body bytes carry; `close` adds `Connection: close`; `keepAlive10` answers an HTTP/1.0 keep-alive client.
-    static func writeProxiedHead(_ buffer: inout ByteBuffer, upstream head: UpstreamResponseHead, version: HTTPVersion,
-                                 requestId: String, stageHeaders: [(name: String, value: String)] = [],
-                                 chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool) {
-        let bound = proxiedHeadBound(upstream: head, requestId: requestId, stageHeaders: stageHeaders)
-        HeadBytesWriter.write(into: &buffer, bound: bound) { out in
+    /// `room` is added to the buffer's capacity for bytes the caller appends (a small body riding in the same write).
+    static func proxiedHead(_ allocator: ByteBufferAllocator, upstream head: UpstreamResponseHead, version: HTTPVersion,
+                            requestId: String, stageHeaders: [(name: String, value: String)] = [],
+                            chunkedPassthrough: Bool, close: Bool, keepAlive10: Bool, room: Int = 0) -> ByteBuffer {
+        let bound = proxiedHeadBound(upstream: head, requestId: requestId, stageHeaders: stageHeaders) + room
+        return HeadBytesWriter.buffer(allocator, bound: bound) { out in
             out.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
             head.bytes.withUnsafeReadableBytes { raw in
                 out.append(UnsafeRawBufferPointer(rebasing: raw[head.statusText]))
@@ -63,16 +64,16 @@ enum ResponseHeadWriter {
         }
     }
 
-    /// The most bytes `writeProxiedHead` writes (the capacity to allocate for it): the upstream's head bounds its
-    /// status text and kept lines with their CRLFs; the gateway's own lines are over-counted.
-    static func proxiedHeadBound(upstream head: UpstreamResponseHead, requestId: String,
+    /// The most bytes `proxiedHead` writes: the upstream's head bounds its status text and kept lines with their
+    /// CRLFs; the gateway's own lines are over-counted.
+    private static func proxiedHeadBound(upstream head: UpstreamResponseHead, requestId: String,
                                  stageHeaders: [(name: String, value: String)]) -> Int {
         var bound = 128 + head.bytes.readableBytes + requestId.utf8.count
         for (name, value) in stageHeaders { bound += name.utf8.count + value.utf8.count + 4 }
         return bound
     }
 
-    /// The HTTP/2 form of `writeProxiedHead`: the same header lines kept, as fields for the stream codec (which
+    /// The HTTP/2 form of `proxiedHead`: the same header lines kept, as fields for the stream codec (which
     /// lower-cases names for HPACK). h2 has no connection headers, so there is no close or keep-alive to say.
     static func proxiedHeaders(upstream head: UpstreamResponseHead, requestId: String) -> HTTPHeaders {
         var fields: [(String, String)] = []

@@ -144,13 +144,13 @@ struct ResponseWriter {
         }
         let http10 = isHTTP10
         heldHeadCloses = close
-        var buffer = allocator.buffer(capacity: ResponseHeadWriter.proxiedHeadBound(upstream: head, requestId: requestId,
-                                                                                    stageHeaders: stageHeaders))
-        ResponseHeadWriter.writeProxiedHead(&buffer, upstream: head, version: version, requestId: requestId,
-                                            stageHeaders: stageHeaders,
-                                            chunkedPassthrough: head.framing == .chunked && !http10, close: close,
-                                            keepAlive10: http10 && !close)
-        heldHead = buffer
+        // Room for a body that will ride in the same write (see `proxiedBody`), when its length is known.
+        var room = 0
+        if case .contentLength(let length) = head.framing, length <= Self.maxCoalescedBodyBytes { room = length }
+        heldHead = ResponseHeadWriter.proxiedHead(allocator, upstream: head, version: version, requestId: requestId,
+                                                  stageHeaders: stageHeaders,
+                                                  chunkedPassthrough: head.framing == .chunked && !http10, close: close,
+                                                  keepAlive10: http10 && !close, room: room)
         return nil
     }
 

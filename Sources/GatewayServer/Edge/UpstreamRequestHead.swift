@@ -18,9 +18,9 @@ struct UpstreamRequestHead {
 
     /// Request line, `Host`, the forwarded client headers, framing and the gateway's own headers, then the
     /// blank line. Everything the gateway inserts is written so that it cannot end a line or the request line.
-    func write(to buffer: inout ByteBuffer, target: UpstreamTarget) {
+    func bytes(for target: UpstreamTarget, allocator: ByteBufferAllocator) -> ByteBuffer {
         let nominated = ForwardingHeaders.connectionNominated(clientHeaders)
-        HeadBytesWriter.write(into: &buffer, bound: byteBound(for: target)) { head in
+        return HeadBytesWriter.buffer(allocator, bound: byteBound(for: target)) { head in
             head.append(method.rawValue)
             head.append(byte: UInt8(ascii: " "))
             if target.basePath.isEmpty && path.isEmpty { head.append(byte: UInt8(ascii: "/")) }
@@ -62,9 +62,9 @@ struct UpstreamRequestHead {
         }
     }
 
-    /// The most bytes `write` can produce for `target` (the capacity to allocate for it): target pieces may triple
-    /// when percent-encoded, every client header counts as forwarded, and the fixed parts are over-counted.
-    func byteBound(for target: UpstreamTarget) -> Int {
+    /// The most bytes the head can take for `target`: target pieces may triple when percent-encoded, every
+    /// client header counts as forwarded, and the fixed parts are over-counted.
+    private func byteBound(for target: UpstreamTarget) -> Int {
         var bound = 256 + method.rawValue.utf8.count + target.authority.utf8.count
             + 3 * (target.basePath.utf8.count + path.utf8.count + (query?.utf8.count ?? 0))
             + forwarding.forwardedFor.utf8.count + forwarding.forwardedProto.utf8.count

@@ -133,8 +133,7 @@ final class HTTPForwarder: IntegrationSession, UpstreamResponseSink {
         upstream = connection
         if !host.clientIsWritable { connection.pauseReading() }
         let request = upstreamHead!
-        var head = connection.channel.allocator.buffer(capacity: request.byteBound(for: target))
-        request.write(to: &head, target: target)
+        let head = request.bytes(for: target, allocator: connection.channel.allocator)
         connection.start(head: head, isHeadRequest: request.method == .HEAD, chunkedBody: request.chunkedBody,
                          sink: self, dechunk: host.takesUnframedBody)
         let hadBodies = !pendingBodies.isEmpty
