@@ -117,6 +117,14 @@ echo "columns: rps p50_ms p99_ms errors cpu... (keep-alive) / rps p99_ms errors 
 report tls-keepalive ka
 report tls-handshake hs
 report h2 h2
+# Resident memory after all runs: the gateway's peak, and how much of it is its own (anonymous) memory.
+awk '/^(VmHWM|RssAnon|RssFile):/ { v[$1] = $2 / 1024 }
+     END { printf "RESULT memory gateway_peak_mb=%.1f anon_mb=%.1f file_mb=%.1f\n", v["VmHWM:"], v["RssAnon:"], v["RssFile:"] }' \
+    "/proc/$GATEWAY_PID/status"
+nginx_worker=$(pgrep -P "$NGINX_PID" | head -1)
+[ -n "$nginx_worker" ] && awk '/^(VmHWM|RssAnon|RssFile):/ { v[$1] = $2 / 1024 }
+     END { printf "RESULT memory nginx_worker_peak_mb=%.1f anon_mb=%.1f file_mb=%.1f\n", v["VmHWM:"], v["RssAnon:"], v["RssFile:"] }' \
+    "/proc/$nginx_worker/status"
 runs_fail_loudly 4 "keep-alive" "$BENCH_WORK/gw.ka" "$BENCH_WORK/ng.ka"
 runs_fail_loudly 3 "handshake" "$BENCH_WORK/gw.hs" "$BENCH_WORK/ng.hs"
 runs_fail_loudly 2 "h2" "$BENCH_WORK/gw.h2" "$BENCH_WORK/ng.h2"
