@@ -77,6 +77,12 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ]),
         // `portcullis loadtest`: an open-loop HTTP/1.1 and HTTPS load generator that measures rate limits.
+        // RESP and a pipelined Redis client, for fleet state shared through Redis.
+        .target(name: "Redis", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "LoadTest", dependencies: [
             "GatewayCore", "GatewayConfig",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -112,12 +118,19 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            .product(name: "NIOHPACK", package: "swift-nio-http2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "GatewayCore"]),
+        .testTarget(name: "RedisTests", dependencies: [
+            "Redis",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
