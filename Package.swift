@@ -41,6 +41,8 @@ let package = Package(
         // Strict gateway.json decoding and compilation into an immutable snapshot. Pure.
         .target(name: "GatewayConfig", dependencies: [
             "GatewayCore", "JSONSchema",
+            // `state.url` is parsed when the config compiles, by the client that will use it.
+            "Redis",
             // Certificate files are inspected when the config compiles (SANs, expiry, key match) and the dev CA
             // issues certificates: pure-Swift X.509, no TLS stack.
             .product(name: "X509", package: "swift-certificates"),
@@ -83,6 +85,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Fleet mode: the limit and rate-window stores on Redis, the fleet's heartbeat and cache invalidation.
+        .target(name: "FleetState", dependencies: [
+            "GatewayCore", "Redis",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "LoadTest", dependencies: [
             "GatewayCore", "GatewayConfig",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -96,8 +104,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Tests only: the store conformance suites and a real redis-server on a free port, shared by the test targets.
+        .target(name: "StoreTestSupport", dependencies: [
+            "GatewayCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], path: "Tests/StoreTestSupport"),
         .testTarget(name: "GatewayCoreTests", dependencies: [
-            "GatewayCore", "GatewayConfig", "JSONSchema",
+            "GatewayCore", "GatewayConfig", "JSONSchema", "StoreTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
@@ -113,7 +127,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "GatewayServerTests", dependencies: [
-            "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations", "LoadTest",
+            "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations", "LoadTest", "StoreTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,7 +141,12 @@ let package = Package(
         ]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "GatewayCore"]),
         .testTarget(name: "RedisTests", dependencies: [
-            "Redis",
+            "Redis", "StoreTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "FleetStateTests", dependencies: [
+            "FleetState", "GatewayCore", "Redis", "StoreTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -34,6 +34,7 @@ final class RedisClientHandler: ChannelDuplexHandler {
     private let commandTimeout: TimeAmount
     private var timer: Scheduled<Void>?
     private var failed: RedisClientError?
+    private var flushScheduled = false
 
     init(limits: RESPParser.Limits, commandTimeout: TimeAmount) {
         self.parser = RESPParser(limits: limits)
@@ -52,6 +53,19 @@ final class RedisClientHandler: ChannelDuplexHandler {
         pending.append((request.promise, .now() + commandTimeout))
         if pending.count == 1 { armTimer(context) }
         context.write(wrapOutboundOut(bytes), promise: promise)
+        scheduleFlush(context)
+    }
+
+    /// One flush after every command written in this event-loop tick (a flush from the caller flushes at once).
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.flushScheduled = false
+            context.flush()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

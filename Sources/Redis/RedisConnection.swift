@@ -23,9 +23,15 @@ public final class RedisConnection: Sendable {
 
     /// Connects to `url` on `eventLoop`, then sends AUTH and SELECT as the URL asks.
     public static func connect(to url: RedisURL, on eventLoop: EventLoop, options: Options = Options()) async throws -> RedisConnection {
+        try await connecting(to: url, on: eventLoop, options: options).get()
+    }
+
+    /// The same, as a future completed on `eventLoop` (for callers on the event loop, which must not block).
+    public static func connecting(to url: RedisURL, on eventLoop: EventLoop,
+                                  options: Options = Options()) -> EventLoopFuture<RedisConnection> {
         let commandTimeout = TimeAmount.nanoseconds(nanoseconds(options.commandTimeout))
         let limits = options.limits
-        let channel = try await ClientBootstrap(group: eventLoop)
+        return ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(nanoseconds(options.connectTimeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -34,26 +40,33 @@ public final class RedisConnection: Sendable {
                         RedisClientHandler(limits: limits, commandTimeout: commandTimeout))
                 }
             }
-            .connect(host: url.host, port: url.port).get()
-        let connection = RedisConnection(channel: channel)
-        do {
-            if let password = url.password {
-                let arguments: [RESPArgument] = url.username.map { ["AUTH", .string($0), .string(password)] }
-                    ?? ["AUTH", .string(password)]
-                try await connection.expectOK(arguments)
+            .connect(host: url.host, port: url.port)
+            .flatMap { channel in
+                let connection = RedisConnection(channel: channel)
+                var login: [[RESPArgument]] = []
+                if let password = url.password {
+                    login.append(url.username.map { ["AUTH", .string($0), .string(password)] } ?? ["AUTH", .string(password)])
+                }
+                if url.database != 0 { login.append(["SELECT", .integer(Int64(url.database))]) }
+                // Pipelined: every login command is written at once; the first refusal fails the connection.
+                let replies = login.map { connection.send($0) }
+                return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).flatMapThrowing { replies in
+                    if let refusal = replies.first(where: \.isError), case .error(let message) = refusal {
+                        throw RedisClientError.refused(message)
+                    }
+                    return connection
+                }.flatMapErrorWithEventLoop { error, eventLoop in
+                    channel.close(promise: nil)
+                    return eventLoop.makeFailedFuture(error)
+                }
             }
-            if url.database != 0 { try await connection.expectOK(["SELECT", .integer(Int64(url.database))]) }
-        } catch {
-            try? await channel.close()
-            throw error
-        }
-        return connection
     }
 
     /// Sends one command; its reply (an error reply included) completes the future.
     public func send(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisRequest(arguments: arguments, promise: promise)).whenFailure { error in
+        // The handler flushes once per event-loop tick: commands sent in one tick share one write.
+        channel.write(RedisRequest(arguments: arguments, promise: promise)).whenFailure { error in
             promise.fail(error as? RedisClientError ?? .connectionClosed)
         }
         return promise.futureResult
@@ -66,21 +79,31 @@ public final class RedisConnection: Sendable {
     /// Runs a Lua script by its SHA-1 (EVALSHA), loading it first when the server does not have it yet (NOSCRIPT,
     /// after a restart or SCRIPT FLUSH): the script's text crosses the network once per server, not per call.
     public func evaluate(_ script: RedisScript, keys: [RESPArgument], arguments: [RESPArgument]) async throws -> RESPValue {
-        let call: [RESPArgument] = ["EVALSHA", .string(script.sha1), .integer(Int64(keys.count))] + keys + arguments
-        let reply = try await send(call).get()
-        guard case .error(let message) = reply, message.hasPrefix("NOSCRIPT") else { return reply }
-        let loaded = try await send(["SCRIPT", "LOAD", .string(script.source)]).get()
-        if case .error(let message) = loaded { return .error(message) }
-        return try await send(call).get()
+        try await evaluating(script, keys: keys, arguments: arguments).get()
     }
+
+    /// The same, as a future.
+    public func evaluating(_ script: RedisScript, keys: [RESPArgument], arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
+        var call: [RESPArgument] = ["EVALSHA", .string(script.sha1), .integer(Int64(keys.count))]
+        call.reserveCapacity(3 + keys.count + arguments.count)
+        call.append(contentsOf: keys)
+        call.append(contentsOf: arguments)
+        return send(call).flatMap { reply in
+            guard case .error(let message) = reply, message.hasPrefix("NOSCRIPT") else {
+                return self.channel.eventLoop.makeSucceededFuture(reply)
+            }
+            return self.send(["SCRIPT", "LOAD", .string(script.source)]).flatMap { loaded in
+                if case .error = loaded { return self.channel.eventLoop.makeSucceededFuture(loaded) }
+                return self.send(call)
+            }
+        }
+    }
+
+    /// False once the connection closed (by either side, a protocol violation or a timeout).
+    public var isActive: Bool { channel.isActive }
 
     public func close() async {
         try? await channel.close()
-    }
-
-    private func expectOK(_ arguments: [RESPArgument]) async throws {
-        let reply = try await send(arguments).get()
-        if case .error(let message) = reply { throw RedisClientError.refused(message) }
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {

@@ -102,13 +102,4 @@ import Testing
             "/apiKeys/6/name: duplicate API key name \"a\" (also at /apiKeys/0)",
         ])
     }
-
-    @Test func stateAcceptsMemoryAndSaysRedisIsNotAvailableYet() {
-        #expect(lines(#""state": {"store": "memory"}, "# + TestConfig.pingAPI) == [])
-        #expect(lines(#""state": {"store": "redis", "url": "redis://127.0.0.1:6379/0"}, "# + TestConfig.pingAPI) == [
-            "/state/store: \"redis\" is not supported yet; use \"memory\"",
-            "/state/url: \"url\" is not supported yet (they belong to the \"redis\" store)"])
-        #expect(lines(#""state": {"store": "disk"}, "# + TestConfig.pingAPI) == [
-            "/state/store: must be \"memory\" or \"redis\" (got \"disk\")"])
-    }
 }

@@ -1,3 +1,4 @@
+import StoreTestSupport
 import NIOCore
 import NIOPosix
 import Redis

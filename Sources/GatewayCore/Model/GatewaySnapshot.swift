@@ -141,11 +141,46 @@ public struct AccessLogSettings: Sendable, Equatable {
     public init(path: String) { self.path = path }
 }
 
-/// `state`: with `path`, throttle and quota counters are written under that directory and survive restarts.
+/// `state`: with `path`, throttle and quota counters are written under that directory and survive restarts;
+/// with `redis`, the fleet's instances share them through one Redis server.
 public struct StateSettings: Sendable, Equatable {
     public var path: String?
+    /// nil: the memory store.
+    public var redis: RedisStateSettings?
 
-    public init(path: String?) {
+    public init(path: String?, redis: RedisStateSettings? = nil) {
         self.path = path
+        self.redis = redis
+    }
+}
+
+/// `state.store = "redis"`: where the fleet's counters live and what an instance does while it cannot reach them.
+public struct RedisStateSettings: Sendable, Equatable {
+    /// What limits do while Redis cannot answer (`onUnavailable`).
+    public enum UnavailablePolicy: String, Sendable, Equatable, CaseIterable {
+        /// Each instance enforces its share (limit ÷ live instances) in memory until Redis is back.
+        case local
+        /// Admit every request (fail open).
+        case allow
+        /// Refuse every metered request with 429 (fail closed).
+        case deny
+    }
+
+    /// `redis://[[user]:password@]host[:port][/db]`, checked when the config compiles.
+    public var url: String
+    public var onUnavailable: UnavailablePolicy
+    /// The longest a request waits on Redis before its limits are decided as `onUnavailable` says.
+    public var budget: Duration
+    /// Prefixes every key, so several fleets (or a fleet and other data) can share one server.
+    public var keyPrefix: String
+
+    public static let defaultBudget = Duration.milliseconds(50)
+
+    public init(url: String, onUnavailable: UnavailablePolicy = .local, budget: Duration = Self.defaultBudget,
+                keyPrefix: String = "portcullis:") {
+        self.url = url
+        self.onUnavailable = onUnavailable
+        self.budget = budget
+        self.keyPrefix = keyPrefix
     }
 }

@@ -3,12 +3,12 @@ import NIOCore
 import NIOPosix
 
 /// A real `redis-server` on a free loopback port, started by the test and stopped after it (no disk persistence).
-final class RedisServer: Sendable {
-    static let executable: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
+public final class RedisServer: Sendable {
+    public static let executable: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
-    static var available: Bool { executable != nil }
+    public static var available: Bool { executable != nil }
 
-    let port: Int
+    public let port: Int
     private let process: Process
 
     private init(port: Int, process: Process) {
@@ -16,9 +16,10 @@ final class RedisServer: Sendable {
         self.process = process
     }
 
-    static func start(password: String? = nil) async throws -> RedisServer {
+    /// Starts a server on `port` (a free one when nil; a stopped server's port to restart it).
+    public static func start(password: String? = nil, port: Int? = nil) async throws -> RedisServer {
         let executable = try require_(executable, "redis-server is not installed")
-        let port = try freeLoopbackPort()
+        let port = try port ?? freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         var arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -43,14 +44,14 @@ final class RedisServer: Sendable {
 
     /// SIGKILL: the server keeps nothing on disk, and a child spawned from a test thread may inherit a signal mask
     /// that blocks SIGTERM (it then never exits, and `waitUntilExit` spins).
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// A loopback port nothing listens on: bound to port 0, read back, released.
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).wait()
         defer { try? channel.close().wait() }
@@ -58,12 +59,12 @@ final class RedisServer: Sendable {
     }
 }
 
-struct RedisServerError: Error, CustomStringConvertible {
-    let description: String
+public struct RedisServerError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// `value` or a thrown error saying why it is missing.
-func require_<T>(_ value: T?, _ message: String) throws -> T {
+public func require_<T>(_ value: T?, _ message: String) throws -> T {
     guard let value else { throw RedisServerError(description: message) }
     return value
 }

@@ -1,14 +1,14 @@
 import Testing
-@testable import GatewayCore
+import GatewayCore
 
 /// What every `LimitStore` must do, whatever keeps its counters: the memory store runs these here, and a shared
 /// store (Redis, issue 17) runs the same suite against a real server.
-enum LimitStoreConformance {
-    static let second: Int64 = 1_000_000_000
-    static let now: EpochNanoseconds = 1_800_000_000 * second
+public enum LimitStoreConformance {
+    public static let second: Int64 = 1_000_000_000
+    public static let now: EpochNanoseconds = 1_800_000_000 * second
 
     /// Every check, each on a fresh store from `makeStore`; `label` names the store in failures.
-    static func run(_ label: String, makeStore: () async throws -> any LimitStore) async throws {
+    public static func run(_ label: String, makeStore: () async throws -> any LimitStore) async throws {
         try await burstThenThrottle(makeStore())
         try await checkAllThenTakeAll(makeStore())
         try await quotaCountsOnlyAdmittedRequests(makeStore())
@@ -19,7 +19,7 @@ enum LimitStoreConformance {
     }
 
     /// Waits for a shared store's operation; a memory store answers at once.
-    static func acquire(_ store: any LimitStore, _ request: LimitRequest, at time: EpochNanoseconds) async throws
+    public static func acquire(_ store: any LimitStore, _ request: LimitRequest, at time: EpochNanoseconds) async throws
         -> LimitOutcome {
         switch store.acquire(request, now: time) {
         case .ready(let outcome):
@@ -137,7 +137,7 @@ enum LimitStoreConformance {
 }
 
 extension Sequence {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+    public func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var results: [T] = []
         for element in self { results.append(try await transform(element)) }
         return results

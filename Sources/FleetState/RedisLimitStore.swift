@@ -1,0 +1,226 @@
+import GatewayCore
+import NIOCore
+import Redis
+import Synchronization
+
+/// Throttle and quota counters shared by a fleet through Redis: each decision is one atomic script (check every
+/// bucket and the quota, then take from all or none) on the server's clock, so N instances enforce one limit, not
+/// N. A request waits at most `budget` for it; past that, or while Redis is unavailable, `onUnavailable` decides:
+/// the instance's local share, admit, or refuse.
+public final class RedisLimitStore: LimitStore {
+    /// Whose clock the scripts use: the server's in production; the caller's `now` in tests of the arithmetic.
+    public enum ClockSource: Sendable {
+        case server
+        case caller
+    }
+
+    let pool: RedisPool
+    let availability: RedisAvailability
+    let policy: RedisStateSettings.UnavailablePolicy
+    let budget: TimeAmount
+    let clockSource: ClockSource
+    let fleet: FleetMembership?
+    let clock: any GatewayClock
+    let local = LocalShare()
+    private let keyPrefix: String
+    /// Redis keys by handle slot, built once per handle.
+    private let bucketKeys = Mutex<[RESPArgument]>([])
+    private let quotaKeys = Mutex<[RESPArgument]>([])
+    private let slots = Mutex<(buckets: [LimitID: Int], quotas: [LimitID: Int])>(([:], [:]))
+
+    public init(pool: RedisPool, availability: RedisAvailability, settings: RedisStateSettings,
+                fleet: FleetMembership? = nil, clockSource: ClockSource = .server,
+                clock: any GatewayClock = SystemClock()) {
+        self.clock = clock
+        self.pool = pool
+        self.availability = availability
+        self.policy = settings.onUnavailable
+        self.budget = .nanoseconds(RedisAvailability.nanoseconds(settings.budget))
+        self.keyPrefix = settings.keyPrefix
+        self.clockSource = clockSource
+        self.fleet = fleet
+        availability.onRecovery { [weak self] in await self?.resynchronise() }
+    }
+
+    public func bucket(_ id: LimitID, throttle: Throttle, policy: LimitPolicyName) -> BucketHandle {
+        let slot = slots.withLock { slots in
+            if let slot = slots.buckets[id] { return slot }
+            let slot = bucketKeys.withLock { keys in
+                keys.append(.string(keyPrefix + "b:" + id.text))
+                return keys.count - 1
+            }
+            slots.buckets[id] = slot
+            return slot
+        }
+        return BucketHandle(id: id, throttle: throttle, policy: policy, slot: slot)
+    }
+
+    public func quota(_ id: LimitID, quota: Quota) -> QuotaHandle {
+        let slot = slots.withLock { slots in
+            if let slot = slots.quotas[id] { return slot }
+            let slot = quotaKeys.withLock { keys in
+                keys.append(.string(keyPrefix + "q:" + id.text))
+                return keys.count - 1
+            }
+            slots.quotas[id] = slot
+            return slot
+        }
+        return QuotaHandle(id: id, quota: quota, slot: slot)
+    }
+
+    public func acquire(_ request: LimitRequest, now: EpochNanoseconds) -> StoreReply<LimitOutcome> {
+        guard availability.isAvailable else { return .ready(unavailableOutcome(request, now: now)) }
+        return .pending(RedisLimitOperation(store: self, request: request, now: now))
+    }
+
+    public func usage(of quota: QuotaHandle, now: EpochNanoseconds) async -> QuotaUsage {
+        let key = quotaKeys.withLock { $0[quota.slot] }
+        let reply = try? await pool.evaluate(LimitScripts.usage, keys: [key],
+                                             arguments: [clockArgument(now), .string(quota.quota.period.rawValue),
+                                                         .integer(Int64(quota.quota.offset))],
+                                             on: RedisPool.currentOrAnyLoop()).get()
+        if let values = reply?.array?.compactMap(\.integer), values.count == 3 {
+            return QuotaUsage(limit: quota.quota.limit, used: values[0], periodStart: values[1] * 1000,
+                              periodEnd: values[2] * 1000)
+        }
+        // Redis is away: the period from this instance's clock and the last count it heard.
+        let window = quota.quota.window(containing: now)
+        return QuotaUsage(limit: quota.quota.limit, used: local.lastSeenUsed(quota), periodStart: window.start,
+                          periodEnd: window.end)
+    }
+
+    // MARK: one decision
+
+    /// Runs the script on the caller's loop; answers within the budget whatever Redis does.
+    func decide(_ request: LimitRequest, now: EpochNanoseconds, completion: @escaping @Sendable (OperationResult) -> Void) {
+        let eventLoop = RedisPool.currentOrAnyLoop()
+        var keys: [RESPArgument] = []
+        var arguments: [RESPArgument] = [clockArgument(now), 0, request.quota == nil ? "0" : "1"]
+        var bucketCount: Int64 = 0
+        bucketKeys.withLock { table in
+            request.forEachBucket { handle in
+                keys.append(table[handle.slot])
+                arguments.append(.integer(handle.throttle.rateMilli))
+                arguments.append(.integer(handle.throttle.burst))
+                bucketCount += 1
+            }
+        }
+        arguments[1] = .integer(bucketCount)
+        if let quota = request.quota {
+            keys.append(quotaKeys.withLock { $0[quota.slot] })
+            arguments.append(.integer(quota.quota.limit))
+            arguments.append(.string(quota.quota.period.rawValue))
+            arguments.append(.integer(Int64(quota.quota.offset)))
+        }
+        pool.evaluate(LimitScripts.acquire, keys: keys, arguments: arguments, on: eventLoop, within: budget)
+            .whenComplete { [self] result in
+            switch result {
+            case .success(let reply):
+                if let outcome = Self.outcome(of: reply, request) {
+                    if let quota = request.quota, let left = outcome.quota?.remaining {
+                        local.noteFleetUsage(quota, used: quota.quota.limit - left)
+                    }
+                    completion(.success(outcome))
+                } else {
+                    availability.reportFailure("unexpected reply to the limit script: \(reply)")
+                    completion(.success(unavailableOutcome(request, now: now)))
+                }
+            case .failure(RedisClientError.timedOut):
+                availability.reportFailure("no reply within the \(budget.nanoseconds / 1_000_000) ms budget")
+                completion(.success(unavailableOutcome(request, now: now)))
+            case .failure(let error):
+                availability.reportFailure("\(error)")
+                completion(.success(unavailableOutcome(request, now: now)))
+            }
+        }
+    }
+
+    /// The script's reply as an outcome (µs to ns); nil when it is not the shape the script returns.
+    static func outcome(of reply: RESPValue, _ request: LimitRequest) -> LimitOutcome? {
+        guard let items = reply.array else { return nil }
+        var values: [Int64] = []
+        values.reserveCapacity(items.count)
+        for item in items {
+            guard let value = item.integer else { return nil }
+            values.append(value)
+        }
+        var bucketCount = 0
+        request.forEachBucket { _ in bucketCount += 1 }
+        guard values.count == 5 + 2 * bucketCount else { return nil }
+        let verdict: LimitOutcome.Verdict
+        switch values[0] {
+        case 0: verdict = .admitted
+        case 1: verdict = .throttled
+        case 2: verdict = .quotaExceeded
+        default: return nil
+        }
+        var states = LimitStates()
+        for i in 0..<bucketCount {
+            states.append(LimitState(remaining: values[5 + 2 * i], resetNanoseconds: values[6 + 2 * i] * 1000))
+        }
+        let quota = request.quota == nil ? nil : LimitState(remaining: values[2], resetNanoseconds: values[3] * 1000)
+        var outcome = LimitOutcome(verdict: verdict, retryAfter: values[1] * 1000, buckets: states, quota: quota)
+        outcome.quotaPeriod = values[4] * 1000
+        return outcome
+    }
+
+    // MARK: without Redis
+
+    /// `onUnavailable`: the local share, everything admitted, or everything refused for a second.
+    func unavailableOutcome(_ request: LimitRequest, now: EpochNanoseconds) -> LimitOutcome {
+        switch policy {
+        case .local:
+            return local.acquire(request, instances: fleet?.liveInstances ?? 1, now: now)
+        case .allow, .deny:
+            var states = LimitStates()
+            request.forEachBucket { handle in
+                states.append(LimitState(remaining: policy == .allow ? handle.throttle.burst : 0, resetNanoseconds: 0))
+            }
+            let quota = request.quota.map { handle in
+                LimitState(remaining: policy == .allow ? handle.quota.limit : 0, resetNanoseconds: 0)
+            }
+            return LimitOutcome(verdict: policy == .allow ? .admitted : .throttled,
+                                retryAfter: policy == .allow ? 0 : 1_000_000_000, buckets: states, quota: quota)
+        }
+    }
+
+    /// Redis is back: the quotas' local counts join the fleet's before Redis decides again.
+    func resynchronise() async {
+        let now = clock.now()
+        for count in local.drainQuotaCounts(now: now) {
+            let key = quotaKeys.withLock { table in slots.withLock { $0.quotas[count.id] }.map { table[$0] } }
+            guard let key else { continue }
+            _ = try? await pool.evaluate(LimitScripts.addToQuota, keys: [key], arguments: [
+                clockArgument(now), .string(count.quota.period.rawValue), .integer(Int64(count.quota.offset)),
+                .integer(count.periodStart / 1000), .integer(count.used),
+            ], on: RedisPool.currentOrAnyLoop()).get()
+        }
+    }
+
+    private func clockArgument(_ now: EpochNanoseconds) -> RESPArgument {
+        switch clockSource {
+        case .server: return ""
+        case .caller: return .integer(now / 1000)
+        }
+    }
+}
+
+/// One decision waiting on Redis; the edge starts it on the request's loop.
+final class RedisLimitOperation: PendingOperation, Sendable {
+    let store: RedisLimitStore
+    let request: LimitRequest
+    let now: EpochNanoseconds
+
+    init(store: RedisLimitStore, request: LimitRequest, now: EpochNanoseconds) {
+        self.store = store
+        self.request = request
+        self.now = now
+    }
+
+    func start(_ completion: @escaping @Sendable (OperationResult) -> Void) {
+        store.decide(request, now: now, completion: completion)
+    }
+
+    /// The script may already be on its way; its result is ignored by the edge.
+    func cancel() {}
+}
