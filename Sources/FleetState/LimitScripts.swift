@@ -78,6 +78,9 @@ enum LimitScripts {
 
         """
 
+    /// Every script, for the pool to load on each new connection.
+    static var all: [RedisScript] { [acquire, usage, addToQuota, heartbeat] }
+
     /// KEYS: the buckets, then the quota when there is one.
     /// ARGV: now (µs, or '' for the server's clock), bucket count, 1 when there is a quota, then rate and burst per
     /// bucket, then the quota's limit, period and offset.

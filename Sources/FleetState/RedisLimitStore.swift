@@ -14,6 +14,9 @@ public final class RedisLimitStore: LimitStore {
         case caller
     }
 
+    /// The scripts a pool should load on each new connection.
+    public static var scripts: [RedisScript] { LimitScripts.all }
+
     let pool: RedisPool
     let availability: RedisAvailability
     let policy: RedisStateSettings.UnavailablePolicy

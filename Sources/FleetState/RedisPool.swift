@@ -11,11 +11,15 @@ public final class RedisPool: Sendable {
     public let options: RedisConnection.Options
     /// Pipelining makes one connection per loop enough; more spread a slow reply's head-of-line wait.
     public let connectionsPerLoop: Int
+    /// Loaded on every new connection before its first command, so no request pays a NOSCRIPT round trip.
+    public let scripts: [RedisScript]
     private let loops = Mutex<[ObjectIdentifier: NIOLoopBoundBox<LoopConnections>]>([:])
     private let closed = Atomic<Bool>(false)
 
-    public init(url: RedisURL, options: RedisConnection.Options = .init(), connectionsPerLoop: Int = 1) {
+    public init(url: RedisURL, options: RedisConnection.Options = .init(), connectionsPerLoop: Int = 1,
+                scripts: [RedisScript] = []) {
         self.url = url
+        self.scripts = scripts
         self.options = options
         self.connectionsPerLoop = max(1, connectionsPerLoop)
     }
@@ -119,7 +123,11 @@ final class LoopConnections {
         case .connecting(let future):
             return future
         case .ready, .empty:
-            let future = RedisConnection.connecting(to: pool.url, on: eventLoop, options: pool.options)
+            let future = RedisConnection.connecting(to: pool.url, on: eventLoop, options: pool.options).map { connection in
+                // Pipelined ahead of the first command; a script the server refuses shows up as that command's error.
+                for script in pool.scripts { _ = connection.send(["SCRIPT", "LOAD", .string(script.source)]) }
+                return connection
+            }
             slots[index] = .connecting(future)
             let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
             future.whenComplete { result in

@@ -7,7 +7,7 @@ import Testing
 @Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
 struct FleetMembershipTests {
     static func member(_ port: Int, _ id: String) -> (FleetMembership, RedisPool, RedisAvailability) {
-        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: port))
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: port), scripts: RedisLimitStore.scripts)
         let availability = RedisAvailability(pool: pool, budget: .milliseconds(50))
         return (FleetMembership(pool: pool, availability: availability, keyPrefix: "fleet:", instanceID: id), pool,
                 availability)

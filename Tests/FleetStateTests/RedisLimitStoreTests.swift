@@ -14,7 +14,7 @@ struct RedisLimitStoreTests {
                       prefix: String = "t\(UInt32.random(in: 0...UInt32.max)):") -> RedisLimitStore {
         let settings = RedisStateSettings(url: "redis://127.0.0.1:\(server.port)", onUnavailable: policy,
                                           budget: budget, keyPrefix: prefix)
-        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port))
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port), scripts: RedisLimitStore.scripts)
         let availability = RedisAvailability(pool: pool, budget: budget)
         return RedisLimitStore(pool: pool, availability: availability, settings: settings, clockSource: clock)
     }

@@ -12,11 +12,12 @@ import Testing
 struct UnavailableRedisTests {
     static let throttle = Throttle(rateMilli: 1, burst: 4)  // no refill within a test
 
-    static func make(port: Int, policy: RedisStateSettings.UnavailablePolicy, budget: Duration = .milliseconds(50))
+    /// A budget far above a loaded test machine's round trip, where the budget is not what is tested.
+    static func make(port: Int, policy: RedisStateSettings.UnavailablePolicy, budget: Duration = .seconds(1))
         -> (store: RedisLimitStore, availability: RedisAvailability) {
         let settings = RedisStateSettings(url: "redis://127.0.0.1:\(port)", onUnavailable: policy, budget: budget,
                                           keyPrefix: "u\(UInt32.random(in: 0...UInt32.max)):")
-        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: port))
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: port), scripts: RedisLimitStore.scripts)
         let availability = RedisAvailability(pool: pool, budget: budget)
         let store = RedisLimitStore(pool: pool, availability: availability, settings: settings, clockSource: .server)
         return (store, availability)
@@ -49,8 +50,8 @@ struct UnavailableRedisTests {
 
         server.stop()
         let during = try await Self.decide(store, request, count: 6)
-        // The first request finds the connection gone; none waits past the budget (plus scheduling slack).
-        #expect(during.slowest < .milliseconds(250))
+        // The first request finds the connection gone at once (no waiting for the budget); the rest do not try.
+        #expect(during.slowest < .milliseconds(500))
         #expect(!availability.isAvailable)
         switch policy {
         case .allow: #expect(during.verdicts == Array(repeating: .admitted, count: 6))
@@ -79,23 +80,28 @@ struct UnavailableRedisTests {
         defer { server.stop() }
         let proxy = try await DelayingProxy.start(to: server.port, delay: .zero)
         defer { Task { await proxy.stop() } }
-        let (store, availability) = Self.make(port: proxy.port, policy: .deny, budget: .milliseconds(40))
+        let (store, availability) = Self.make(port: proxy.port, policy: .deny, budget: .milliseconds(100))
         // The slow requests still run on the server (only their replies are late): a roomy bucket.
         let roomy = Throttle(rateMilli: 1, burst: 100)
         let request = LimitRequest(routeBuckets: [store.bucket(LimitID("b"), throttle: roomy, policy: .route)])
         #expect(try await Self.decide(store, request, count: 1).verdicts == [.admitted])
 
-        proxy.delay = .milliseconds(300)
+        proxy.delay = .seconds(2)
         let slow = try await Self.decide(store, request, count: 3)
         #expect(slow.verdicts == [.throttled, .throttled, .throttled])  // deny: refused while Redis is slow
-        #expect(slow.slowest < .milliseconds(200))
+        #expect(slow.slowest < .milliseconds(700))  // the budget (100 ms), not the delay (2 s), plus slack
         #expect(!availability.isAvailable)
 
         proxy.delay = .zero
         for _ in 0..<100 where !availability.isAvailable { try await Task.sleep(for: .milliseconds(50)) }
         #expect(availability.isAvailable)
-        let verdict = try await Self.decide(store, request, count: 1).verdicts
-        #expect(verdict == [.admitted])
+        // Back: Redis decides again (a loaded machine may miss the 100 ms budget once; it then recovers again).
+        var verdict = LimitOutcome.Verdict.throttled
+        for _ in 0..<20 where verdict != .admitted {
+            verdict = try await Self.decide(store, request, count: 1).verdicts[0]
+            if verdict != .admitted { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(verdict == .admitted)
     }
 }
 
