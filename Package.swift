@@ -60,7 +60,7 @@ let package = Package(
         ]),
         // The edge: listeners, the per-connection handler, admin API, metrics, access log, reload.
         .target(name: "GatewayServer", dependencies: [
-            "GatewayCore", "GatewayConfig", "GatewayIntegrations",
+            "GatewayCore", "GatewayConfig", "GatewayIntegrations", "FleetState",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,6 +128,7 @@ let package = Package(
         ]),
         .testTarget(name: "GatewayServerTests", dependencies: [
             "GatewayServer", "GatewayConfig", "GatewayCore", "GatewayIntegrations", "LoadTest", "StoreTestSupport",
+            "FleetState",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -14,10 +14,12 @@ public enum RedisClientError: Error, Equatable, Sendable {
     case refused(String)
 }
 
-/// A command and the promise its reply completes.
+/// A command and the promise its reply completes; `expectsReply` is false for commands answered only by pushes
+/// (SUBSCRIBE in RESP3), whose write completes the promise with `.null`.
 struct RedisRequest {
     let arguments: [RESPArgument]
     let promise: EventLoopPromise<RESPValue>
+    var expectsReply = true
 }
 
 /// Encodes commands and completes their promises with replies, in order (RESP replies come in command order, so
@@ -35,10 +37,13 @@ final class RedisClientHandler: ChannelDuplexHandler {
     private var timer: Scheduled<Void>?
     private var failed: RedisClientError?
     private var flushScheduled = false
+    /// Where out-of-band pushes go (pub/sub messages in RESP3); dropped when nil.
+    private let onPush: (@Sendable (RESPValue) -> Void)?
 
-    init(limits: RESPParser.Limits, commandTimeout: TimeAmount) {
+    init(limits: RESPParser.Limits, commandTimeout: TimeAmount, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
         self.parser = RESPParser(limits: limits)
         self.commandTimeout = commandTimeout
+        self.onPush = onPush
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -50,8 +55,12 @@ final class RedisClientHandler: ChannelDuplexHandler {
         }
         var bytes = context.channel.allocator.buffer(capacity: 64)
         RESPEncoder.write(request.arguments, into: &bytes)
-        pending.append((request.promise, .now() + commandTimeout))
-        if pending.count == 1 { armTimer(context) }
+        if request.expectsReply {
+            pending.append((request.promise, .now() + commandTimeout))
+            if pending.count == 1 { armTimer(context) }
+        } else {
+            request.promise.succeed(.null)
+        }
         context.write(wrapOutboundOut(bytes), promise: promise)
         scheduleFlush(context)
     }
@@ -81,7 +90,10 @@ final class RedisClientHandler: ChannelDuplexHandler {
                 let reply = try parser.next(from: &buffer)
                 incoming = buffer.readableBytes > 0 ? buffer : nil
                 guard let reply else { break }
-                if case .push = reply { continue }  // out-of-band (RESP3): no command waits for it
+                if case .push = reply {  // out-of-band (RESP3): no command waits for it
+                    onPush?(reply)
+                    continue
+                }
                 guard let next = pending.popFirst() else { throw RedisClientError.unexpectedReply }
                 next.promise.succeed(reply)
                 armTimer(context)

@@ -11,6 +11,8 @@ public final class RedisConnection: Sendable {
         /// A reply later than this fails its command and closes the connection.
         public var commandTimeout: Duration = .seconds(1)
         public var limits = RESPParser.Limits()
+        /// Receives out-of-band pushes (RESP3 pub/sub messages, after `HELLO 3`).
+        public var onPush: (@Sendable (RESPValue) -> Void)?
 
         public init() {}
     }
@@ -31,13 +33,14 @@ public final class RedisConnection: Sendable {
                                   options: Options = Options()) -> EventLoopFuture<RedisConnection> {
         let commandTimeout = TimeAmount.nanoseconds(nanoseconds(options.commandTimeout))
         let limits = options.limits
+        let onPush = options.onPush
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(nanoseconds(options.connectTimeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        RedisClientHandler(limits: limits, commandTimeout: commandTimeout))
+                        RedisClientHandler(limits: limits, commandTimeout: commandTimeout, onPush: onPush))
                 }
             }
             .connect(host: url.host, port: url.port)
@@ -72,6 +75,16 @@ public final class RedisConnection: Sendable {
         return promise.futureResult
     }
 
+    /// Sends a command the server answers only with pushes (SUBSCRIBE on a RESP3 connection); the future
+    /// completes once it is written.
+    public func sendExpectingOnlyPushes(_ arguments: [RESPArgument]) -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        channel.writeAndFlush(RedisRequest(arguments: arguments, promise: promise, expectsReply: false)).whenFailure { error in
+            promise.fail(error as? RedisClientError ?? .connectionClosed)
+        }
+        return promise.futureResult.map { _ in }
+    }
+
     public func send(_ arguments: RESPArgument...) async throws -> RESPValue {
         try await send(arguments).get()
     }
@@ -88,13 +101,14 @@ public final class RedisConnection: Sendable {
         call.reserveCapacity(3 + keys.count + arguments.count)
         call.append(contentsOf: keys)
         call.append(contentsOf: arguments)
-        return send(call).flatMap { reply in
+        let command = call
+        return send(command).flatMap { reply in
             guard case .error(let message) = reply, message.hasPrefix("NOSCRIPT") else {
                 return self.channel.eventLoop.makeSucceededFuture(reply)
             }
             return self.send(["SCRIPT", "LOAD", .string(script.source)]).flatMap { loaded in
                 if case .error = loaded { return self.channel.eventLoop.makeSucceededFuture(loaded) }
-                return self.send(call)
+                return self.send(command)
             }
         }
     }

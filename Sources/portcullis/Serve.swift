@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "portcullis")
         let environment = ProcessInfo.processInfo.environment
-        let result = ConfigLoader.load(path: config, environment: environment)
+        let (result, fleet) = GatewayRuntime.loadConfiguration(path: config, environment: environment)
         for diagnostic in result.diagnostics {
             FileHandle.standardError.write(Data((diagnostic.formatted(displayPath: config) + "\n").utf8))
         }
@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         var options = GatewayRuntime.Options()
         if let threads { options.eventLoops = threads }
         let runtime = try GatewayRuntime(snapshot: snapshot, configPath: config, options: options, logger: logger,
-                                         environment: { ProcessInfo.processInfo.environment })
+                                         environment: { ProcessInfo.processInfo.environment }, fleet: fleet)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: GatewayService(runtime: runtime))],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -17,6 +17,8 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
     case integrationTimeout = "INTEGRATION_TIMEOUT"
     case unauthorized = "UNAUTHORIZED"
     case invalidConfig = "INVALID_CONFIG"
+    /// Fleet mode, admin API: Redis could not carry an operation to the other instances.
+    case stateStoreUnavailable = "STATE_STORE_UNAVAILABLE"
 
     /// The HTTP status this code is sent with by default.
     public var status: Int {
@@ -35,6 +37,7 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
         case .integrationTimeout: 504
         case .unauthorized: 401
         case .invalidConfig: 400
+        case .stateStoreUnavailable: 503
         }
     }
 

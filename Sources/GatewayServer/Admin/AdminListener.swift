@@ -1,3 +1,4 @@
+import FleetState
 import GatewayConfig
 import GatewayCore
 import NIOCore
@@ -90,13 +91,33 @@ final class AdminHandler: ChannelInboundHandler {
             }
         case (.DELETE, "/cache"):
             let query = request.head.uri.split(separator: "?", maxSplits: 1).dropFirst().first
-            guard let body = CacheReport.flush(runtime.snapshot, query: query) else {
+            guard let flushed = CacheReport.flush(runtime.snapshot, query: query) else {
                 respondProblem(context, .badRequest, "use DELETE /cache, ?api=NAME or ?api=NAME&route=ROUTEKEY",
                                requestId, keepAlive)
                 return
             }
-            respond(context, status: .ok, contentType: "application/json", body: body, requestId: requestId,
-                    keepAlive: keepAlive)
+            guard let fleet = runtime.fleet else {
+                respond(context, status: .ok, contentType: "application/json", body: flushed.body, requestId: requestId,
+                        keepAlive: keepAlive)
+                return
+            }
+            // Fleet mode: answered once every instance has been told (the local count is this instance's).
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task {
+                let published = await fleet.cacheInvalidation.publish(.init(api: flushed.api, route: flushed.route))
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    if published {
+                        handler.respond(context, status: .ok, contentType: "application/json", body: flushed.body,
+                                        requestId: requestId, keepAlive: keepAlive)
+                    } else {
+                        handler.respondProblem(context, .stateStoreUnavailable,
+                                               "flushed here, but the other instances could not be told: Redis is unavailable",
+                                               requestId, keepAlive)
+                    }
+                }
+            }
         case (.GET, _) where path.hasPrefix(UsageReport.pathPrefix):
             let keyName = PercentDecoding.decode(Substring(path.dropFirst(UsageReport.pathPrefix.count))) ?? ""
             let snapshot = runtime.snapshot

@@ -23,8 +23,9 @@ enum CacheReport {
         return Array(text.utf8)
     }
 
-    /// `DELETE /cache[?api=NAME[&route=ROUTEKEY]]` → `{"removed": N}`; nil when the query is malformed.
-    static func flush(_ snapshot: GatewaySnapshot, query: Substring?) -> [UInt8]? {
+    /// `DELETE /cache[?api=NAME[&route=ROUTEKEY]]` → `{"removed": N}` and what was flushed (for the rest of a
+    /// fleet); nil when the query is malformed.
+    static func flush(_ snapshot: GatewaySnapshot, query: Substring?) -> (body: [UInt8], api: String?, route: String?)? {
         var api: String?
         var route: String?
         for pair in (query ?? "").split(separator: "&") {
@@ -38,6 +39,6 @@ enum CacheReport {
         }
         if route != nil && api == nil { return nil }
         let removed = snapshot.responseCache?.flush(api: api, route: route) ?? 0
-        return Array(#"{"removed":\#(removed)}"#.utf8)
+        return (Array(#"{"removed":\#(removed)}"#.utf8), api, route)
     }
 }

@@ -11,6 +11,11 @@ public final class GatewayMetrics: Sendable {
     let reloadFailure: CoreMetrics.Counter
     let connectionsActive: CoreMetrics.Meter
     let accessLogDropped: CoreMetrics.Counter
+    /// Fleet mode: 1 while Redis answers, 0 while limits are decided as `onUnavailable` says.
+    let stateStoreAvailable: CoreMetrics.Meter
+    let stateStoreUnavailable: CoreMetrics.Counter
+    let stateStoreRecovered: CoreMetrics.Counter
+    let fleetInstances: CoreMetrics.Meter
 
     static let requestDuration = "http_server_request_duration_seconds"
     static let requestCount = "http_server_requests_total"
@@ -35,6 +40,12 @@ public final class GatewayMetrics: Sendable {
         reloadFailure = CoreMetrics.Counter(label: "portcullis_config_reloads_total", dimensions: [("result", "failure")], factory: factory)
         connectionsActive = CoreMetrics.Meter(label: "portcullis_connections_active", dimensions: [], factory: factory)
         accessLogDropped = CoreMetrics.Counter(label: "portcullis_access_log_dropped_total", dimensions: [], factory: factory)
+        stateStoreAvailable = CoreMetrics.Meter(label: "portcullis_state_store_available", dimensions: [], factory: factory)
+        stateStoreUnavailable = CoreMetrics.Counter(label: "portcullis_state_store_transitions_total",
+                                                    dimensions: [("to", "unavailable")], factory: factory)
+        stateStoreRecovered = CoreMetrics.Counter(label: "portcullis_state_store_transitions_total",
+                                                  dimensions: [("to", "available")], factory: factory)
+        fleetInstances = CoreMetrics.Meter(label: "portcullis_fleet_instances", dimensions: [], factory: factory)
     }
 
     /// Prometheus text exposition of everything recorded so far.

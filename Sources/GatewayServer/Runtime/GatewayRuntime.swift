@@ -1,3 +1,4 @@
+import FleetState
 import GatewayConfig
 import GatewayCore
 import Logging
@@ -43,6 +44,8 @@ public final class GatewayRuntime: Sendable {
         var started = false
         /// Persists throttle and quota counters when `state.path` is set.
         var stateWriter: (writer: LimitStateWriter, task: Task<Void, Never>)?
+        /// Fleet mode: the heartbeat and the cache-invalidation subscriber.
+        var fleetTasks: [Task<Void, Never>] = []
     }
 
     public let group: MultiThreadedEventLoopGroup
@@ -57,10 +60,13 @@ public final class GatewayRuntime: Sendable {
     private let shared: Mutex<Shared>
     /// Serialises reloads so two SIGHUPs never race to publish.
     private let reloadLock = Mutex(())
+    /// Fleet mode (`state.store = "redis"`): the counters the snapshot's stores share through Redis.
+    public let fleet: Fleet?
 
     /// Starts from an already compiled snapshot (the caller loaded it and reported its diagnostics).
     public init(snapshot: GatewaySnapshot, configPath: String, options: Options = .init(), logger: Logger,
-                environment: @escaping @Sendable () -> [String: String]) throws {
+                environment: @escaping @Sendable () -> [String: String], fleet: Fleet? = nil) throws {
+        self.fleet = fleet
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoops))
         self.metrics = GatewayMetrics()
         self.logger = logger
@@ -100,6 +106,7 @@ public final class GatewayRuntime: Sendable {
             let task = Task { await writer.run() }
             shared.withLock { $0.stateWriter = (writer, task) }
         }
+        if let fleet { await startFleet(fleet) }
         // Provisioned workers are warm before the listeners open; a function that cannot start leaves its routes
         // answering 502 and every other route working.
         await startFunctions(functionHosts.sync(snapshot.functions, group: group).started)
@@ -136,6 +143,49 @@ public final class GatewayRuntime: Sendable {
         logger.info("portcullis ready: \(parts.joined(separator: " "))")
     }
 
+    /// Fleet mode: joins the fleet before the listeners open, reports Redis's availability in the log and in
+    /// `/metrics`, and flushes this instance's cache when another instance's `DELETE /cache` says so.
+    private func startFleet(_ fleet: Fleet) async {
+        let logger = self.logger, metrics = self.metrics
+        metrics.stateStoreAvailable.set(1)
+        fleet.availability.onTransition { transition in
+            switch transition {
+            case .unavailable(let reason):
+                metrics.stateStoreAvailable.set(0)
+                metrics.stateStoreUnavailable.increment()
+                logger.error("state store unavailable (\(reason)); limits follow onUnavailable \"\(fleet.settings.onUnavailable.rawValue)\" until it is back")
+            case .available(let milliseconds):
+                metrics.stateStoreAvailable.set(1)
+                metrics.stateStoreRecovered.increment()
+                logger.notice("state store available again after \(milliseconds) ms; local counts resynchronised")
+            }
+        }
+        let heartbeat = await fleet.join()
+        metrics.fleetInstances.set(fleet.membership.liveInstances)
+        let instances = Task {
+            while !Task.isCancelled {
+                metrics.fleetInstances.set(fleet.membership.liveInstances)
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        let invalidation = Task { [weak self] in
+            await fleet.cacheInvalidation.run(flush: { [weak self] scope in
+                _ = self?.snapshot.responseCache?.flush(api: scope.api, route: scope.route)
+            })
+        }
+        shared.withLock { $0.fleetTasks = [heartbeat, instances, invalidation] }
+        logger.info("joined the fleet on \(fleet.pool.url.host):\(fleet.pool.url.port) as \(fleet.instanceID) (\(fleet.membership.liveInstances) live)")
+    }
+
+    /// Loads `path` for `serve`: with `state.store = "redis"` the config is compiled a second time against the
+    /// fleet's stores (the first pass only finds the settings), and the fleet is returned for the runtime.
+    public static func loadConfiguration(path: String, environment: [String: String]) -> (result: ConfigLoadResult, fleet: Fleet?) {
+        let first = ConfigLoader.load(path: path, environment: environment)
+        guard let redis = first.snapshot?.settings.state.redis, let fleet = Fleet(settings: redis) else { return (first, nil) }
+        let state = GatewayState(limits: fleet.limits)
+        return (ConfigLoader.load(path: path, environment: environment, state: state), fleet)
+    }
+
     /// How long start-up waits for a function's provisioned workers.
     static let functionWarmUpTimeout = TimeAmount.seconds(15)
 
@@ -164,6 +214,10 @@ public final class GatewayRuntime: Sendable {
             }
             var warnings = result.diagnostics
             let old = self.snapshot
+            if snapshot.settings.state != old.settings.state {
+                warnings.append(ConfigDiagnostic(pointer: "/state", message: "the state store changes only on restart",
+                                                 severity: .warning))
+            }
             if snapshot.settings.listen != old.settings.listen {
                 warnings.append(ConfigDiagnostic(pointer: "/listen", message: "listener addresses change only on restart",
                                                  severity: .warning))
@@ -287,6 +341,11 @@ public final class GatewayRuntime: Sendable {
             state.task.cancel()
             await state.task.value
             await state.writer.stop()
+        }
+        if let fleet {
+            let tasks = shared.withLock { $0.fleetTasks }
+            for task in tasks { task.cancel() }
+            await fleet.leave(heartbeat: nil)
         }
         try? await group.shutdownGracefully()
         logger.info("portcullis stopped")

@@ -49,7 +49,7 @@ final class TestGateway: Sendable {
         let directory = try makeTemporaryDirectory()
         let configPath = directory + "/gateway.json"
         try configJSON.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let result = ConfigLoader.load(path: configPath, environment: environment)
+        let (result, fleet) = GatewayRuntime.loadConfiguration(path: configPath, environment: environment)
         guard var snapshot = result.snapshot else {
             throw TestGatewayError(description: "config rejected: " + result.diagnostics.map(\.description).joined(separator: "; "))
         }
@@ -61,7 +61,7 @@ final class TestGateway: Sendable {
         options.certificateCheckInterval = certificateCheckInterval
         let runtime = try GatewayRuntime(
             snapshot: snapshot, configPath: configPath, options: options,
-            logger: logger, environment: { environment })
+            logger: logger, environment: { environment }, fleet: fleet)
         try await runtime.start()
         return try TestGateway(runtime: runtime, directory: directory, configPath: configPath)
     }

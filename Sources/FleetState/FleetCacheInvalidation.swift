@@ -1,0 +1,114 @@
+import NIOCore
+import Redis
+import Synchronization
+
+/// `DELETE /cache` on one instance flushes the same entries on every instance: the flush is published on a Redis
+/// channel, and each instance keeps one RESP3 connection subscribed to it. A subscriber that lost its connection
+/// may have missed flushes, so after reconnecting it flushes its whole cache (a cache may forget, never serve
+/// what an operator deleted).
+public final class FleetCacheInvalidation: Sendable {
+    /// What to flush: an API's entries, one route's, or everything (both nil).
+    public struct Scope: Sendable, Equatable {
+        public var api: String?
+        public var route: String?
+
+        public init(api: String?, route: String?) {
+            self.api = api
+            self.route = route
+        }
+
+        public static let everything = Scope(api: nil, route: nil)
+    }
+
+    private let url: RedisURL
+    private let pool: RedisPool
+    private let channel: String
+    private let instanceID: String
+    private let subscriber = Mutex<RedisConnection?>(nil)
+    private let stopped = Atomic<Bool>(false)
+
+    public init(url: RedisURL, pool: RedisPool, keyPrefix: String, instanceID: String) {
+        self.url = url
+        self.pool = pool
+        self.channel = keyPrefix + "cache-flush"
+        self.instanceID = instanceID
+    }
+
+    /// Tells the other instances (this one flushed already). False when Redis did not take the message.
+    @discardableResult
+    public func publish(_ scope: Scope) async -> Bool {
+        let message = Self.encode(scope, from: instanceID)
+        let reply = try? await pool.send(["PUBLISH", .string(channel), .string(message)], on: RedisPool.currentOrAnyLoop(),
+                                         within: .seconds(1)).get()
+        return reply?.integer != nil
+    }
+
+    /// Until `stop`: stays subscribed, reconnecting with back-off, and calls `flush` for every other instance's
+    /// message (and with `.everything` after a reconnection). `subscribed` is called each time the subscription
+    /// is in place.
+    public func run(flush: @escaping @Sendable (Scope) -> Void, subscribed: @escaping @Sendable () -> Void = {}) async {
+        var delay = RedisAvailability.firstRetry
+        var connectedBefore = false
+        while !stopped.load(ordering: .relaxed) {
+            let closed = await subscribe(flush: flush)
+            if let closed {
+                if connectedBefore { flush(.everything) }
+                connectedBefore = true
+                delay = RedisAvailability.firstRetry
+                subscribed()
+                try? await closed.get()
+            }
+            if stopped.load(ordering: .relaxed) { return }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, RedisAvailability.lastRetry)
+        }
+    }
+
+    public func stop() async {
+        stopped.store(true, ordering: .relaxed)
+        if let connection = subscriber.withLock({ $0 }) { await connection.close() }
+    }
+
+    /// Connects, switches to RESP3 and subscribes; returns the connection's close future, or nil on failure.
+    private func subscribe(flush: @escaping @Sendable (Scope) -> Void) async -> EventLoopFuture<Void>? {
+        var options = RedisConnection.Options()
+        let channel = self.channel, instanceID = self.instanceID
+        options.onPush = { push in
+            guard let items = push.array, items.count == 3, items[0].string == "message", items[1].string == channel,
+                  let text = items[2].string, let (sender, scope) = Self.decode(text), sender != instanceID else { return }
+            flush(scope)
+        }
+        options.commandTimeout = .seconds(5)
+        do {
+            let connection = try await RedisConnection.connect(to: url, on: RedisPool.currentOrAnyLoop(), options: options)
+            let hello = try await connection.send(["HELLO", "3"]).get()
+            guard !hello.isError else {
+                await connection.close()
+                return nil
+            }
+            try await connection.sendExpectingOnlyPushes(["SUBSCRIBE", .string(channel)]).get()
+            subscriber.withLock { $0 = connection }
+            if stopped.load(ordering: .relaxed) { await connection.close() }
+            return connection.channel.closeFuture
+        } catch {
+            return nil
+        }
+    }
+
+    /// `sender`, then each part as `=value` or `*` (absent), one per line: names cannot hold a newline.
+    static func encode(_ scope: Scope, from sender: String) -> String {
+        [sender, scope.api.map { "=" + $0 } ?? "*", scope.route.map { "=" + $0 } ?? "*"].joined(separator: "\n")
+    }
+
+    static func decode(_ text: String) -> (sender: String, scope: Scope)? {
+        let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        func part(_ text: Substring) -> String?? {
+            if text == "*" { return .some(nil) }
+            guard text.first == "=" else { return nil }
+            return .some(String(text.dropFirst()))
+        }
+        guard let api = part(parts[1]), let route = part(parts[2]) else { return nil }
+        return (String(parts[0]), Scope(api: api, route: route))
+    }
+}
