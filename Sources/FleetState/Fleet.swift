@@ -3,7 +3,7 @@ import NIOCore
 import Redis
 
 /// Everything an instance runs to be part of a fleet sharing one Redis: the connection pool, Redis's
-/// availability, the heartbeat, the limit store and cache invalidation. Built from `state` when the config says
+/// availability, the heartbeat, the limit and rate-window stores and cache invalidation. Built from `state` when the config says
 /// `"store": "redis"`; started with the gateway and stopped with it.
 public final class Fleet: Sendable {
     public let settings: RedisStateSettings
@@ -12,6 +12,7 @@ public final class Fleet: Sendable {
     public let availability: RedisAvailability
     public let membership: FleetMembership
     public let limits: RedisLimitStore
+    public let rateWindows: RedisRateWindowStore
     public let cacheInvalidation: FleetCacheInvalidation
 
     /// nil when the URL does not parse (the config compiler has already said why).
@@ -25,6 +26,7 @@ public final class Fleet: Sendable {
                                      instanceID: instanceID)
         limits = RedisLimitStore(pool: pool, availability: availability, settings: settings, fleet: membership,
                                  clock: clock)
+        rateWindows = RedisRateWindowStore(pool: pool, availability: availability, settings: settings, fleet: membership)
         cacheInvalidation = FleetCacheInvalidation(url: url, pool: pool, keyPrefix: settings.keyPrefix,
                                                    instanceID: instanceID)
     }

@@ -15,7 +15,7 @@ public final class RedisLimitStore: LimitStore {
     }
 
     /// The scripts a pool should load on each new connection.
-    public static var scripts: [RedisScript] { LimitScripts.all }
+    public static var scripts: [RedisScript] { LimitScripts.all + RateWindowScripts.all }
 
     let pool: RedisPool
     let availability: RedisAvailability

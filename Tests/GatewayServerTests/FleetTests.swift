@@ -21,10 +21,13 @@ extension GatewayServerTests {
                     "throttle": { "rate": 0.001, "burst": 5 } },
                   { "route": "GET /paced", "integration": { "type": "mock", "status": 200, "body": "ok" },
                     "throttle": { "rate": 10, "burst": 10 } },
+                  { "route": "GET /walled", "integration": { "type": "mock", "status": 200, "body": "ok" } },
                   { "route": "GET /keyed", "integration": { "type": "mock", "status": 200, "body": "ok" },
                     "apiKeyRequired": true },
                   { "route": "GET /items/{id}", "integration": { "type": "http", "url": "http://127.0.0.1:\#(upstream)" },
                     "cache": { "ttl": 300 } } ] } ],
+                "waf": { "rules": [ { "name": "flood", "match": { "path": "/walled" },
+                                      "rateBased": { "limit": 6, "window": "60s", "key": "ip" }, "action": "block" } ] },
                 "usagePlans": [ { "name": "gold", "apis": ["api"], "quota": { "limit": 1000, "period": "MONTH" } } ],
                 "apiKeys": [ { "name": "acme", "value": "\#(key)", "plan": "gold" } ]
                 """#)
@@ -57,6 +60,21 @@ extension GatewayServerTests {
                 let refused = try exchange(port: b.port, get("/scarce"))
                 try expectProblem(refused, status: 429, code: "THROTTLED")
                 #expect(refused.header("ratelimit")?.hasPrefix(#""route";r=0;"#) == true)
+            }
+        }
+
+        @Test func aRateRuleCountsTheFleetsRequests() async throws {
+            let server = try await RedisServer.start()
+            defer { server.stop() }
+            try await Self.withFleet(server) { a, b in
+                var statuses: [Int] = []
+                for i in 0..<12 { statuses.append(try exchange(port: (i % 2 == 0 ? a : b).port, get("/walled")).status) }
+                #expect(statuses == Array(repeating: 200, count: 6) + Array(repeating: 403, count: 6))
+                // Either instance's admin API lists the key over the limit, with the fleet's count.
+                for gateway in [a, b] {
+                    let report = try exchange(port: gateway.adminPort, get("/waf")).bodyText
+                    #expect(report.contains(#""127.0.0.1""#) && report.contains(#""count":6"#), "\(report)")
+                }
             }
         }
 

@@ -1,3 +1,5 @@
+import Crypto
+
 /// What a rate-based rule counts requests by, for one request: an address, a short text, or the digest of a long
 /// or secret one, so a tracked key costs a few dozen bytes whatever the client sent (a 16 KB header included).
 public enum RateKey: Hashable, Sendable {
@@ -19,14 +21,13 @@ public enum RateKey: Hashable, Sendable {
     /// `secret` texts (API keys) are always digested and never shown: their label is the last four characters.
     static func of(text: Substring, secret: Bool) -> (key: RateKey, label: String?) {
         if !secret, text.utf8.count <= maxTextBytes { return (.text(String(text)), nil) }
-        // Two SipHash digests under the process's random seed: 128 bits a client cannot aim a collision at.
-        var first = Hasher()
-        first.combine(0 as UInt8)
-        first.combine(text)
-        var second = Hasher()
-        second.combine(1 as UInt8)
-        second.combine(text)
-        let key = RateKey.digest(UInt64(bitPattern: Int64(first.finalize())), UInt64(bitPattern: Int64(second.finalize())))
+        // 128 bits of SHA-256: no collision a client can aim at, and the same on every instance of a fleet (which
+        // counts the key in one shared window).
+        let digest = SHA256.hash(data: Array(text.utf8))
+        let key = digest.withUnsafeBytes { bytes in
+            RateKey.digest(bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                           bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
         if secret { return (key, "…" + String(text.suffix(4))) }
         return (key, String(text.prefix(maxTextBytes - 1)) + "…")
     }

@@ -88,4 +88,10 @@ public struct RateKeyStatus: Sendable, Equatable {
     public let key: String
     public let count: Int
     public let releasedAt: EpochNanoseconds
+
+    public init(key: String, count: Int, releasedAt: EpochNanoseconds) {
+        self.key = key
+        self.count = count
+        self.releasedAt = releasedAt
+    }
 }

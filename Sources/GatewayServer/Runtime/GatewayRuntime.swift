@@ -182,7 +182,7 @@ public final class GatewayRuntime: Sendable {
     public static func loadConfiguration(path: String, environment: [String: String]) -> (result: ConfigLoadResult, fleet: Fleet?) {
         let first = ConfigLoader.load(path: path, environment: environment)
         guard let redis = first.snapshot?.settings.state.redis, let fleet = Fleet(settings: redis) else { return (first, nil) }
-        let state = GatewayState(limits: fleet.limits)
+        let state = GatewayState(rateWindows: fleet.rateWindows, limits: fleet.limits)
         return (ConfigLoader.load(path: path, environment: environment, state: state), fleet)
     }
 

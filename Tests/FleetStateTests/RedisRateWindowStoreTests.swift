@@ -1,0 +1,60 @@
+import FleetState
+import GatewayCore
+import Redis
+import StoreTestSupport
+import Testing
+
+@Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+struct RedisRateWindowStoreTests {
+    static func store(_ server: RedisServer, prefix: String = "w\(UInt32.random(in: 0...UInt32.max)):",
+                      clock: RedisLimitStore.ClockSource = .caller) -> RedisRateWindowStore {
+        let settings = RedisStateSettings(url: "redis://127.0.0.1:\(server.port)", budget: .seconds(1), keyPrefix: prefix)
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port), scripts: RedisLimitStore.scripts)
+        return RedisRateWindowStore(pool: pool, availability: RedisAvailability(pool: pool, budget: .seconds(1)),
+                                    settings: settings, clockSource: clock)
+    }
+
+    @Test func passesTheStoreConformanceSuite() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        // A round trip per request: a shorter random run than the memory store's, the same checks.
+        try await RateWindowStoreConformance.run("redis", requests: 3000) { Self.store(server) }
+    }
+
+    /// A flood of distinct keys keeps at most `maxTrackedKeys` of them (and their windows) in Redis.
+    @Test func distinctKeysStayWithinTheTrackedBound() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let store = Self.store(server, prefix: "bound:")
+        let handle = store.window(for: RateRuleID(rule: "flood", key: "ip", windowNanoseconds: 60_000_000_000),
+                                  maxTrackedKeys: 50)
+        for n in 0..<400 {
+            let address = IPAddress(ipv4: (10, 0, UInt8(n >> 8), UInt8(n & 255)))
+            let hit = RateHit(window: handle, key: .address(address), label: nil, limit: 10, countsRefused: false, decides: true)
+            _ = try await RateWindowStoreConformance.record(store, [hit], at: 1_800_000_000_000_000_000)
+        }
+        let connection = try await RedisConnection.connect(to: RedisURL(host: "127.0.0.1", port: server.port),
+                                                           on: RedisPool.currentOrAnyLoop())
+        let windows = try await connection.send("KEYS", "bound:w:*")
+        #expect(windows.array?.count == 50)
+        #expect(try await connection.send("ZCARD", "bound:wk:flood|ip|60000000000").integer == 50)
+        // The newest keys are the ones kept.
+        #expect(try await connection.send("EXISTS", "bound:w:flood|ip|60000000000:a:10.0.1.143").integer == 1)
+        await connection.close()
+    }
+
+    /// Two instances (two stores, two pools) count into one window on the server's clock.
+    @Test func twoInstancesShareOneWindow() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let a = Self.store(server, prefix: "shared:", clock: .server)
+        let b = Self.store(server, prefix: "shared:", clock: .server)
+        var blocked = 0
+        for i in 0..<20 {
+            let store = i % 2 == 0 ? a : b
+            let hit = RateWindowStoreConformance.hit(store, "client", limit: 7)
+            if try await RateWindowStoreConformance.record(store, [hit], at: 0).decidingHit != nil { blocked += 1 }
+        }
+        #expect(blocked == 13)
+    }
+}
