@@ -80,28 +80,33 @@ struct UnavailableRedisTests {
         defer { server.stop() }
         let proxy = try await DelayingProxy.start(to: server.port, delay: .zero)
         defer { Task { await proxy.stop() } }
-        let (store, availability) = Self.make(port: proxy.port, policy: .deny, budget: .milliseconds(100))
+        // A budget a loaded test machine keeps when Redis is quick, and a delay far past it.
+        let (store, availability) = Self.make(port: proxy.port, policy: .deny, budget: .milliseconds(400))
         // The slow requests still run on the server (only their replies are late): a roomy bucket.
         let roomy = Throttle(rateMilli: 1, burst: 100)
         let request = LimitRequest(routeBuckets: [store.bucket(LimitID("b"), throttle: roomy, policy: .route)])
-        #expect(try await Self.decide(store, request, count: 1).verdicts == [.admitted])
+        #expect(try await Self.admittedEventually(store, request, availability))
 
-        proxy.delay = .seconds(2)
+        proxy.delay = .seconds(5)
         let slow = try await Self.decide(store, request, count: 3)
         #expect(slow.verdicts == [.throttled, .throttled, .throttled])  // deny: refused while Redis is slow
-        #expect(slow.slowest < .milliseconds(700))  // the budget (100 ms), not the delay (2 s), plus slack
+        #expect(slow.slowest < .seconds(2))  // the budget (0.4 s), not the delay (5 s), plus slack
         #expect(!availability.isAvailable)
 
         proxy.delay = .zero
-        for _ in 0..<100 where !availability.isAvailable { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(availability.isAvailable)
-        // Back: Redis decides again (a loaded machine may miss the 100 ms budget once; it then recovers again).
-        var verdict = LimitOutcome.Verdict.throttled
-        for _ in 0..<20 where verdict != .admitted {
-            verdict = try await Self.decide(store, request, count: 1).verdicts[0]
-            if verdict != .admitted { try await Task.sleep(for: .milliseconds(200)) }
+        // Back: Redis decides again once the late replies have drained and a probe answered within the budget.
+        #expect(try await Self.admittedEventually(store, request, availability))
+    }
+
+    /// Asks until Redis admits (a loaded machine may miss a budget now and then); false after ten seconds.
+    static func admittedEventually(_ store: RedisLimitStore, _ request: LimitRequest,
+                                   _ availability: RedisAvailability) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if availability.isAvailable, try await decide(store, request, count: 1).verdicts == [.admitted] { return true }
+            try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(verdict == .admitted)
+        return false
     }
 }
 

@@ -21,6 +21,8 @@ import Testing
             (.integrationTimeout, "INTEGRATION_TIMEOUT", 504, "Gateway Timeout"),
             (.unauthorized, "UNAUTHORIZED", 401, "Unauthorized"),
             (.invalidConfig, "INVALID_CONFIG", 400, "Bad Request"),
+            // Portcullis's addition (admin API, fleet mode): Redis could not carry a flush to the other instances.
+            (.stateStoreUnavailable, "STATE_STORE_UNAVAILABLE", 503, "Service Unavailable"),
         ]
         #expect(expected.count == GatewayErrorCode.allCases.count)
         for (code, raw, status, title) in expected {
