@@ -21,8 +21,8 @@ public struct ThrottleStage: RequestStage {
 
     public func evaluate(_ request: inout RequestContext) -> StageVerdict {
         if let limits = request.limitProgress?.limits {
-            // Resumed: a shared store answered. One that could not answer admits nothing (issue 17 adds
-            // `onUnavailable`).
+            // Resumed: a shared store answered. The Redis store always answers (`onUnavailable` is applied inside it,
+            // within its budget); a store that failed anyway admits nothing.
             request.limitProgress = nil
             let result = request.operationResult
             request.operationResult = nil

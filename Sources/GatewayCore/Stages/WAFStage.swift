@@ -30,7 +30,8 @@ public struct WAFStage: RequestStage {
             request.wafProgress = nil
             let result = request.operationResult
             request.operationResult = nil
-            // A store that could not answer decides nothing: match rules still apply (issue 17 adds `onUnavailable`).
+            // A store that failed decides nothing: match rules still apply (the Redis store applies `onUnavailable`
+            // itself and always answers).
             let record = (try? result?.get()) as? RateRecord ?? RateRecord()
             return conclude(&request, progress.walk, record)
         }
