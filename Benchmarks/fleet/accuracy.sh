@@ -73,7 +73,7 @@ import re, sys
 a, b = (open(p).read() for p in sys.argv[1:3])
 rate, burst, duration, limit = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 def num(text, pattern): return int(re.search(pattern, text).group(1))
-admitted = sum(num(t, r"measured (\d+)") for t in (a, b))
+admitted = sum(num(t, r"admitted \(2xx\) (\d+)") for t in (a, b))
 sent = sum(num(t, r"sent (\d+)") for t in (a, b))
 errors = sum(num(t, r"errors (\d+)") for t in (a, b))
 expected = burst + rate * duration

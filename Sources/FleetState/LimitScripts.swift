@@ -76,87 +76,129 @@ enum LimitScripts {
 
         local function int(x) return string.format('%d', x) end
 
+        -- A counter is one string key "a:b" (GET, then SET with PX: two calls where a hash needed three).
+        local function read_pair(key)
+          local value = redis.call('GET', key)
+          if not value then return nil, nil end
+          local colon = string.find(value, ':', 1, true)
+          if not colon then return nil, nil end
+          return tonumber(string.sub(value, 1, colon - 1)), tonumber(string.sub(value, colon + 1))
+        end
+
+        local function write_pair(key, a, b, milliseconds)
+          redis.call('SET', key, string.format('%d:%d', a, b), 'PX', int(milliseconds))
+        end
+
         """
 
     /// Every script, for the pool to load on each new connection.
     static var all: [RedisScript] { [acquire, usage, addToQuota, heartbeat] }
 
-    /// KEYS: the buckets, then the quota when there is one.
-    /// ARGV: now (µs, or '' for the server's clock), bucket count, 1 when there is a quota, then rate and burst per
-    /// bucket, then the quota's limit, period and offset.
-    /// Reply: verdict (0 admitted, 1 throttled, 2 quota), retry after (µs), quota remaining (-1 without one), quota
-    /// reset (µs), quota period length (µs), then remaining tokens and µs until full per bucket.
+    /// Several requests' decisions, made one after the other in one call (the requests one event loop decided in
+    /// one tick): each sees the counters as the ones before it left them.
+    /// KEYS: per request, its buckets, then its quota when it has one.
+    /// ARGV: the request count, then per request: now (µs, or '' for the server's clock), bucket count, 1 when
+    /// there is a quota, rate and burst per bucket, then the quota's limit, period and offset.
+    /// Reply, one flat list (one array to parse, not one per request), per request in turn: verdict (0 admitted, 1 throttled, 2 quota), retry after (µs), quota remaining (-1
+    /// without one), quota reset (µs), quota period length (µs), then remaining tokens and µs until full per bucket.
     static let acquire = RedisScript(common + """
-        local now = clock(ARGV[1])
-        local n = tonumber(ARGV[2])
-        local units, stamps, rates, caps = {}, {}, {}, {}
-        local throttled_for = -1
-        for i = 1, n do
-          local rate = tonumber(ARGV[2 + 2 * i])
-          local cap = tonumber(ARGV[3 + 2 * i]) * UNIT
-          local state = redis.call('HMGET', KEYS[i], 'u', 't')
-          local u, t = tonumber(state[1]), tonumber(state[2])
-          if u == nil or t == nil then u, t = cap, now end
-          if u > cap then u = cap end
-          if u < 0 then u = 0 end
-          if now > t then
+        local server_now = nil
+        local function now_of(arg)
+          if arg ~= '' then return tonumber(arg) end
+          if server_now == nil then server_now = clock('') end
+          return server_now
+        end
+        -- Each counter is read once per call and written once at its end: a tick's requests mostly share buckets.
+        local buckets, quotas = {}, {}
+        local function bucket(key, rate, cap, now)
+          local b = buckets[key]
+          if b == nil then
+            local u, t = read_pair(key)
+            if u == nil or t == nil then u, t = cap, now end
+            b = {u = u, t = t}
+            buckets[key] = b
+          end
+          b.rate, b.cap = rate, cap
+          if b.u > cap then b.u = cap end
+          if b.u < 0 then b.u = 0 end
+          if now > b.t then
             -- Past the time to fill the bucket is full; below it the product stays under cap + rate.
-            if (now - t) * rate >= cap - u then u = cap else u = u + (now - t) * rate end
-            t = now
+            if (now - b.t) * rate >= cap - b.u then b.u = cap else b.u = b.u + (now - b.t) * rate end
+            b.t = now
           end
-          if u < UNIT then
-            local wait = ceildiv(UNIT - u, rate)
-            if wait > throttled_for then throttled_for = wait end
+          return b
+        end
+        local replies, held = {}, {}
+        local a, k = 2, 1
+        for r = 1, tonumber(ARGV[1]) do
+          local now = now_of(ARGV[a])
+          local n = tonumber(ARGV[a + 1])
+          local has_quota = ARGV[a + 2] == '1'
+          a = a + 3
+          local throttled_for = -1
+          for i = 1, n do
+            local b = bucket(KEYS[k], tonumber(ARGV[a]), tonumber(ARGV[a + 1]) * UNIT, now)
+            a, k = a + 2, k + 1
+            if b.u < UNIT then
+              local wait = ceildiv(UNIT - b.u, b.rate)
+              if wait > throttled_for then throttled_for = wait end
+            end
+            held[i] = b
           end
-          units[i], stamps[i], rates[i], caps[i] = u, t, rate, cap
-        end
-        local has_quota = ARGV[3] == '1'
-        local quota_key = KEYS[n + 1]
-        local limit, qstart, qend, used = 0, 0, 0, 0
-        if has_quota then
-          local base = 4 + 2 * n
-          limit = tonumber(ARGV[base])
-          qstart, qend = quota_window(now, ARGV[base + 1], tonumber(ARGV[base + 2]))
-          local state = redis.call('HMGET', quota_key, 's', 'n')
-          if tonumber(state[1]) == qstart then used = tonumber(state[2]) or 0 end
-        end
-        local verdict, retry = 0, 0
-        if has_quota and used >= limit then
-          verdict, retry = 2, qend - now
-        elseif throttled_for >= 0 then
-          verdict, retry = 1, throttled_for
-        else
-          for i = 1, n do units[i] = units[i] - UNIT end
+          local q, limit, qstart, qend = nil, 0, 0, 0
           if has_quota then
-            used = used + 1
-            redis.call('HSET', quota_key, 's', int(qstart), 'n', int(used))
-            redis.call('PEXPIRE', quota_key, int(floordiv(qend - now, 1000) + 3600000))
+            limit = tonumber(ARGV[a])
+            qstart, qend = quota_window(now, ARGV[a + 1], tonumber(ARGV[a + 2]))
+            a = a + 3
+            q = quotas[KEYS[k]]
+            if q == nil then
+              local start, count = read_pair(KEYS[k])
+              q = {start = start, used = count or 0, dirty = false}
+              quotas[KEYS[k]] = q
+            end
+            if q.start ~= qstart then q.start, q.used = qstart, 0 end
+            q.finish, q.now = qend, now
+            k = k + 1
+          end
+          local verdict, retry = 0, 0
+          if has_quota and q.used >= limit then
+            verdict, retry = 2, qend - now
+          elseif throttled_for >= 0 then
+            verdict, retry = 1, throttled_for
+          else
+            for i = 1, n do held[i].u = held[i].u - UNIT end
+            if has_quota then q.used, q.dirty = q.used + 1, true end
+          end
+          local base = #replies
+          replies[base + 1], replies[base + 2] = verdict, retry
+          if has_quota then
+            replies[base + 3], replies[base + 4], replies[base + 5] = math.max(0, limit - q.used), qend - now, qend - qstart
+          else
+            replies[base + 3], replies[base + 4], replies[base + 5] = -1, 0, 0
+          end
+          for i = 1, n do
+            local b = held[i]
+            replies[base + 4 + 2 * i] = floordiv(b.u, UNIT)
+            replies[base + 5 + 2 * i] = ceildiv(b.cap - b.u, b.rate)
           end
         end
-        local reply = {verdict, retry, -1, 0, 0}
-        if has_quota then
-          reply[3] = math.max(0, limit - used)
-          reply[4] = qend - now
-          reply[5] = qend - qstart
+        -- A bucket left alone until full is the same as no bucket: its key goes when it would be full.
+        for key, b in pairs(buckets) do
+          write_pair(key, b.u, b.t, floordiv(ceildiv(b.cap - b.u, b.rate), 1000) + 2000)
         end
-        for i = 1, n do
-          local to_full = ceildiv(caps[i] - units[i], rates[i])
-          -- A bucket left alone until full is the same as no bucket: the key goes when it would be full.
-          redis.call('HSET', KEYS[i], 'u', int(units[i]), 't', int(stamps[i]))
-          redis.call('PEXPIRE', KEYS[i], int(floordiv(to_full, 1000) + 2000))
-          reply[4 + 2 * i] = floordiv(units[i], UNIT)
-          reply[5 + 2 * i] = to_full
+        for key, q in pairs(quotas) do
+          if q.dirty then write_pair(key, q.start, q.used, floordiv(q.finish - q.now, 1000) + 3600000) end
         end
-        return reply
+        return replies
         """)
 
     /// KEYS: the quota. ARGV: now (or ''), period, offset. Reply: used in the current period, its start and end (µs).
     static let usage = RedisScript(common + """
         local now = clock(ARGV[1])
         local qstart, qend = quota_window(now, ARGV[2], tonumber(ARGV[3]))
-        local state = redis.call('HMGET', KEYS[1], 's', 'n')
+        local s, count = read_pair(KEYS[1])
         local used = 0
-        if tonumber(state[1]) == qstart then used = tonumber(state[2]) or 0 end
+        if s == qstart then used = count or 0 end
         return {used, qstart, qend}
         """)
 
@@ -166,12 +208,11 @@ enum LimitScripts {
         local now = clock(ARGV[1])
         local qstart, qend = quota_window(now, ARGV[2], tonumber(ARGV[3]))
         if tonumber(ARGV[4]) ~= qstart then return 0 end
-        local state = redis.call('HMGET', KEYS[1], 's', 'n')
+        local s, count = read_pair(KEYS[1])
         local used = 0
-        if tonumber(state[1]) == qstart then used = tonumber(state[2]) or 0 end
+        if s == qstart then used = count or 0 end
         used = used + tonumber(ARGV[5])
-        redis.call('HSET', KEYS[1], 's', int(qstart), 'n', int(used))
-        redis.call('PEXPIRE', KEYS[1], int(floordiv(qend - now, 1000) + 3600000))
+        write_pair(KEYS[1], qstart, used, floordiv(qend - now, 1000) + 3600000)
         return used
         """)
 

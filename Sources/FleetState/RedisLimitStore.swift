@@ -25,6 +25,7 @@ public final class RedisLimitStore: LimitStore {
     let fleet: FleetMembership?
     let clock: any GatewayClock
     let local = LocalShare()
+    private let batches = LimitBatches()
     private let keyPrefix: String
     /// Redis keys by handle slot, built once per handle.
     private let bucketKeys = Mutex<[RESPArgument]>([])
@@ -94,64 +95,95 @@ public final class RedisLimitStore: LimitStore {
 
     // MARK: one decision
 
-    /// Runs the script on the caller's loop; answers within the budget whatever Redis does.
+    /// Adds the decision to its loop's batch, sent when the tick's other work is done; answers within the budget
+    /// whatever Redis does.
     func decide(_ request: LimitRequest, now: EpochNanoseconds, completion: @escaping @Sendable (OperationResult) -> Void) {
         let eventLoop = RedisPool.currentOrAnyLoop()
-        var keys: [RESPArgument] = []
-        var arguments: [RESPArgument] = [clockArgument(now), 0, request.quota == nil ? "0" : "1"]
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.decide(request, now: now, completion: completion) }
+            return
+        }
+        let box = batches.batch(of: eventLoop)
+        let batch = box.value
+        batch.entries.append(LimitBatch.Entry(request: request, now: now, completion: completion))
+        batch.arguments.append(clockArgument(now))
+        batch.arguments.append(0)  // the bucket count, set below
+        let countIndex = batch.arguments.count - 1
+        batch.arguments.append(request.quota == nil ? "0" : "1")
         var bucketCount: Int64 = 0
         bucketKeys.withLock { table in
             request.forEachBucket { handle in
-                keys.append(table[handle.slot])
-                arguments.append(.integer(handle.throttle.rateMilli))
-                arguments.append(.integer(handle.throttle.burst))
+                batch.keys.append(table[handle.slot])
+                batch.arguments.append(.integer(handle.throttle.rateMilli))
+                batch.arguments.append(.integer(handle.throttle.burst))
                 bucketCount += 1
             }
         }
-        arguments[1] = .integer(bucketCount)
+        batch.arguments[countIndex] = .integer(bucketCount)
         if let quota = request.quota {
-            keys.append(quotaKeys.withLock { $0[quota.slot] })
-            arguments.append(.integer(quota.quota.limit))
-            arguments.append(.string(quota.quota.period.rawValue))
-            arguments.append(.integer(Int64(quota.quota.offset)))
+            batch.keys.append(quotaKeys.withLock { $0[quota.slot] })
+            batch.arguments.append(.integer(quota.quota.limit))
+            batch.arguments.append(.string(quota.quota.period.rawValue))
+            batch.arguments.append(.integer(Int64(quota.quota.offset)))
         }
-        pool.evaluate(LimitScripts.acquire, keys: keys, arguments: arguments, on: eventLoop, within: budget)
-            .whenComplete { [self] result in
-            switch result {
-            case .success(let reply):
-                if let outcome = Self.outcome(of: reply, request) {
-                    if let quota = request.quota, let left = outcome.quota?.remaining {
-                        local.noteFleetUsage(quota, used: quota.quota.limit - left)
-                    }
-                    completion(.success(outcome))
-                } else {
-                    availability.reportFailure("unexpected reply to the limit script: \(reply)")
-                    completion(.success(unavailableOutcome(request, now: now)))
-                }
-            case .failure(RedisClientError.timedOut):
-                availability.reportFailure("no reply within the \(budget.nanoseconds / 1_000_000) ms budget")
-                completion(.success(unavailableOutcome(request, now: now)))
-            case .failure(let error):
-                availability.reportFailure("\(error)")
-                completion(.success(unavailableOutcome(request, now: now)))
-            }
-        }
+        guard !batch.flushScheduled else { return }
+        batch.flushScheduled = true
+        eventLoop.execute { self.send(box.value.take(), on: eventLoop) }
     }
 
-    /// The script's reply as an outcome (µs to ns); nil when it is not the shape the script returns.
-    static func outcome(of reply: RESPValue, _ request: LimitRequest) -> LimitOutcome? {
-        guard let items = reply.array else { return nil }
-        var values: [Int64] = []
-        values.reserveCapacity(items.count)
-        for item in items {
-            guard let value = item.integer else { return nil }
-            values.append(value)
-        }
+    /// One script call for a tick's decisions; each request gets its outcome, or `onUnavailable`'s.
+    private func send(_ batch: (entries: [LimitBatch.Entry], keys: [RESPArgument], arguments: [RESPArgument]),
+                      on eventLoop: EventLoop) {
+        let entries = batch.entries
+        pool.evaluate(LimitScripts.acquire, keys: batch.keys, arguments: batch.arguments, on: eventLoop, within: budget)
+            .whenComplete { [self] result in
+                var failure: String?
+                switch result {
+                case .success(let reply):
+                    if let values = reply.array {
+                        var position = 0
+                        for entry in entries {
+                            guard let (outcome, next) = Self.outcome(of: values, at: position, entry.request) else {
+                                failure = "unexpected reply to the limit script: \(reply)"
+                                break
+                            }
+                            position = next
+                            if let quota = entry.request.quota, let left = outcome.quota?.remaining {
+                                local.noteFleetUsage(quota, used: quota.quota.limit - left)
+                            }
+                            entry.completion(.success(outcome))
+                        }
+                        if failure == nil, position == values.count { return }
+                        // A malformed reply: the requests not yet answered fall back (answered ones keep theirs).
+                        availability.reportFailure(failure ?? "unexpected reply to the limit script: \(reply)")
+                        for entry in entries.dropFirst(answeredCount(values, entries)) {
+                            entry.completion(.success(unavailableOutcome(entry.request, now: entry.now)))
+                        }
+                        return
+                    }
+                    failure = "unexpected reply to the limit script: \(reply)"
+                case .failure(RedisClientError.timedOut):
+                    failure = "no reply within the \(budget.nanoseconds / 1_000_000) ms budget"
+                case .failure(let error):
+                    failure = "\(error)"
+                }
+                availability.reportFailure(failure ?? "")
+                for entry in entries { entry.completion(.success(unavailableOutcome(entry.request, now: entry.now))) }
+            }
+    }
+
+    /// One request's part of the script's flat reply, from `position`, as an outcome (µs to ns), with where the
+    /// next request's part starts; nil when it is not the shape the script returns.
+    static func outcome(of values: [RESPValue], at position: Int, _ request: LimitRequest) -> (LimitOutcome, Int)? {
         var bucketCount = 0
         request.forEachBucket { _ in bucketCount += 1 }
-        guard values.count == 5 + 2 * bucketCount else { return nil }
+        let end = position + 5 + 2 * bucketCount
+        guard end <= values.count else { return nil }
+        func value(_ offset: Int) -> Int64? { values[position + offset].integer }
+        guard let verdictCode = value(0), let retry = value(1), let quotaLeft = value(2), let quotaReset = value(3),
+              let quotaPeriod = value(4) else { return nil }
         let verdict: LimitOutcome.Verdict
-        switch values[0] {
+        switch verdictCode {
         case 0: verdict = .admitted
         case 1: verdict = .throttled
         case 2: verdict = .quotaExceeded
@@ -159,12 +191,25 @@ public final class RedisLimitStore: LimitStore {
         }
         var states = LimitStates()
         for i in 0..<bucketCount {
-            states.append(LimitState(remaining: values[5 + 2 * i], resetNanoseconds: values[6 + 2 * i] * 1000))
+            guard let remaining = value(5 + 2 * i), let reset = value(6 + 2 * i) else { return nil }
+            states.append(LimitState(remaining: remaining, resetNanoseconds: reset * 1000))
         }
-        let quota = request.quota == nil ? nil : LimitState(remaining: values[2], resetNanoseconds: values[3] * 1000)
-        var outcome = LimitOutcome(verdict: verdict, retryAfter: values[1] * 1000, buckets: states, quota: quota)
-        outcome.quotaPeriod = values[4] * 1000
-        return outcome
+        let quota = request.quota == nil ? nil : LimitState(remaining: quotaLeft, resetNanoseconds: quotaReset * 1000)
+        var outcome = LimitOutcome(verdict: verdict, retryAfter: retry * 1000, buckets: states, quota: quota)
+        outcome.quotaPeriod = quotaPeriod * 1000
+        return (outcome, end)
+    }
+
+    /// How many of `entries` a malformed reply still answered (the ones before the first bad part).
+    private func answeredCount(_ values: [RESPValue], _ entries: [LimitBatch.Entry]) -> Int {
+        var position = 0
+        var answered = 0
+        for entry in entries {
+            guard let (_, next) = Self.outcome(of: values, at: position, entry.request) else { break }
+            position = next
+            answered += 1
+        }
+        return answered
     }
 
     // MARK: without Redis

@@ -14,7 +14,7 @@ public enum RESPArgument: Sendable, ExpressibleByStringLiteral, ExpressibleByInt
 public enum RESPEncoder {
     public static func write(_ arguments: [RESPArgument], into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "*"))
-        buffer.writeString(String(arguments.count))
+        writeDecimal(Int64(arguments.count), &buffer)
         buffer.writeStaticString("\r\n")
         for argument in arguments {
             switch argument {
@@ -25,9 +25,7 @@ public enum RESPEncoder {
                 writeBulkHeader(bytes.readableBytes, &buffer)
                 buffer.writeBuffer(&bytes)
             case .integer(let value):
-                let text = String(value)
-                writeBulkHeader(text.utf8.count, &buffer)
-                buffer.writeString(text)
+                writeBulkInteger(value, &buffer)
             }
             buffer.writeStaticString("\r\n")
         }
@@ -35,7 +33,30 @@ public enum RESPEncoder {
 
     private static func writeBulkHeader(_ length: Int, _ buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "$"))
-        buffer.writeString(String(length))
+        writeDecimal(Int64(length), &buffer)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// A number as a bulk string, its digits written straight into the buffer (no `String` per argument).
+    private static func writeBulkInteger(_ value: Int64, _ buffer: inout ByteBuffer) {
+        var digits = 1
+        var rest = value.magnitude
+        while rest >= 10 { rest /= 10; digits += 1 }
+        writeBulkHeader(digits + (value < 0 ? 1 : 0), &buffer)
+        writeDecimal(value, &buffer)
+    }
+
+    private static func writeDecimal(_ value: Int64, _ buffer: inout ByteBuffer) {
+        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[(20 - count)...]))
+        }
     }
 }

@@ -10,6 +10,16 @@ import Testing
         #expect(Array(buffer.readableBytesView) == expected, "lengths, not escapes: any byte may be in an argument")
     }
 
+    @Test func numbersAreWrittenAsTheirDecimalDigits() throws {
+        let values: [Int64] = [0, 9, 10, -7, 1_800_000_000_000_000, .max, .min]
+        var buffer = ByteBuffer()
+        RESPEncoder.write(values.map { .integer($0) }, into: &buffer)
+        var parser = RESPParser()
+        let parsed = try parser.next(from: &buffer)?.array?.compactMap(\.string)
+        #expect(parsed == values.map { String($0) })
+        #expect(buffer.readableBytes == 0)
+    }
+
     @Test func whatTheEncoderWritesTheParserReadsBack() throws {
         var buffer = ByteBuffer()
         RESPEncoder.write(["EVALSHA", "abc", 1, "key"], into: &buffer)
