@@ -58,3 +58,32 @@ struct RedisRateWindowStoreTests {
         #expect(blocked == 13)
     }
 }
+
+/// `onUnavailable` for rate rules: Redis killed mid-run.
+@Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+struct UnavailableRateWindowTests {
+    @Test(arguments: [RedisStateSettings.UnavailablePolicy.deny, .allow, .local])
+    func redisKilled(policy: RedisStateSettings.UnavailablePolicy) async throws {
+        let server = try await RedisServer.start()
+        let settings = RedisStateSettings(url: "redis://127.0.0.1:\(server.port)", onUnavailable: policy,
+                                          budget: .seconds(1), keyPrefix: "down:")
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port), scripts: RedisLimitStore.scripts)
+        let availability = RedisAvailability(pool: pool, budget: .seconds(1))
+        defer { availability.stop() }
+        let store = RedisRateWindowStore(pool: pool, availability: availability, settings: settings)
+        let hit = RateWindowStoreConformance.hit(store, "client", limit: 4)
+        #expect(try await RateWindowStoreConformance.record(store, [hit], at: SystemClock().now()).decidingHit == nil)
+        server.stop()
+        var blocked: [Bool] = []
+        for _ in 0..<6 {
+            blocked.append(try await RateWindowStoreConformance.record(store, [hit], at: SystemClock().now()).decidingHit != nil)
+        }
+        #expect(!availability.isAvailable)
+        switch policy {
+        case .deny: #expect(blocked == Array(repeating: true, count: 6))
+        case .allow: #expect(blocked == Array(repeating: false, count: 6))
+        // One live instance (no heartbeat here): the whole limit, counted afresh in memory.
+        case .local: #expect(blocked == [false, false, false, false, true, true])
+        }
+    }
+}
