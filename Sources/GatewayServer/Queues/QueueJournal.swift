@@ -1,0 +1,167 @@
+import Foundation
+import GatewayCore
+import NIOPosix
+import SQLiteNIO
+import Synchronization
+
+/// Queue messages on disk, in `queues.sqlite` under `state.path`: every change to a message (stored, received,
+/// failed, moved, deleted) is a row written before anyone is told it happened, so a 202 means the message survives
+/// `kill -9` and a restart finds every message as it was last committed.
+///
+/// Writes use group commit: changes arriving while a commit is in flight wait and go together in the next
+/// transaction, so one fsync (`synchronous=FULL`) covers every message a busy moment brings, and throughput grows
+/// with load instead of collapsing to one fsync per message.
+final class QueueJournal: Sendable {
+    static let fileName = "queues.sqlite"
+
+    /// One row: a message's whole state on its queue, or its removal.
+    enum Change: Sendable, Equatable {
+        case put(queue: String, message: QueuedMessage)
+        case remove(id: String)
+
+        var id: String {
+            switch self {
+            case .put(_, let message): message.id
+            case .remove(let id): id
+            }
+        }
+    }
+
+    private struct Pending {
+        var changes: [Change] = []
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var committing = false
+        var commits = 0
+    }
+
+    private let connection: SQLiteConnection
+    private let pending = Mutex(Pending())
+    let path: String
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    /// Transactions committed so far (each one fsync): fewer than the changes when commits were grouped.
+    var commitCount: Int { pending.withLock { $0.commits } }
+
+    /// Opens (or creates) the journal and reads every message, by queue, oldest first.
+    static func open(directory: String) async throws -> (journal: QueueJournal, messages: [String: [QueuedMessage]]) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton,
+                                                         on: MultiThreadedEventLoopGroup.singleton.any())
+        do {
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+            // FULL: each commit is fsynced, so an acknowledged message survives power loss too, not only a crash.
+            _ = try await connection.query("PRAGMA synchronous=FULL")
+            let check = try await connection.query("PRAGMA quick_check")
+            guard check.first?.columns.first?.data.string == "ok" else {
+                throw StateFileError("integrity check failed: \(check.compactMap { $0.columns.first?.data.string }.prefix(3).joined(separator: "; "))")
+            }
+            _ = try await connection.query("""
+                CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL,
+                    sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL,
+                    first_received_at INTEGER, last_error TEXT) WITHOUT ROWID
+                """)
+            let journal = QueueJournal(connection: connection, path: path)
+            return (journal, try await journal.load())
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func load() async throws -> [String: [QueuedMessage]] {
+        var byQueue: [String: [QueuedMessage]] = [:]
+        let rows = try await connection.query("""
+            SELECT id, queue, body, sent_at, visible_at, receive_count, first_received_at, last_error FROM messages
+            ORDER BY sent_at, id
+            """)
+        for row in rows {
+            guard let id = row.column("id")?.string, let queue = row.column("queue")?.string,
+                  let body = row.column("body")?.blob, let sentAt = row.column("sent_at")?.integer,
+                  let visibleAt = row.column("visible_at")?.integer,
+                  let receiveCount = row.column("receive_count")?.integer else {
+                throw StateFileError("a message row has a missing or mistyped column")
+            }
+            let message = QueuedMessage(id: id, body: Array(buffer: body), sentAt: Int64(sentAt),
+                                        visibleAt: Int64(visibleAt), receiveCount: receiveCount,
+                                        firstReceivedAt: row.column("first_received_at")?.integer.map(Int64.init),
+                                        lastError: row.column("last_error")?.string)
+            byQueue[queue, default: []].append(message)
+        }
+        return byQueue
+    }
+
+    /// Returns once `changes` are committed (fsynced), together with whatever else arrived meanwhile.
+    func append(_ changes: [Change]) async throws {
+        guard !changes.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startCommit = pending.withLock { pending -> Bool in
+                pending.changes.append(contentsOf: changes)
+                pending.waiters.append(continuation)
+                if pending.committing { return false }
+                pending.committing = true
+                return true
+            }
+            if startCommit { Task { await self.commitLoop() } }
+        }
+    }
+
+    /// Commits batch after batch until nothing waits.
+    private func commitLoop() async {
+        while true {
+            let (changes, waiters) = pending.withLock { pending -> ([Change], [CheckedContinuation<Void, any Error>]) in
+                defer { pending.changes = []; pending.waiters = [] }
+                if pending.changes.isEmpty { pending.committing = false }
+                return (pending.changes, pending.waiters)
+            }
+            guard !changes.isEmpty else { return }
+            do {
+                try await write(changes)
+                pending.withLock { $0.commits += 1 }
+                for waiter in waiters { waiter.resume() }
+            } catch {
+                for waiter in waiters { waiter.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// One transaction; for each message only its last change counts.
+    private func write(_ changes: [Change]) async throws {
+        var last: [String: Int] = [:]
+        for (index, change) in changes.enumerated() { last[change.id] = index }
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            for (index, change) in changes.enumerated() where last[change.id] == index {
+                switch change {
+                case .put(let queue, let message):
+                    _ = try await connection.query("""
+                        INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
+                                              last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
+                            receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
+                            last_error = excluded.last_error
+                        """, [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
+                              .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
+                              .integer(message.receiveCount),
+                              message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
+                              message.lastError.map { .text($0) } ?? .null])
+                case .remove(let id):
+                    _ = try await connection.query("DELETE FROM messages WHERE id = ?", [.text(id)])
+                }
+            }
+            _ = try await connection.query("COMMIT")
+        } catch {
+            let connection = self.connection
+            _ = await Task { try? await connection.query("ROLLBACK") }.value
+            throw error
+        }
+    }
+
+    func close() async {
+        try? await connection.close()
+    }
+}
