@@ -43,11 +43,13 @@ public final class Fleet: Sendable {
         return Task { await membership.run() }
     }
 
-    /// Leaves the fleet and closes every connection.
-    public func leave(heartbeat: Task<Void, Never>?) async {
-        heartbeat?.cancel()
+    /// Leaves the fleet and closes every connection: the fleet's tasks end first (awaited, so no heartbeat lands
+    /// after the leave), then the instance leaves the member set at once rather than when its heartbeat expires.
+    public func leave(tasks: [Task<Void, Never>]) async {
         availability.stop()
         await cacheInvalidation.stop()
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
         await membership.leave()
         await pool.close()
     }

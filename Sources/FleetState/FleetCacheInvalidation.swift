@@ -44,55 +44,90 @@ public final class FleetCacheInvalidation: Sendable {
     }
 
     /// Until `stop`: stays subscribed, reconnecting with back-off, and calls `flush` for every other instance's
-    /// message (and with `.everything` after a reconnection). `subscribed` is called each time the subscription
-    /// is in place.
-    public func run(flush: @escaping @Sendable (Scope) -> Void, subscribed: @escaping @Sendable () -> Void = {}) async {
+    /// message (and with `.everything` after a resubscription, once it is confirmed). `subscribed` is called each
+    /// time the subscription is in place. A PING every `keepAlive` finds a connection that died silently.
+    public func run(flush: @escaping @Sendable (Scope) -> Void, subscribed: @escaping @Sendable () -> Void = {},
+                    keepAlive: Duration = .seconds(5)) async {
         var delay = RedisAvailability.firstRetry
         var connectedBefore = false
-        while !stopped.load(ordering: .relaxed) {
-            let closed = await subscribe(flush: flush)
-            if let closed {
-                if connectedBefore { flush(.everything) }
+        while !stopped.load(ordering: .relaxed), !Task.isCancelled {
+            if let connection = await subscribe(flush: flush) {
+                if connectedBefore { flush(.everything) }  // flushes published while we were away are lost
                 connectedBefore = true
                 delay = RedisAvailability.firstRetry
                 subscribed()
-                try? await closed.get()
+                while connection.isActive, !stopped.load(ordering: .relaxed), !Task.isCancelled {
+                    try? await Task.sleep(for: keepAlive)
+                    // A reply later than the command timeout closes the connection.
+                    _ = try? await connection.send(["PING"]).get()
+                }
+                await connection.close()
             }
-            if stopped.load(ordering: .relaxed) { return }
+            if stopped.load(ordering: .relaxed) || Task.isCancelled { return }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, RedisAvailability.lastRetry)
         }
     }
 
     public func stop() async {
-        stopped.store(true, ordering: .relaxed)
-        if let connection = subscriber.withLock({ $0 }) { await connection.close() }
+        let connection = subscriber.withLock { subscriber -> RedisConnection? in
+            stopped.store(true, ordering: .relaxed)
+            return subscriber
+        }
+        await connection?.close()
     }
 
-    /// Connects, switches to RESP3 and subscribes; returns the connection's close future, or nil on failure.
-    private func subscribe(flush: @escaping @Sendable (Scope) -> Void) async -> EventLoopFuture<Void>? {
+    /// Connects, switches to RESP3 and subscribes; returns the connection once the server confirmed the
+    /// subscription (within five seconds), nil otherwise.
+    private func subscribe(flush: @escaping @Sendable (Scope) -> Void) async -> RedisConnection? {
         var options = RedisConnection.Options()
         let channel = self.channel, instanceID = self.instanceID
+        let eventLoop = RedisPool.currentOrAnyLoop()
+        let confirmed = eventLoop.makePromise(of: Void.self)
+        let once = Once()
         options.onPush = { push in
-            guard let items = push.array, items.count == 3, items[0].string == "message", items[1].string == channel,
-                  let text = items[2].string, let (sender, scope) = Self.decode(text), sender != instanceID else { return }
+            guard let items = push.array, items.count == 3, items[1].string == channel else { return }
+            if items[0].string == "subscribe" {
+                if once.claim() { confirmed.succeed() }
+                return
+            }
+            guard items[0].string == "message", let text = items[2].string, let (sender, scope) = Self.decode(text),
+                  sender != instanceID else { return }
             flush(scope)
         }
         options.commandTimeout = .seconds(5)
-        do {
-            let connection = try await RedisConnection.connect(to: url, on: RedisPool.currentOrAnyLoop(), options: options)
-            let hello = try await connection.send(["HELLO", "3"]).get()
-            guard !hello.isError else {
-                await connection.close()
-                return nil
-            }
-            try await connection.sendExpectingOnlyPushes(["SUBSCRIBE", .string(channel)]).get()
-            subscriber.withLock { $0 = connection }
-            if stopped.load(ordering: .relaxed) { await connection.close() }
-            return connection.channel.closeFuture
-        } catch {
+        guard let connection = try? await RedisConnection.connect(to: url, on: eventLoop, options: options) else {
+            if once.claim() { confirmed.fail(RedisClientError.connectionClosed) }
             return nil
         }
+        // A refused SUBSCRIBE closes the connection (its error reply has no command waiting): no confirmation.
+        connection.channel.closeFuture.whenComplete { _ in
+            if once.claim() { confirmed.fail(RedisClientError.connectionClosed) }
+        }
+        let timeout = eventLoop.scheduleTask(in: .seconds(5)) {
+            if once.claim() { confirmed.fail(RedisClientError.timedOut) }
+        }
+        defer { timeout.cancel() }
+        do {
+            let hello = try await connection.send(["HELLO", "3"]).get()
+            guard !hello.isError else { throw RedisClientError.refused("HELLO 3: RESP3 needs Redis 6 or later") }
+            try await connection.sendExpectingOnlyPushes(["SUBSCRIBE", .string(channel)]).get()
+            try await confirmed.futureResult.get()
+        } catch {
+            if once.claim() { confirmed.fail(error) }
+            await connection.close()
+            return nil
+        }
+        let keep = subscriber.withLock { subscriber -> Bool in
+            guard !stopped.load(ordering: .relaxed) else { return false }
+            subscriber = connection
+            return true
+        }
+        guard keep else {
+            await connection.close()
+            return nil
+        }
+        return connection
     }
 
     /// `sender`, then each part as `=value` or `*` (absent), one per line: names cannot hold a newline.

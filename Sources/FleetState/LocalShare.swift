@@ -14,6 +14,8 @@ final class LocalShare: Sendable {
 
     private struct State {
         var store = MemoryLimitStore()
+        /// Counts a resynchronisation could not deliver: offered again at the next one.
+        var unsynced: [QuotaCount] = []
         var buckets: [ScaledKey: BucketHandle] = [:]
         var quotas: [ScaledKey: QuotaHandle] = [:]
         /// Each fleet quota's count as last seen from Redis, by quota id.
@@ -33,7 +35,8 @@ final class LocalShare: Sendable {
 
     func acquire(_ request: LimitRequest, instances: Int, now: EpochNanoseconds) -> LimitOutcome {
         let shares = max(1, instances)
-        let (store, local) = state.withLock { state -> (MemoryLimitStore, LimitRequest) in
+        // Decided under this lock, so a drain never runs between choosing the store and counting in it.
+        return state.withLock { state -> LimitOutcome in
             var local = LimitRequest(routeBuckets: request.routeBuckets.map { Self.scaled($0, shares, &state) })
             local.planBucket = request.planBucket.map { Self.scaled($0, shares, &state) }
             local.planRouteBucket = request.planRouteBucket.map { Self.scaled($0, shares, &state) }
@@ -46,23 +49,39 @@ final class LocalShare: Sendable {
                 state.quotas[key] = handle
                 return handle
             }
-            return (state.store, local)
+            return state.store.acquireNow(local, now: now)
         }
-        return store.acquireNow(local, now: now)
     }
 
-    /// The quotas counted locally since the outage began, and a fresh start for the next one.
-    func drainQuotaCounts(now: EpochNanoseconds) -> [(id: LimitID, quota: Quota, periodStart: EpochNanoseconds, used: Int64)] {
+    /// One quota's count to add to the fleet's.
+    struct QuotaCount: Sendable {
+        let id: LimitID
+        let quota: Quota
+        let periodStart: EpochNanoseconds
+        let used: Int64
+    }
+
+    /// The quotas counted locally since the outage began (and any a previous resynchronisation could not deliver),
+    /// and a fresh start for the next outage.
+    func drainQuotaCounts(now: EpochNanoseconds) -> [QuotaCount] {
         state.withLock { state in
             var seen = Set<LimitID>()
-            var counts: [(id: LimitID, quota: Quota, periodStart: EpochNanoseconds, used: Int64)] = []
+            var counts = state.unsynced
             for handle in state.quotas.values where seen.insert(handle.id).inserted {
                 let usage = state.store.usageNow(of: handle, now: now)
-                if usage.used > 0 { counts.append((handle.id, handle.quota, usage.periodStart, usage.used)) }
+                if usage.used > 0 {
+                    counts.append(QuotaCount(id: handle.id, quota: handle.quota, periodStart: usage.periodStart,
+                                             used: usage.used))
+                }
             }
             state = State(lastSeenUsed: state.lastSeenUsed)
             return counts
         }
+    }
+
+    /// Counts that did not reach Redis, kept for the next resynchronisation.
+    func keepUnsynced(_ counts: [QuotaCount]) {
+        state.withLock { $0.unsynced.append(contentsOf: counts) }
     }
 
     /// The same bucket id at a share of its rate and burst: one counter whatever the share (the memory store clamps

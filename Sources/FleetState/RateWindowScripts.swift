@@ -79,7 +79,8 @@ enum RateWindowScripts {
         return {over, deciding}
         """)
 
-    /// KEYS: the rule's key set and label hash. ARGV: now (or ''), slot length (µs), threshold, window hash prefix.
+    /// KEYS: the rule's key set and label hash. ARGV: now (or ''), slot length (µs), threshold, window hash prefix,
+    /// how many keys to look at (the most recently seen in the window; older ones count nothing).
     /// Reply: per key at or above the threshold: member, label ('' for none), count, the slot it is released in.
     static let keys = RedisScript(common + """
         local now = clock(ARGV[1])
@@ -87,7 +88,8 @@ enum RateWindowScripts {
         local threshold = tonumber(ARGV[3])
         local first_live = floordiv(now, slot_length) - SLOTS
         local found = {}
-        for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        local recent = redis.call('ZRANGE', KEYS[1], '+inf', first_live, 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(ARGV[5]))
+        for _, member in ipairs(recent) do
           local fields = redis.call('HGETALL', ARGV[4] .. member)
           local slots, total = {}, 0
           for j = 1, #fields, 2 do

@@ -24,8 +24,9 @@ public final class RedisAvailability: Sendable {
     private let fastFlag = Atomic<Bool>(true)
     private let state = Mutex(State())
     private let observers = Mutex<[@Sendable (Transition) -> Void]>([])
-    /// Work to do before Redis is used again (the stores push what they counted locally meanwhile).
-    private let recoveries = Mutex<[@Sendable () async -> Void]>([])
+    /// Work to do as Redis is used again (the stores push what they counted locally meanwhile); false: it could
+    /// not, and Redis counts as unavailable again.
+    private let recoveries = Mutex<[@Sendable () async -> Bool]>([])
     private let stopped = Atomic<Bool>(false)
 
     /// Back-off between probes: from the first to the last, doubling.
@@ -44,48 +45,57 @@ public final class RedisAvailability: Sendable {
         observers.withLock { $0.append(observer) }
     }
 
-    public func onRecovery(_ work: @escaping @Sendable () async -> Void) {
+    public func onRecovery(_ work: @escaping @Sendable () async -> Bool) {
         recoveries.withLock { $0.append(work) }
     }
 
     /// A command failed or missed its budget: stop using Redis until a probe succeeds.
     public func reportFailure(_ reason: String) {
+        guard !stopped.load(ordering: .relaxed) else { return }  // shutting down: late failures mean nothing
         let startProbe = state.withLock { state -> Bool in
             guard state.available else { return false }
             state.available = false
             state.since = .now
             fastFlag.store(false, ordering: .relaxed)
+            // Under the lock, so observers see transitions in the order they happened.
+            notify(.unavailable(reason: reason))
             if state.probing { return false }
             state.probing = true
             return true
         }
         guard startProbe else { return }
-        notify(.unavailable(reason: reason))
         Task { await self.probe() }
     }
 
-    /// Stops probing (shutdown).
+    /// Stops probing and reporting (shutdown).
     public func stop() {
         stopped.store(true, ordering: .relaxed)
     }
 
+    /// Until Redis answers within the budget and the stores have resynchronised. Requests go back to Redis before
+    /// the resynchronisation (so none is decided locally after its counts were collected); if it fails, they are
+    /// decided locally again and probing goes on.
     private func probe() async {
         var delay = Self.firstRetry
         while !stopped.load(ordering: .relaxed) {
             try? await Task.sleep(for: delay)
-            if await ping() {
-                for work in recoveries.withLock({ $0 }) { await work() }
-                let downFor = state.withLock { state -> Duration in
-                    state.available = true
-                    state.probing = false
-                    fastFlag.store(true, ordering: .relaxed)
-                    return ContinuousClock.now - state.since
-                }
-                let (seconds, attoseconds) = downFor.components
-                notify(.available(afterMilliseconds: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
-                return
-            }
             delay = min(delay * 2, Self.lastRetry)
+            guard await ping() else { continue }
+            fastFlag.store(true, ordering: .relaxed)
+            var synchronised = true
+            for work in recoveries.withLock({ $0 }) where await !work() { synchronised = false }
+            let recovered = state.withLock { state -> Bool in
+                guard synchronised, !stopped.load(ordering: .relaxed) else {
+                    fastFlag.store(false, ordering: .relaxed)
+                    return false
+                }
+                state.available = true
+                state.probing = false
+                let (seconds, attoseconds) = (ContinuousClock.now - state.since).components
+                notify(.available(afterMilliseconds: seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+                return true
+            }
+            if recovered { return }
         }
         state.withLock { $0.probing = false }
     }

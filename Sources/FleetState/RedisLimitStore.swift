@@ -43,7 +43,7 @@ public final class RedisLimitStore: LimitStore {
         self.keyPrefix = settings.keyPrefix
         self.clockSource = clockSource
         self.fleet = fleet
-        availability.onRecovery { [weak self] in await self?.resynchronise() }
+        availability.onRecovery { [weak self] in await self?.resynchronise() ?? true }
     }
 
     public func bucket(_ id: LimitID, throttle: Throttle, policy: LimitPolicyName) -> BucketHandle {
@@ -232,17 +232,32 @@ public final class RedisLimitStore: LimitStore {
         }
     }
 
-    /// Redis is back: the quotas' local counts join the fleet's before Redis decides again.
-    func resynchronise() async {
+    /// Redis is back: the quotas' local counts join the fleet's, all sent at once within a second. False when any
+    /// could not be added (those are kept for the next attempt).
+    func resynchronise() async -> Bool {
         let now = clock.now()
-        for count in local.drainQuotaCounts(now: now) {
-            let key = quotaKeys.withLock { table in slots.withLock { $0.quotas[count.id] }.map { table[$0] } }
-            guard let key else { continue }
-            _ = try? await pool.evaluate(LimitScripts.addToQuota, keys: [key], arguments: [
+        let counts = local.drainQuotaCounts(now: now)
+        guard !counts.isEmpty else { return true }
+        let eventLoop = RedisPool.currentOrAnyLoop()
+        var sent: [(LocalShare.QuotaCount, EventLoopFuture<RESPValue>)] = []
+        for count in counts {
+            // One lock, then the other: never nested (a reload compiling handles takes them in its own order).
+            guard let slot = slots.withLock({ $0.quotas[count.id] }) else { continue }
+            let key = quotaKeys.withLock { $0[slot] }
+            sent.append((count, pool.evaluate(LimitScripts.addToQuota, keys: [key], arguments: [
                 clockArgument(now), .string(count.quota.period.rawValue), .integer(Int64(count.quota.offset)),
                 .integer(count.periodStart / 1000), .integer(count.used),
-            ], on: RedisPool.currentOrAnyLoop()).get()
+            ], on: eventLoop, within: .seconds(1))))
         }
+        var failed: [LocalShare.QuotaCount] = []
+        for (count, reply) in sent {
+            guard let value = try? await reply.get(), value.integer != nil else {
+                failed.append(count)
+                continue
+            }
+        }
+        local.keepUnsynced(failed)
+        return failed.isEmpty
     }
 
     private func clockArgument(_ now: EpochNanoseconds) -> RESPArgument {

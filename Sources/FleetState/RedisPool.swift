@@ -16,6 +16,9 @@ public final class RedisPool: Sendable {
     private let loops = Mutex<[ObjectIdentifier: NIOLoopBoundBox<LoopConnections>]>([:])
     private let closed = Atomic<Bool>(false)
 
+    /// After `close`: a connection that finishes connecting then is closed at once.
+    var isClosed: Bool { closed.load(ordering: .relaxed) }
+
     public init(url: RedisURL, options: RedisConnection.Options = .init(), connectionsPerLoop: Int = 1,
                 scripts: [RedisScript] = []) {
         self.url = url
@@ -133,6 +136,9 @@ final class LoopConnections {
             future.whenComplete { result in
                 let connections = loopBound.value
                 switch result {
+                case .success(let connection) where pool.isClosed:
+                    connections.slots[index] = .empty
+                    connection.channel.close(promise: nil)
                 case .success(let connection): connections.slots[index] = .ready(connection)
                 case .failure: connections.slots[index] = .empty  // the next command tries again
                 }

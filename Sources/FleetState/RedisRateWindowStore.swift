@@ -32,7 +32,9 @@ public final class RedisRateWindowStore: RateWindowStore {
         init(id: RateRuleID, maxTrackedKeys: Int, keyPrefix: String, local: RateWindowHandle) {
             self.id = id
             self.maxTrackedKeys = maxTrackedKeys
-            slotMicroseconds = max(1, id.windowNanoseconds / 128 / 1000)
+            // Rounded up: a window a little longer than configured releases a key late (as the memory store may),
+            // never early.
+            slotMicroseconds = max(1, (id.windowNanoseconds / 128 + 999) / 1000)
             let rule = "\(id.rule)|\(id.key)|\(id.windowNanoseconds)"
             windowPrefix = keyPrefix + "w:" + rule + ":"
             members = .string(keyPrefix + "wk:" + rule)
@@ -63,10 +65,15 @@ public final class RedisRateWindowStore: RateWindowStore {
         return .pending(RedisRateOperation(store: self, hits: hits, now: now))
     }
 
+    /// `GET /waf` looks at most at this many keys per rule, the ones seen most recently in the window: one script
+    /// runs alone on the server, and a rule may track millions of keys.
+    static let maxKeysExamined = 10_000
+
     public func keys(of handle: RateWindowHandle, atOrAbove threshold: Int, now: EpochNanoseconds) async -> [RateKeyStatus] {
         let window = unsafeDowncast(handle.storage, to: Window.self)
         let reply = try? await pool.evaluate(RateWindowScripts.keys, keys: [window.members, window.labels], arguments: [
             clockArgument(now), .integer(window.slotMicroseconds), .integer(Int64(threshold)), .string(window.windowPrefix),
+            .integer(Int64(Self.maxKeysExamined)),
         ], on: RedisPool.currentOrAnyLoop(), within: .seconds(5)).get()
         guard let rows = reply?.array else {
             return await local.keys(of: window.local, atOrAbove: threshold, now: now)  // Redis away: what this instance saw

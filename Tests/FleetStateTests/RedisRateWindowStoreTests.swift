@@ -87,3 +87,21 @@ struct UnavailableRateWindowTests {
         }
     }
 }
+
+@Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+struct RedisRateWindowEdgeTests {
+    /// A 1 s window has slots of 7,812.5 µs; rounded down, 128 of them would be 64 µs short and a key could be
+    /// released early. Hit at the very end of a slot, then look just before the window has passed: still counted.
+    @Test func aKeyIsNeverReleasedBeforeItsWindowHasPassed() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let store = RedisRateWindowStoreTests.store(server)
+        let handle = store.window(for: RateRuleID(rule: "short", key: "ip", windowNanoseconds: 1_000_000_000),
+                                  maxTrackedKeys: 10)
+        let hit = RateHit(window: handle, key: .text("k"), label: nil, limit: 1, countsRefused: false, decides: true)
+        let hitAt: EpochNanoseconds = (1_800_000_000_000_000 / 7812 * 7812 + 7811) * 1000
+        #expect(try await RateWindowStoreConformance.record(store, [hit], at: hitAt).decidingHit == nil)
+        let justBefore = hitAt + 999_990_000
+        #expect(try await RateWindowStoreConformance.record(store, [hit], at: justBefore).decidingHit == 0)
+    }
+}

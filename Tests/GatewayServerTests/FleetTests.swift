@@ -163,11 +163,12 @@ extension GatewayServerTests {
 
                 let restarted = try await RedisServer.start(port: server.port)
                 defer { restarted.stop() }
-                #expect(await eventually(timeout: .seconds(10)) { a.runtime.fleet?.availability.isAvailable == true })
+                #expect(await eventually(timeout: .seconds(10)) {
+                    (try? exchange(port: a.adminPort, get("/metrics")).bodyText.contains("portcullis_state_store_available 1")) == true
+                })
                 // The restarted server is empty: the bucket starts full again.
                 #expect(try exchange(port: a.port, get("/scarce")).status == 200)
                 let after = try exchange(port: a.adminPort, get("/metrics")).bodyText
-                #expect(after.contains("portcullis_state_store_available 1"))
                 #expect(after.contains(#"portcullis_state_store_transitions_total{to="available"} 1"#))
             }
         }

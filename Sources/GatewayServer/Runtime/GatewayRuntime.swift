@@ -342,11 +342,7 @@ public final class GatewayRuntime: Sendable {
             await state.task.value
             await state.writer.stop()
         }
-        if let fleet {
-            let tasks = shared.withLock { $0.fleetTasks }
-            for task in tasks { task.cancel() }
-            await fleet.leave(heartbeat: nil)
-        }
+        if let fleet { await fleet.leave(tasks: shared.withLock { $0.fleetTasks }) }
         try? await group.shutdownGracefully()
         logger.info("portcullis stopped")
     }
