@@ -156,9 +156,12 @@ public struct QueuedMessage: Sendable, Equatable {
     public var receiveCount = 0
     public var firstReceivedAt: EpochNanoseconds?
     public var lastError: String?
+    /// On a dead-letter queue: the queue the message came from (where a redrive sends it back).
+    public var origin: String?
 
     public init(id: String, body: [UInt8], sentAt: EpochNanoseconds, visibleAt: EpochNanoseconds, receiveCount: Int = 0,
-                firstReceivedAt: EpochNanoseconds? = nil, lastError: String? = nil) {
+                firstReceivedAt: EpochNanoseconds? = nil, lastError: String? = nil, origin: String? = nil) {
+        self.origin = origin
         self.id = id
         self.body = body
         self.sentAt = sentAt
@@ -200,4 +203,11 @@ public struct QueueStatistics: Sendable, Equatable {
     public var inFlight = 0
     public var delayed = 0
     public var oldestAgeNanoseconds: Int64 = 0
+
+    public init(visible: Int = 0, inFlight: Int = 0, delayed: Int = 0, oldestAgeNanoseconds: Int64 = 0) {
+        self.visible = visible
+        self.inFlight = inFlight
+        self.delayed = delayed
+        self.oldestAgeNanoseconds = oldestAgeNanoseconds
+    }
 }

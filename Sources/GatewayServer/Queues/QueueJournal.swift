@@ -63,7 +63,7 @@ final class QueueJournal: Sendable {
             _ = try await connection.query("""
                 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL,
                     sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL,
-                    first_received_at INTEGER, last_error TEXT) WITHOUT ROWID
+                    first_received_at INTEGER, last_error TEXT, origin TEXT) WITHOUT ROWID
                 """)
             let journal = QueueJournal(connection: connection, path: path)
             return (journal, try await journal.load())
@@ -76,7 +76,7 @@ final class QueueJournal: Sendable {
     private func load() async throws -> [String: [QueuedMessage]] {
         var byQueue: [String: [QueuedMessage]] = [:]
         let rows = try await connection.query("""
-            SELECT id, queue, body, sent_at, visible_at, receive_count, first_received_at, last_error FROM messages
+            SELECT id, queue, body, sent_at, visible_at, receive_count, first_received_at, last_error, origin FROM messages
             ORDER BY sent_at, id
             """)
         for row in rows {
@@ -89,7 +89,8 @@ final class QueueJournal: Sendable {
             let message = QueuedMessage(id: id, body: Array(buffer: body), sentAt: Int64(sentAt),
                                         visibleAt: Int64(visibleAt), receiveCount: receiveCount,
                                         firstReceivedAt: row.column("first_received_at")?.integer.map(Int64.init),
-                                        lastError: row.column("last_error")?.string)
+                                        lastError: row.column("last_error")?.string,
+                                        origin: row.column("origin")?.string)
             byQueue[queue, default: []].append(message)
         }
         return byQueue
@@ -140,15 +141,16 @@ final class QueueJournal: Sendable {
                 case .put(let queue, let message):
                     _ = try await connection.query("""
                         INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
-                                              last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                              last_error, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
                             receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
-                            last_error = excluded.last_error
+                            last_error = excluded.last_error, origin = excluded.origin
                         """, [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
                               .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
                               .integer(message.receiveCount),
                               message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
-                              message.lastError.map { .text($0) } ?? .null])
+                              message.lastError.map { .text($0) } ?? .null,
+                              message.origin.map { .text($0) } ?? .null])
                 case .remove(let id):
                     _ = try await connection.query("DELETE FROM messages WHERE id = ?", [.text(id)])
                 }

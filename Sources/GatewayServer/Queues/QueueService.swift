@@ -1,0 +1,211 @@
+import GatewayCore
+import Synchronization
+
+/// The queues of one gateway: each a `MessageQueue` in memory, every change journaled (`QueueJournal`) before it
+/// is reported done when `state.path` gives it a directory. A send returns once the message is durable; a receive
+/// records the receive count it hands out, so `maxReceiveCount` holds across a restart; dead-lettered messages move
+/// to their queue's dead-letter queue in the same commit that takes them off it.
+final class QueueService: Sendable {
+    /// One queue as the config defines it.
+    struct Definition: Sendable, Equatable {
+        let name: String
+        let settings: QueueSettings
+        let deadLetterQueue: String?
+    }
+
+    enum QueueError: Error, Equatable, CustomStringConvertible {
+        case unknownQueue(String)
+        case notADeadLetterQueue(String)
+
+        var description: String {
+            switch self {
+            case .unknownQueue(let name): "no queue is named \"\(name)\""
+            case .notADeadLetterQueue(let name): "no queue sends its dead letters to \"\(name)\""
+            }
+        }
+    }
+
+    private struct State {
+        var definitions: [String: Definition] = [:]
+        var queues: [String: MessageQueue] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let journal: QueueJournal?
+    let clock: any GatewayClock
+
+    private init(journal: QueueJournal?, clock: any GatewayClock) {
+        self.journal = journal
+        self.clock = clock
+    }
+
+    /// Opens the queues: from the journal under `directory` (nil: in memory only), with `definitions`' settings.
+    /// Messages of a queue no longer defined are kept (on disk) until it is defined again.
+    static func open(definitions: [Definition], directory: String?, clock: any GatewayClock = SystemClock()) async throws
+        -> QueueService {
+        var stored: [String: [QueuedMessage]] = [:]
+        var journal: QueueJournal?
+        if let directory { (journal, stored) = try await QueueJournal.open(directory: directory) }
+        let service = QueueService(journal: journal, clock: clock)
+        service.define(definitions, restoring: stored)
+        return service
+    }
+
+    /// Applies a config's definitions: new queues start empty, changed settings apply from now on.
+    func define(_ definitions: [Definition], restoring stored: [String: [QueuedMessage]] = [:]) {
+        state.withLock { state in
+            for definition in definitions {
+                let old = state.queues[definition.name]
+                var queue = MessageQueue(settings: definition.settings)
+                for message in old?.peek(limit: .max) ?? stored[definition.name] ?? [] { queue.insert(message) }
+                state.queues[definition.name] = queue
+                state.definitions[definition.name] = definition
+            }
+        }
+    }
+
+    var isDurable: Bool { journal != nil }
+
+    /// Stores `body` and returns its message id once it is durable. The message joins the queue only then, so no
+    /// consumer can receive a message that a failed commit would lose.
+    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make()) async throws -> String {
+        let now = clock.now()
+        let settings = try state.withLock { state -> QueueSettings in
+            guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
+            return queue.settings
+        }
+        let message = QueuedMessage(id: id, body: body, sentAt: now, visibleAt: now + settings.delay)
+        try await journal?.append([.put(queue: queueName, message: message)])
+        state.withLock { state in
+            if state.queues[queueName] != nil {
+                state.queues[queueName]!.insert(message)
+            } else {
+                // Redefined away while committing: kept as the journal has it, under its name.
+                var queue = MessageQueue(settings: settings)
+                queue.insert(message)
+                state.queues[queueName] = queue
+            }
+        }
+        return message.id
+    }
+
+    /// Up to `max` messages, each invisible for the queue's visibility timeout; messages past their receive limit
+    /// move to the dead-letter queue and expired ones are dropped, all journaled before the batch is returned.
+    func receive(_ queueName: String, max: Int) async throws -> [Delivery] {
+        let now = clock.now()
+        let (deliveries, changes) = try state.withLock { state -> ([Delivery], [QueueJournal.Change]) in
+            guard let definition = state.definitions[queueName], state.queues[queueName] != nil else {
+                throw QueueError.unknownQueue(queueName)
+            }
+            let result = state.queues[queueName]!.receive(max: max, now: now)
+            var changes: [QueueJournal.Change] = result.deliveries.map { .put(queue: queueName, message: $0.message) }
+            changes += result.expired.map { .remove(id: $0.id) }
+            for var message in result.deadLettered {
+                if let dlq = definition.deadLetterQueue, state.queues[dlq] != nil {
+                    message.origin = queueName
+                    message.visibleAt = now
+                    state.queues[dlq]!.insert(message)
+                    changes.append(.put(queue: dlq, message: message))
+                } else {
+                    changes.append(.remove(id: message.id))
+                }
+            }
+            return (result.deliveries, changes)
+        }
+        try await journal?.append(changes)
+        return deliveries
+    }
+
+    /// A batch's outcome: `deleted` messages are gone, `failed` ones keep their error and come back after their
+    /// visibility timeout (or at `retryAt`).
+    func settle(_ queueName: String, deleted: [Receipt], failed: [(receipt: Receipt, error: String)],
+                retryAt: EpochNanoseconds? = nil) async throws {
+        let changes = state.withLock { state -> [QueueJournal.Change] in
+            guard state.queues[queueName] != nil else { return [] }
+            var changes: [QueueJournal.Change] = []
+            for receipt in deleted where state.queues[queueName]!.delete(receipt) { changes.append(.remove(id: receipt.id)) }
+            for (receipt, error) in failed where state.queues[queueName]!.fail(receipt, error: error, visibleAt: retryAt) {
+                if let message = state.queues[queueName]!.message(receipt.id) {
+                    changes.append(.put(queue: queueName, message: message))
+                }
+            }
+            return changes
+        }
+        try await journal?.append(changes)
+    }
+
+    /// Per queue, in name order: its counts and how many messages its dead-letter queue holds.
+    func statistics() -> [(name: String, statistics: QueueStatistics)] {
+        let now = clock.now()
+        return state.withLock { state in
+            state.queues.keys.sorted().map { ($0, state.queues[$0]!.statistics(now: now)) }
+        }
+    }
+
+    func peek(_ queueName: String, limit: Int) throws -> [QueuedMessage] {
+        try state.withLock { state in
+            guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
+            return queue.peek(limit: limit)
+        }
+    }
+
+    /// Removes every message of the queue; returns how many.
+    func purge(_ queueName: String) async throws -> Int {
+        let removed = try state.withLock { state -> [QueuedMessage] in
+            guard state.queues[queueName] != nil else { throw QueueError.unknownQueue(queueName) }
+            return state.queues[queueName]!.removeAll()
+        }
+        try await journal?.append(removed.map { .remove(id: $0.id) })
+        return removed.count
+    }
+
+    /// A dead-letter queue's messages back to the queues they came from, visible at once with a fresh receive
+    /// count (their last error kept). Returns how many moved.
+    func redrive(_ deadLetterQueue: String) async throws -> Int {
+        let now = clock.now()
+        let changes = try state.withLock { state -> [QueueJournal.Change] in
+            guard state.queues[deadLetterQueue] != nil else { throw QueueError.unknownQueue(deadLetterQueue) }
+            guard state.definitions.values.contains(where: { $0.deadLetterQueue == deadLetterQueue }) else {
+                throw QueueError.notADeadLetterQueue(deadLetterQueue)
+            }
+            var changes: [QueueJournal.Change] = []
+            var kept: [QueuedMessage] = []
+            for message in state.queues[deadLetterQueue]!.removeAll() {
+                guard let origin = message.origin, state.queues[origin] != nil else {
+                    kept.append(message)  // its source is gone: it stays where it is
+                    continue
+                }
+                let back = QueuedMessage(id: message.id, body: message.body, sentAt: message.sentAt, visibleAt: now,
+                                         lastError: message.lastError)
+                state.queues[origin]!.insert(back)
+                changes.append(.put(queue: origin, message: back))
+            }
+            for message in kept { state.queues[deadLetterQueue]!.insert(message) }
+            return changes
+        }
+        try await journal?.append(changes)
+        return changes.count
+    }
+
+    func close() async {
+        await journal?.close()
+    }
+}
+
+/// Message ids as SQS writes them: random (version 4) UUIDs.
+enum MessageID {
+    static func make() -> String {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if [4, 6, 8, 10].contains(index) { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

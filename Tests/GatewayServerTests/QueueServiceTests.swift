@@ -1,0 +1,74 @@
+import Foundation
+import GatewayCore
+import Testing
+@testable import GatewayServer
+
+extension GatewayServerTests {
+    @Suite struct QueueServiceTests {
+        static let second = QueueSettings.second
+        static let definitions = [
+            QueueService.Definition(name: "orders", settings: QueueSettings(visibilityTimeout: 30 * second, maxReceiveCount: 2),
+                                    deadLetterQueue: "orders-dlq"),
+            QueueService.Definition(name: "orders-dlq", settings: QueueSettings(retention: 14 * 86_400 * second),
+                                    deadLetterQueue: nil),
+        ]
+
+        @Test func sentMessagesSurviveARestartWithTheirReceiveCounts() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let clock = ManualClock()
+            let service = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
+            #expect(service.isDurable)
+            let first = try await service.send("orders", body: Array(#"{"order":1}"#.utf8))
+            let second = try await service.send("orders", body: Array(#"{"order":2}"#.utf8))
+            #expect(first.count == 36 && first != second)
+            let batch = try await service.receive("orders", max: 1)
+            #expect(batch.map(\.message.id) == [first])
+            await service.close()
+
+            // kill -9 loses nothing that was acknowledged: a new service reads the same state.
+            let restarted = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
+            let stats = restarted.statistics()
+            let orders = try #require(stats.first { $0.name == "orders" }?.statistics)
+            #expect(orders.visible == 1 && orders.inFlight == 1 && orders.delayed == 0)
+            #expect(try restarted.peek("orders", limit: 10).first { $0.id == first }?.receiveCount == 1)
+            await restarted.close()
+        }
+
+        @Test func afterMaxReceiveCountMessagesMoveToTheDeadLetterQueueAndRedriveBack() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let clock = ManualClock()
+            let service = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
+            let id = try await service.send("orders", body: Array("poison".utf8))
+            for attempt in 1...2 {
+                let batch = try await service.receive("orders", max: 10)
+                #expect(batch.count == 1)
+                try await service.settle("orders", deleted: [], failed: [(batch[0].receipt, "KeyError: attempt \(attempt)")])
+                clock.advance(by: .seconds(30))
+            }
+            #expect(try await service.receive("orders", max: 10).isEmpty)
+            let dead = try service.peek("orders-dlq", limit: 10)
+            #expect(dead.map(\.id) == [id] && dead[0].receiveCount == 2 && dead[0].lastError == "KeyError: attempt 2")
+            await service.close()
+
+            let restarted = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
+            #expect(try restarted.peek("orders-dlq", limit: 10).first?.origin == "orders")
+            #expect(try await restarted.redrive("orders-dlq") == 1)
+            let again = try await restarted.receive("orders", max: 10)
+            #expect(again.map(\.message.id) == [id] && again[0].message.receiveCount == 1)
+            try await restarted.settle("orders", deleted: [again[0].receipt], failed: [])
+            #expect(restarted.statistics().allSatisfy { $0.statistics == QueueStatistics() })
+            await #expect(throws: QueueService.QueueError.notADeadLetterQueue("orders")) { try await restarted.redrive("orders") }
+            await restarted.close()
+        }
+
+        @Test func withoutADirectoryQueuesAreInMemoryAndUnknownNamesAreRefused() async throws {
+            let service = try await QueueService.open(definitions: Self.definitions, directory: nil)
+            #expect(!service.isDurable)
+            _ = try await service.send("orders", body: [])
+            #expect(try await service.purge("orders") == 1)
+            await #expect(throws: QueueService.QueueError.unknownQueue("nope")) { try await service.send("nope", body: []) }
+        }
+    }
+}
