@@ -46,3 +46,42 @@ final class LimitBatches: Sendable {
         }
     }
 }
+
+/// The same for WAF rate decisions: one script call per loop tick for every request's hits.
+final class RateBatch {
+    struct Entry {
+        let hits: [RateHit]
+        let now: EpochNanoseconds
+        let completion: @Sendable (OperationResult) -> Void
+    }
+
+    var entries: [Entry] = []
+    var keys: [RESPArgument] = []
+    var arguments: [RESPArgument] = [0]
+    var flushScheduled = false
+
+    func take() -> (entries: [Entry], keys: [RESPArgument], arguments: [RESPArgument]) {
+        arguments[0] = .integer(Int64(entries.count))
+        let taken = (entries, keys, arguments)
+        entries.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        arguments.removeAll(keepingCapacity: true)
+        arguments.append(0)
+        flushScheduled = false
+        return taken
+    }
+}
+
+/// One rate batch per event loop.
+final class RateBatches: Sendable {
+    private let batches = Mutex<[ObjectIdentifier: NIOLoopBoundBox<RateBatch>]>([:])
+
+    func batch(of eventLoop: EventLoop) -> NIOLoopBoundBox<RateBatch> {
+        batches.withLock { batches in
+            if let box = batches[ObjectIdentifier(eventLoop)] { return box }
+            let box = NIOLoopBoundBox(RateBatch(), eventLoop: eventLoop)
+            batches[ObjectIdentifier(eventLoop)] = box
+            return box
+        }
+    }
+}

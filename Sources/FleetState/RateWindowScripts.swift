@@ -21,62 +21,81 @@ enum RateWindowScripts {
 
         """
 
+    /// Several requests' hits (the requests one event loop decided in one tick), each request's in order until
+    /// one decides, as the memory store records them.
     /// KEYS: per hit, its key's window hash, its rule's key set and its rule's label hash.
-    /// ARGV: now (µs, or ''), hit count, then per hit: slot length (µs), limit, counts refused (0/1), decides (0/1),
-    /// max tracked keys, window hash prefix, member, label ('' for none).
-    /// Reply: the over-limit bits (as a list of hit indexes, 0-based) and the deciding hit (-1 for none).
+    /// ARGV: the request count, then per request: now (µs, or ''), hit count, then per hit: slot length (µs), limit,
+    /// counts refused (0/1), decides (0/1), max tracked keys, window hash prefix, member, label ('' for none).
+    /// Reply, one flat list, per request in turn: the deciding hit (-1 for none), how many hits were over, then
+    /// their indexes (0-based).
     static let record = RedisScript(common + """
-        local now = clock(ARGV[1])
-        local n = tonumber(ARGV[2])
-        local over = {}
-        local deciding = -1
-        for i = 1, n do
-          local a = 2 + (i - 1) * 8
-          local slot_length = tonumber(ARGV[a + 1])
-          local limit = tonumber(ARGV[a + 2])
-          local counts_refused = ARGV[a + 3] == '1'
-          local decides = ARGV[a + 4] == '1'
-          local max_keys = tonumber(ARGV[a + 5])
-          local window_prefix, member, label = ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
-          local window, members, labels = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-          local slot = floordiv(now, slot_length)
-          local total = live_total(window, slot - SLOTS)
-          local is_over
-          if counts_refused then
-            redis.call('HINCRBY', window, int(slot), 1)
-            is_over = total + 1 > limit
-          elseif total < limit then
-            redis.call('HINCRBY', window, int(slot), 1)
-            is_over = false
+        local server_now = nil
+        local replies = {}
+        local a, k = 2, 1
+        for r = 1, tonumber(ARGV[1]) do
+          local now
+          if ARGV[a] == '' then
+            if server_now == nil then server_now = clock('') end
+            now = server_now
           else
-            is_over = true
+            now = tonumber(ARGV[a])
           end
-          -- Every slot is gone two windows after the last hit.
-          redis.call('PEXPIRE', window, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
-          -- A new key at a full rule first makes room: the key seen longest ago is forgotten.
-          if redis.call('ZSCORE', members, member) == false then
-            local excess = redis.call('ZCARD', members) - max_keys + 1
-            if excess > 0 then
-              local popped = redis.call('ZPOPMIN', members, excess)
-              for j = 1, #popped, 2 do
-                redis.call('DEL', window_prefix .. popped[j])
-                redis.call('HDEL', labels, popped[j])
+          local n = tonumber(ARGV[a + 1])
+          local first_arg, first_key = a + 2, k
+          local over = {}
+          local deciding = -1
+          for i = 1, n do
+            local a = first_arg + (i - 1) * 8 - 1
+            local window, members, labels = KEYS[first_key + 3 * i - 3], KEYS[first_key + 3 * i - 2], KEYS[first_key + 3 * i - 1]
+            local slot_length = tonumber(ARGV[a + 1])
+            local limit = tonumber(ARGV[a + 2])
+            local counts_refused = ARGV[a + 3] == '1'
+            local decides = ARGV[a + 4] == '1'
+            local max_keys = tonumber(ARGV[a + 5])
+            local window_prefix, member, label = ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
+            local slot = floordiv(now, slot_length)
+            local total = live_total(window, slot - SLOTS)
+            local is_over
+            if counts_refused then
+              redis.call('HINCRBY', window, int(slot), 1)
+              is_over = total + 1 > limit
+            elseif total < limit then
+              redis.call('HINCRBY', window, int(slot), 1)
+              is_over = false
+            else
+              is_over = true
+            end
+            -- Every slot is gone two windows after the last hit.
+            redis.call('PEXPIRE', window, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
+            -- A new key at a full rule first makes room: the key seen longest ago is forgotten.
+            if redis.call('ZSCORE', members, member) == false then
+              local excess = redis.call('ZCARD', members) - max_keys + 1
+              if excess > 0 then
+                local popped = redis.call('ZPOPMIN', members, excess)
+                for j = 1, #popped, 2 do
+                  redis.call('DEL', window_prefix .. popped[j])
+                  redis.call('HDEL', labels, popped[j])
+                end
+              end
+            end
+            redis.call('ZADD', members, slot, member)
+            if label ~= '' then redis.call('HSETNX', labels, member, label) end
+            redis.call('PEXPIRE', members, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
+            redis.call('PEXPIRE', labels, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
+            if is_over then
+              table.insert(over, i - 1)
+              if decides then
+                deciding = i - 1
+                break
               end
             end
           end
-          redis.call('ZADD', members, slot, member)
-          if label ~= '' then redis.call('HSETNX', labels, member, label) end
-          redis.call('PEXPIRE', members, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
-          redis.call('PEXPIRE', labels, int(floordiv(slot_length * SLOTS * 2, 1000) + 1000))
-          if is_over then
-            table.insert(over, i - 1)
-            if decides then
-              deciding = i - 1
-              break
-            end
-          end
+          replies[#replies + 1] = deciding
+          replies[#replies + 1] = #over
+          for _, index in ipairs(over) do replies[#replies + 1] = index end
+          a, k = first_arg + 8 * n, first_key + 3 * n
         end
-        return {over, deciding}
+        return replies
         """)
 
     /// KEYS: the rule's key set and label hash. ARGV: now (or ''), slot length (µs), threshold, window hash prefix,

@@ -15,6 +15,7 @@ public final class RedisRateWindowStore: RateWindowStore {
     let clockSource: RedisLimitStore.ClockSource
     let fleet: FleetMembership?
     let local = MemoryRateWindowStore()
+    private let batches = RateBatches()
     private let keyPrefix: String
 
     /// One rule's Redis names, built once per handle.
@@ -89,59 +90,92 @@ public final class RedisRateWindowStore: RateWindowStore {
 
     // MARK: one decision
 
+    /// Adds the request's hits to its loop's batch, sent when the tick's other work is done; answers within the
+    /// budget whatever Redis does.
     func decide(_ hits: [RateHit], now: EpochNanoseconds, completion: @escaping @Sendable (OperationResult) -> Void) {
-        var keys: [RESPArgument] = []
-        var arguments: [RESPArgument] = [clockArgument(now), .integer(Int64(hits.count))]
-        keys.reserveCapacity(hits.count * 3)
-        arguments.reserveCapacity(2 + hits.count * 8)
+        let eventLoop = RedisPool.currentOrAnyLoop()
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.decide(hits, now: now, completion: completion) }
+            return
+        }
+        let box = batches.batch(of: eventLoop)
+        let batch = box.value
+        batch.entries.append(RateBatch.Entry(hits: hits, now: now, completion: completion))
+        batch.arguments.append(clockArgument(now))
+        batch.arguments.append(.integer(Int64(hits.count)))
         for hit in hits {
             let window = unsafeDowncast(hit.window.storage, to: Window.self)
             let member = hit.key.fleetMember
-            keys.append(.string(window.windowPrefix + member))
-            keys.append(window.members)
-            keys.append(window.labels)
-            arguments.append(.integer(window.slotMicroseconds))
-            arguments.append(.integer(Int64(hit.limit)))
-            arguments.append(hit.countsRefused ? "1" : "0")
-            arguments.append(hit.decides ? "1" : "0")
-            arguments.append(.integer(Int64(window.maxTrackedKeys)))
-            arguments.append(.string(window.windowPrefix))
-            arguments.append(.string(member))
-            arguments.append(.string(hit.label ?? ""))
+            batch.keys.append(.string(window.windowPrefix + member))
+            batch.keys.append(window.members)
+            batch.keys.append(window.labels)
+            batch.arguments.append(.integer(window.slotMicroseconds))
+            batch.arguments.append(.integer(Int64(hit.limit)))
+            batch.arguments.append(hit.countsRefused ? "1" : "0")
+            batch.arguments.append(hit.decides ? "1" : "0")
+            batch.arguments.append(.integer(Int64(window.maxTrackedKeys)))
+            batch.arguments.append(.string(window.windowPrefix))
+            batch.arguments.append(.string(member))
+            batch.arguments.append(.string(hit.label ?? ""))
         }
-        pool.evaluate(RateWindowScripts.record, keys: keys, arguments: arguments, on: RedisPool.currentOrAnyLoop(),
+        guard !batch.flushScheduled else { return }
+        batch.flushScheduled = true
+        eventLoop.execute { self.send(box.value.take(), on: eventLoop) }
+    }
+
+    private func send(_ batch: (entries: [RateBatch.Entry], keys: [RESPArgument], arguments: [RESPArgument]),
+                      on eventLoop: EventLoop) {
+        let entries = batch.entries
+        pool.evaluate(RateWindowScripts.record, keys: batch.keys, arguments: batch.arguments, on: eventLoop,
                       within: budget).whenComplete { [self] result in
+            var failure: String
             switch result {
             case .success(let reply):
-                if let record = Self.record(of: reply, hitCount: hits.count) {
-                    completion(.success(record))
-                } else {
-                    availability.reportFailure("unexpected reply to the rate-window script: \(reply)")
-                    completion(.success(unavailableRecord(hits, now: now)))
+                if let values = reply.array {
+                    var position = 0
+                    var answered = 0
+                    for entry in entries {
+                        guard let (record, next) = Self.record(of: values, at: position, hitCount: entry.hits.count) else { break }
+                        position = next
+                        answered += 1
+                        entry.completion(.success(record))
+                    }
+                    if answered == entries.count, position == values.count { return }
+                    failure = "unexpected reply to the rate-window script: \(reply)"
+                    availability.reportFailure(failure)
+                    for entry in entries.dropFirst(answered) {
+                        entry.completion(.success(unavailableRecord(entry.hits, now: entry.now)))
+                    }
+                    return
                 }
+                failure = "unexpected reply to the rate-window script: \(reply)"
             case .failure(RedisClientError.timedOut):
-                availability.reportFailure("no reply within the \(budget.nanoseconds / 1_000_000) ms budget")
-                completion(.success(unavailableRecord(hits, now: now)))
+                failure = "no reply within the \(budget.nanoseconds / 1_000_000) ms budget"
             case .failure(let error):
-                availability.reportFailure("\(error)")
-                completion(.success(unavailableRecord(hits, now: now)))
+                failure = "\(error)"
             }
+            availability.reportFailure(failure)
+            for entry in entries { entry.completion(.success(unavailableRecord(entry.hits, now: entry.now))) }
         }
     }
 
-    static func record(of reply: RESPValue, hitCount: Int) -> RateRecord? {
-        guard let parts = reply.array, parts.count == 2, let overList = parts[0].array ?? (parts[0] == .null ? [] : nil),
-              let deciding = parts[1].integer else { return nil }
+    /// One request's part of the flat reply, from `position`: deciding hit, over count, over indexes.
+    static func record(of values: [RESPValue], at position: Int, hitCount: Int) -> (RateRecord, Int)? {
+        guard position + 2 <= values.count, let deciding = values[position].integer,
+              let overCount = values[position + 1].integer, overCount >= 0, overCount <= hitCount,
+              position + 2 + Int(overCount) <= values.count else { return nil }
         var record = RateRecord()
-        for item in overList {
-            guard let index = item.integer, index >= 0, index < hitCount, index < 64 else { return nil }
+        for offset in 0..<Int(overCount) {
+            guard let index = values[position + 2 + offset].integer, index >= 0, index < hitCount, index < 64 else {
+                return nil
+            }
             record.overLimit |= 1 << UInt64(index)
         }
         if deciding >= 0 {
             guard deciding < hitCount else { return nil }
             record.decidingHit = Int(deciding)
         }
-        return record
+        return (record, position + 2 + Int(overCount))
     }
 
     // MARK: without Redis
