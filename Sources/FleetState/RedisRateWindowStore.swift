@@ -53,6 +53,11 @@ public final class RedisRateWindowStore: RateWindowStore {
         self.keyPrefix = settings.keyPrefix
         self.clockSource = clockSource
         self.fleet = fleet
+        // The outage's local counts end with it (the fleet's windows in Redis count from here on).
+        availability.onRecovery { [weak local] in
+            local?.resetCounts()
+            return true
+        }
     }
 
     public func window(for id: RateRuleID, maxTrackedKeys: Int) -> RateWindowHandle {

@@ -105,3 +105,33 @@ struct RedisRateWindowEdgeTests {
         #expect(try await RateWindowStoreConformance.record(store, [hit], at: justBefore).decidingHit == 0)
     }
 }
+
+@Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+struct LocalRateShareTests {
+    /// Two outages: the second starts with the whole local limit again, not with what the first one counted.
+    @Test func eachOutageCountsLocallyAfresh() async throws {
+        let server = try await RedisServer.start()
+        let settings = RedisStateSettings(url: "redis://127.0.0.1:\(server.port)", onUnavailable: .local,
+                                          budget: .seconds(1), keyPrefix: "again:")
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port), scripts: RedisLimitStore.scripts)
+        let availability = RedisAvailability(pool: pool, budget: .seconds(1))
+        defer { availability.stop() }
+        let store = RedisRateWindowStore(pool: pool, availability: availability, settings: settings)
+        let hit = RateWindowStoreConformance.hit(store, "client", limit: 3)
+        func blockedDuringOutage() async throws -> [Bool] {
+            var blocked: [Bool] = []
+            for _ in 0..<4 {
+                blocked.append(try await RateWindowStoreConformance.record(store, [hit], at: SystemClock().now()).decidingHit != nil)
+            }
+            return blocked
+        }
+        server.stop()
+        #expect(try await blockedDuringOutage() == [false, false, false, true])
+        let restarted = try await RedisServer.start(port: server.port)
+        for _ in 0..<200 where !availability.isAvailable { try await Task.sleep(for: .milliseconds(25)) }
+        try await Task.sleep(for: .milliseconds(100))  // the recovery work runs before the next outage
+        #expect(availability.isAvailable)
+        restarted.stop()
+        #expect(try await blockedDuringOutage() == [false, false, false, true])
+    }
+}

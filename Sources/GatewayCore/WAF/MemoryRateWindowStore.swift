@@ -43,6 +43,17 @@ public final class MemoryRateWindowStore: RateWindowStore {
         return RateWindowHandle(id: id, storage: window)
     }
 
+    /// Forgets every count, keeping each rule's window (handles stay valid): a fleet instance's local share starts
+    /// afresh after Redis is back, so an outage's counts do not carry into the next one.
+    public func resetCounts() {
+        let all = windows.withLock { Array($0.values) }
+        for window in all {
+            for shard in window.shards {
+                shard.table.withLock { table in table = RateKeyTable(capacity: table.capacity) }
+            }
+        }
+    }
+
     public func record(_ hits: [RateHit], now: EpochNanoseconds) -> StoreReply<RateRecord> {
         .ready(recordNow(hits, now: now))
     }

@@ -26,6 +26,17 @@ import Testing
         #expect(store.recordNow([counting, blocking], now: clock.now()).decidingHit == 1)
     }
 
+    @Test func resetCountsForgetsEveryCountAndKeepsTheHandles() {
+        let store = MemoryRateWindowStore()
+        let clock = ManualClock()
+        let h = hit(store, "a", limit: 1)
+        #expect(store.recordNow([h], now: clock.now()).decidingHit == nil)
+        #expect(store.recordNow([h], now: clock.now()).decidingHit == 0)
+        store.resetCounts()
+        #expect(store.keysNow(of: h.window, atOrAbove: 1, now: clock.now()).isEmpty)
+        #expect(store.recordNow([h], now: clock.now()).decidingHit == nil)
+    }
+
     @Test func aMillionDistinctKeysStayWithinTheTrackedBound() {
         let store = MemoryRateWindowStore()
         let clock = ManualClock()
