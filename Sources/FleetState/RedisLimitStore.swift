@@ -25,12 +25,10 @@ public final class RedisLimitStore: LimitStore {
     let fleet: FleetMembership?
     let clock: any GatewayClock
     let local = LocalShare()
-    private let batches = LimitBatches()
-    private let keyPrefix: String
+    private let batches = TickBatches<LimitDecision>()
     /// Redis keys by handle slot, built once per handle.
-    private let bucketKeys = Mutex<[RESPArgument]>([])
-    private let quotaKeys = Mutex<[RESPArgument]>([])
-    private let slots = Mutex<(buckets: [LimitID: Int], quotas: [LimitID: Int])>(([:], [:]))
+    private let bucketKeys: RedisKeyTable
+    private let quotaKeys: RedisKeyTable
 
     public init(pool: RedisPool, availability: RedisAvailability, settings: RedisStateSettings,
                 fleet: FleetMembership? = nil, clockSource: ClockSource = .server,
@@ -40,36 +38,19 @@ public final class RedisLimitStore: LimitStore {
         self.availability = availability
         self.policy = settings.onUnavailable
         self.budget = .nanoseconds(RedisAvailability.nanoseconds(settings.budget))
-        self.keyPrefix = settings.keyPrefix
         self.clockSource = clockSource
         self.fleet = fleet
+        bucketKeys = RedisKeyTable(prefix: settings.keyPrefix + "b:")
+        quotaKeys = RedisKeyTable(prefix: settings.keyPrefix + "q:")
         availability.onRecovery { [weak self] in await self?.resynchronise() ?? true }
     }
 
     public func bucket(_ id: LimitID, throttle: Throttle, policy: LimitPolicyName) -> BucketHandle {
-        let slot = slots.withLock { slots in
-            if let slot = slots.buckets[id] { return slot }
-            let slot = bucketKeys.withLock { keys in
-                keys.append(.string(keyPrefix + "b:" + id.text))
-                return keys.count - 1
-            }
-            slots.buckets[id] = slot
-            return slot
-        }
-        return BucketHandle(id: id, throttle: throttle, policy: policy, slot: slot)
+        BucketHandle(id: id, throttle: throttle, policy: policy, slot: bucketKeys.slot(for: id))
     }
 
     public func quota(_ id: LimitID, quota: Quota) -> QuotaHandle {
-        let slot = slots.withLock { slots in
-            if let slot = slots.quotas[id] { return slot }
-            let slot = quotaKeys.withLock { keys in
-                keys.append(.string(keyPrefix + "q:" + id.text))
-                return keys.count - 1
-            }
-            slots.quotas[id] = slot
-            return slot
-        }
-        return QuotaHandle(id: id, quota: quota, slot: slot)
+        QuotaHandle(id: id, quota: quota, slot: quotaKeys.slot(for: id))
     }
 
     public func acquire(_ request: LimitRequest, now: EpochNanoseconds) -> StoreReply<LimitOutcome> {
@@ -78,9 +59,8 @@ public final class RedisLimitStore: LimitStore {
     }
 
     public func usage(of quota: QuotaHandle, now: EpochNanoseconds) async -> QuotaUsage {
-        let key = quotaKeys.withLock { $0[quota.slot] }
-        let reply = try? await pool.evaluate(LimitScripts.usage, keys: [key],
-                                             arguments: [clockArgument(now), .string(quota.quota.period.rawValue),
+        let reply = try? await pool.evaluate(LimitScripts.usage, keys: [quotaKeys[quota.slot]],
+                                             arguments: [clockSource.argument(now), .string(quota.quota.period.rawValue),
                                                          .integer(Int64(quota.quota.offset))],
                                              on: RedisPool.currentOrAnyLoop()).get()
         if let values = reply?.array?.compactMap(\.integer), values.count == 3 {
@@ -105,13 +85,13 @@ public final class RedisLimitStore: LimitStore {
         }
         let box = batches.batch(of: eventLoop)
         let batch = box.value
-        batch.entries.append(LimitBatch.Entry(request: request, now: now, completion: completion))
-        batch.arguments.append(clockArgument(now))
+        batch.entries.append(LimitDecision(request: request, now: now, completion: completion))
+        batch.arguments.append(clockSource.argument(now))
         batch.arguments.append(0)  // the bucket count, set below
         let countIndex = batch.arguments.count - 1
         batch.arguments.append(request.quota == nil ? "0" : "1")
         var bucketCount: Int64 = 0
-        bucketKeys.withLock { table in
+        bucketKeys.withKeys { table in
             request.forEachBucket { handle in
                 batch.keys.append(table[handle.slot])
                 batch.arguments.append(.integer(handle.throttle.rateMilli))
@@ -121,7 +101,7 @@ public final class RedisLimitStore: LimitStore {
         }
         batch.arguments[countIndex] = .integer(bucketCount)
         if let quota = request.quota {
-            batch.keys.append(quotaKeys.withLock { $0[quota.slot] })
+            batch.keys.append(quotaKeys[quota.slot])
             batch.arguments.append(.integer(quota.quota.limit))
             batch.arguments.append(.string(quota.quota.period.rawValue))
             batch.arguments.append(.integer(Int64(quota.quota.offset)))
@@ -132,7 +112,7 @@ public final class RedisLimitStore: LimitStore {
     }
 
     /// One script call for a tick's decisions; each request gets its outcome, or `onUnavailable`'s.
-    private func send(_ batch: (entries: [LimitBatch.Entry], keys: [RESPArgument], arguments: [RESPArgument]),
+    private func send(_ batch: (entries: [LimitDecision], keys: [RESPArgument], arguments: [RESPArgument]),
                       on eventLoop: EventLoop) {
         let entries = batch.entries
         pool.evaluate(LimitScripts.acquire, keys: batch.keys, arguments: batch.arguments, on: eventLoop, within: budget)
@@ -162,10 +142,8 @@ public final class RedisLimitStore: LimitStore {
                         return
                     }
                     failure = "unexpected reply to the limit script: \(reply)"
-                case .failure(RedisClientError.timedOut):
-                    failure = "no reply within the \(budget.nanoseconds / 1_000_000) ms budget"
                 case .failure(let error):
-                    failure = "\(error)"
+                    failure = RedisClientError.reason(error, budget: budget)
                 }
                 availability.reportFailure(failure ?? "")
                 for entry in entries { entry.completion(.success(unavailableOutcome(entry.request, now: entry.now))) }
@@ -201,7 +179,7 @@ public final class RedisLimitStore: LimitStore {
     }
 
     /// How many of `entries` a malformed reply still answered (the ones before the first bad part).
-    private func answeredCount(_ values: [RESPValue], _ entries: [LimitBatch.Entry]) -> Int {
+    private func answeredCount(_ values: [RESPValue], _ entries: [LimitDecision]) -> Int {
         var position = 0
         var answered = 0
         for entry in entries {
@@ -241,11 +219,9 @@ public final class RedisLimitStore: LimitStore {
         let eventLoop = RedisPool.currentOrAnyLoop()
         var sent: [(LocalShare.QuotaCount, EventLoopFuture<RESPValue>)] = []
         for count in counts {
-            // One lock, then the other: never nested (a reload compiling handles takes them in its own order).
-            guard let slot = slots.withLock({ $0.quotas[count.id] }) else { continue }
-            let key = quotaKeys.withLock { $0[slot] }
-            sent.append((count, pool.evaluate(LimitScripts.addToQuota, keys: [key], arguments: [
-                clockArgument(now), .string(count.quota.period.rawValue), .integer(Int64(count.quota.offset)),
+            guard let slot = quotaKeys.existingSlot(for: count.id) else { continue }
+            sent.append((count, pool.evaluate(LimitScripts.addToQuota, keys: [quotaKeys[slot]], arguments: [
+                clockSource.argument(now), .string(count.quota.period.rawValue), .integer(Int64(count.quota.offset)),
                 .integer(count.periodStart / 1000), .integer(count.used),
             ], on: eventLoop, within: .seconds(1))))
         }
@@ -258,13 +234,6 @@ public final class RedisLimitStore: LimitStore {
         }
         local.keepUnsynced(failed)
         return failed.isEmpty
-    }
-
-    private func clockArgument(_ now: EpochNanoseconds) -> RESPArgument {
-        switch clockSource {
-        case .server: return ""
-        case .caller: return .integer(now / 1000)
-        }
     }
 }
 

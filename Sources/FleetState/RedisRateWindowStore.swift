@@ -15,7 +15,7 @@ public final class RedisRateWindowStore: RateWindowStore {
     let clockSource: RedisLimitStore.ClockSource
     let fleet: FleetMembership?
     let local = MemoryRateWindowStore()
-    private let batches = RateBatches()
+    private let batches = TickBatches<RateDecision>()
     private let keyPrefix: String
 
     /// One rule's Redis names, built once per handle.
@@ -78,7 +78,7 @@ public final class RedisRateWindowStore: RateWindowStore {
     public func keys(of handle: RateWindowHandle, atOrAbove threshold: Int, now: EpochNanoseconds) async -> [RateKeyStatus] {
         let window = unsafeDowncast(handle.storage, to: Window.self)
         let reply = try? await pool.evaluate(RateWindowScripts.keys, keys: [window.members, window.labels], arguments: [
-            clockArgument(now), .integer(window.slotMicroseconds), .integer(Int64(threshold)), .string(window.windowPrefix),
+            clockSource.argument(now), .integer(window.slotMicroseconds), .integer(Int64(threshold)), .string(window.windowPrefix),
             .integer(Int64(Self.maxKeysExamined)),
         ], on: RedisPool.currentOrAnyLoop(), within: .seconds(5)).get()
         guard let rows = reply?.array else {
@@ -105,8 +105,8 @@ public final class RedisRateWindowStore: RateWindowStore {
         }
         let box = batches.batch(of: eventLoop)
         let batch = box.value
-        batch.entries.append(RateBatch.Entry(hits: hits, now: now, completion: completion))
-        batch.arguments.append(clockArgument(now))
+        batch.entries.append(RateDecision(hits: hits, now: now, completion: completion))
+        batch.arguments.append(clockSource.argument(now))
         batch.arguments.append(.integer(Int64(hits.count)))
         for hit in hits {
             let window = unsafeDowncast(hit.window.storage, to: Window.self)
@@ -128,7 +128,7 @@ public final class RedisRateWindowStore: RateWindowStore {
         eventLoop.execute { self.send(box.value.take(), on: eventLoop) }
     }
 
-    private func send(_ batch: (entries: [RateBatch.Entry], keys: [RESPArgument], arguments: [RESPArgument]),
+    private func send(_ batch: (entries: [RateDecision], keys: [RESPArgument], arguments: [RESPArgument]),
                       on eventLoop: EventLoop) {
         let entries = batch.entries
         pool.evaluate(RateWindowScripts.record, keys: batch.keys, arguments: batch.arguments, on: eventLoop,
@@ -154,10 +154,8 @@ public final class RedisRateWindowStore: RateWindowStore {
                     return
                 }
                 failure = "unexpected reply to the rate-window script: \(reply)"
-            case .failure(RedisClientError.timedOut):
-                failure = "no reply within the \(budget.nanoseconds / 1_000_000) ms budget"
             case .failure(let error):
-                failure = "\(error)"
+                failure = RedisClientError.reason(error, budget: budget)
             }
             availability.reportFailure(failure)
             for entry in entries { entry.completion(.success(unavailableRecord(entry.hits, now: entry.now))) }
@@ -207,13 +205,6 @@ public final class RedisRateWindowStore: RateWindowStore {
                 }
             }
             return record
-        }
-    }
-
-    private func clockArgument(_ now: EpochNanoseconds) -> RESPArgument {
-        switch clockSource {
-        case .server: return ""
-        case .caller: return .integer(now / 1000)
         }
     }
 }
