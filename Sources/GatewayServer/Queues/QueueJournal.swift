@@ -50,25 +50,17 @@ final class QueueJournal: Sendable {
     static func open(directory: String) async throws -> (journal: QueueJournal, messages: [String: [QueuedMessage]]) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent(fileName)
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton,
-                                                         on: MultiThreadedEventLoopGroup.singleton.any())
+        // FULL: each commit is fsynced, so an acknowledged message survives power loss too, not only a crash.
+        let connection = try await CheckedSQLiteFile.open(path: path, synchronous: .full, schema: """
+            CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL,
+                sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL,
+                first_received_at INTEGER, last_error TEXT, origin TEXT) WITHOUT ROWID
+            """)
+        let journal = QueueJournal(connection: connection, path: path)
         do {
-            _ = try await connection.query("PRAGMA journal_mode=WAL")
-            // FULL: each commit is fsynced, so an acknowledged message survives power loss too, not only a crash.
-            _ = try await connection.query("PRAGMA synchronous=FULL")
-            let check = try await connection.query("PRAGMA quick_check")
-            guard check.first?.columns.first?.data.string == "ok" else {
-                throw StateFileError("integrity check failed: \(check.compactMap { $0.columns.first?.data.string }.prefix(3).joined(separator: "; "))")
-            }
-            _ = try await connection.query("""
-                CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL,
-                    sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL,
-                    first_received_at INTEGER, last_error TEXT, origin TEXT) WITHOUT ROWID
-                """)
-            let journal = QueueJournal(connection: connection, path: path)
             return (journal, try await journal.load())
         } catch {
-            try? await connection.close()
+            await journal.close()
             throw error
         }
     }

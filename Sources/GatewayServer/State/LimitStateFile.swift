@@ -54,27 +54,13 @@ final class LimitStateFile: Sendable {
     }
 
     private static func attempt(_ path: String) async throws -> LimitStateFile {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton,
-                                                         on: MultiThreadedEventLoopGroup.singleton.any())
-        do {
-            _ = try await connection.query("PRAGMA journal_mode=WAL")
-            // NORMAL with WAL: a committed batch survives the process being killed (only power loss can take the
-            // last one), and commits do not wait for an fsync each.
-            _ = try await connection.query("PRAGMA synchronous=NORMAL")
-            // Reads every page: a truncated or garbled file is found now, not at the first write.
-            let check = try await connection.query("PRAGMA quick_check")
-            guard check.first?.columns.first?.data.string == "ok" else {
-                throw StateFileError("integrity check failed: \(check.compactMap { $0.columns.first?.data.string }.prefix(3).joined(separator: "; "))")
-            }
-            _ = try await connection.query("""
-                CREATE TABLE IF NOT EXISTS limits (id TEXT PRIMARY KEY, kind INTEGER NOT NULL, a INTEGER NOT NULL,
-                                                   b INTEGER NOT NULL) WITHOUT ROWID
-                """)
-            return LimitStateFile(connection: connection, path: path)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        // NORMAL with WAL: a committed batch survives the process being killed, and commits do not wait for an
+        // fsync each.
+        let connection = try await CheckedSQLiteFile.open(path: path, synchronous: .normal, schema: """
+            CREATE TABLE IF NOT EXISTS limits (id TEXT PRIMARY KEY, kind INTEGER NOT NULL, a INTEGER NOT NULL,
+                                               b INTEGER NOT NULL) WITHOUT ROWID
+            """)
+        return LimitStateFile(connection: connection, path: path)
     }
 
     /// kind 0: a bucket (a = picotokens, b = last refill, epoch ns); kind 1: a quota (a = period start, b = used).
