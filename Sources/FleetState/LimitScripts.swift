@@ -94,13 +94,16 @@ enum LimitScripts {
     /// Every script, for the pool to load on each new connection.
     static var all: [RedisScript] { [acquire, usage, addToQuota, heartbeat] }
 
-    /// Several requests' decisions, made one after the other in one call (the requests one event loop decided in
-    /// one tick): each sees the counters as the ones before it left them.
-    /// KEYS: per request, its buckets, then its quota when it has one.
-    /// ARGV: the request count, then per request: now (µs, or '' for the server's clock), bucket count, 1 when
-    /// there is a quota, rate and burst per bucket, then the quota's limit, period and offset.
-    /// Reply, one flat list (one array to parse, not one per request), per request in turn: verdict (0 admitted, 1 throttled, 2 quota), retry after (µs), quota remaining (-1
-    /// without one), quota reset (µs), quota period length (µs), then remaining tokens and µs until full per bucket.
+    /// Several requests' decisions in one call (the requests one event loop decided together). Requests that ask
+    /// the same of the same limits at the same time come as one group of `count`: the first `admitted` of them
+    /// pass, one after the other, so the script's work grows with the groups, not the requests. Each group sees
+    /// the counters as the groups before it left them.
+    /// KEYS: per group, its buckets, then its quota when it has one.
+    /// ARGV: the group count, then per group: now (µs, or '' for the server's clock), its request count, bucket
+    /// count, 1 when there is a quota, rate and burst per bucket, then the quota's limit, period and offset.
+    /// Reply, one flat list (one array to parse), per group in turn: admitted count; for the requests refused
+    /// after them, verdict (1 throttled, 2 quota) and retry after (µs); quota used before the group (-1 without
+    /// one), quota reset (µs), quota period length (µs); then each bucket's nanotokens before the group.
     static let acquire = RedisScript(common + """
         local server_now = nil
         local function now_of(arg)
@@ -108,7 +111,7 @@ enum LimitScripts {
           if server_now == nil then server_now = clock('') end
           return server_now
         end
-        -- Each counter is read once per call and written once at its end: a tick's requests mostly share buckets.
+        -- Each counter is read once per call and written once at its end: a call's groups mostly share buckets.
         local buckets, quotas = {}, {}
         local function bucket(key, rate, cap, now)
           local b = buckets[key]
@@ -130,20 +133,21 @@ enum LimitScripts {
         end
         local replies, held = {}, {}
         local a, k = 2, 1
-        for r = 1, tonumber(ARGV[1]) do
+        for g = 1, tonumber(ARGV[1]) do
           local now = now_of(ARGV[a])
-          local n = tonumber(ARGV[a + 1])
-          local has_quota = ARGV[a + 2] == '1'
-          a = a + 3
-          local throttled_for = -1
+          local count = tonumber(ARGV[a + 1])
+          local n = tonumber(ARGV[a + 2])
+          local has_quota = ARGV[a + 3] == '1'
+          a = a + 4
+          local admitted = count
+          local base = #replies
           for i = 1, n do
             local b = bucket(KEYS[k], tonumber(ARGV[a]), tonumber(ARGV[a + 1]) * UNIT, now)
             a, k = a + 2, k + 1
-            if b.u < UNIT then
-              local wait = ceildiv(UNIT - b.u, b.rate)
-              if wait > throttled_for then throttled_for = wait end
-            end
+            local whole = floordiv(b.u, UNIT)
+            if whole < admitted then admitted = whole end
             held[i] = b
+            replies[base + 6 + i] = b.u
           end
           local q, limit, qstart, qend = nil, 0, 0, 0
           if has_quota then
@@ -152,35 +156,34 @@ enum LimitScripts {
             a = a + 3
             q = quotas[KEYS[k]]
             if q == nil then
-              local start, count = read_pair(KEYS[k])
-              q = {start = start, used = count or 0, dirty = false}
+              local start, used = read_pair(KEYS[k])
+              q = {start = start, used = used or 0, dirty = false}
               quotas[KEYS[k]] = q
             end
             if q.start ~= qstart then q.start, q.used = qstart, 0 end
             q.finish, q.now = qend, now
             k = k + 1
+            if limit - q.used < admitted then admitted = math.max(0, limit - q.used) end
+            replies[base + 4], replies[base + 5], replies[base + 6] = q.used, qend - now, qend - qstart
+          else
+            replies[base + 4], replies[base + 5], replies[base + 6] = -1, 0, 0
           end
+          for i = 1, n do held[i].u = held[i].u - admitted * UNIT end
+          if has_quota and admitted > 0 then q.used, q.dirty = q.used + admitted, true end
+          -- The state every request past the admitted ones meets: the quota spent, or an empty bucket.
           local verdict, retry = 0, 0
-          if has_quota and q.used >= limit then
-            verdict, retry = 2, qend - now
-          elseif throttled_for >= 0 then
-            verdict, retry = 1, throttled_for
-          else
-            for i = 1, n do held[i].u = held[i].u - UNIT end
-            if has_quota then q.used, q.dirty = q.used + 1, true end
+          if admitted < count then
+            if has_quota and q.used >= limit then
+              verdict, retry = 2, qend - now
+            else
+              verdict = 1
+              for i = 1, n do
+                local b = held[i]
+                if b.u < UNIT then retry = math.max(retry, ceildiv(UNIT - b.u, b.rate)) end
+              end
+            end
           end
-          local base = #replies
-          replies[base + 1], replies[base + 2] = verdict, retry
-          if has_quota then
-            replies[base + 3], replies[base + 4], replies[base + 5] = math.max(0, limit - q.used), qend - now, qend - qstart
-          else
-            replies[base + 3], replies[base + 4], replies[base + 5] = -1, 0, 0
-          end
-          for i = 1, n do
-            local b = held[i]
-            replies[base + 4 + 2 * i] = floordiv(b.u, UNIT)
-            replies[base + 5 + 2 * i] = ceildiv(b.cap - b.u, b.rate)
-          end
+          replies[base + 1], replies[base + 2], replies[base + 3] = admitted, verdict, retry
         end
         -- A bucket left alone until full is the same as no bucket: its key goes when it would be full.
         for key, b in pairs(buckets) do

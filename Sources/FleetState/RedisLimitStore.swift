@@ -7,7 +7,7 @@ import Synchronization
 /// bucket and the quota, then take from all or none) on the server's clock, so N instances enforce one limit, not
 /// N. A request waits at most `budget` for it; past that, or while Redis is unavailable, `onUnavailable` decides:
 /// the instance's local share, admit, or refuse.
-public final class RedisLimitStore: LimitStore {
+public final class RedisLimitStore: LimitStore, TickBatchSender {
     /// Whose clock the scripts use: the server's in production; the caller's `now` in tests of the arithmetic.
     public enum ClockSource: Sendable {
         case server
@@ -75,8 +75,9 @@ public final class RedisLimitStore: LimitStore {
 
     // MARK: one decision
 
-    /// Adds the decision to its loop's batch, sent when the tick's other work is done; answers within the budget
-    /// whatever Redis does.
+    /// Adds the decision to its loop's batch, in the group of an earlier decision asking the same (looked for among
+    /// the batch's last few groups), sent when the tick's other work is done or the loop's previous call is back;
+    /// answers within the budget whatever Redis does.
     func decide(_ request: LimitRequest, now: EpochNanoseconds, completion: @escaping @Sendable (OperationResult) -> Void) {
         let eventLoop = RedisPool.currentOrAnyLoop()
         guard eventLoop.inEventLoop else {
@@ -85,109 +86,93 @@ public final class RedisLimitStore: LimitStore {
         }
         let box = batches.batch(of: eventLoop)
         let batch = box.value
-        batch.entries.append(LimitDecision(request: request, now: now, completion: completion))
-        batch.arguments.append(clockSource.argument(now))
-        batch.arguments.append(0)  // the bucket count, set below
-        let countIndex = batch.arguments.count - 1
-        batch.arguments.append(request.quota == nil ? "0" : "1")
-        var bucketCount: Int64 = 0
-        bucketKeys.withKeys { table in
-            request.forEachBucket { handle in
-                batch.keys.append(table[handle.slot])
-                batch.arguments.append(.integer(handle.throttle.rateMilli))
-                batch.arguments.append(.integer(handle.throttle.burst))
-                bucketCount += 1
-            }
-        }
-        batch.arguments[countIndex] = .integer(bucketCount)
-        if let quota = request.quota {
-            batch.keys.append(quotaKeys[quota.slot])
-            batch.arguments.append(.integer(quota.quota.limit))
-            batch.arguments.append(.string(quota.quota.period.rawValue))
-            batch.arguments.append(.integer(Int64(quota.quota.offset)))
-        }
-        guard !batch.flushScheduled else { return }
-        batch.flushScheduled = true
-        eventLoop.execute { self.send(box.value.take(), on: eventLoop) }
-    }
-
-    /// One script call for a tick's decisions; each request gets its outcome, or `onUnavailable`'s.
-    private func send(_ batch: (entries: [LimitDecision], keys: [RESPArgument], arguments: [RESPArgument]),
-                      on eventLoop: EventLoop) {
-        let entries = batch.entries
-        pool.evaluate(LimitScripts.acquire, keys: batch.keys, arguments: batch.arguments, on: eventLoop, within: budget)
-            .whenComplete { [self] result in
-                var failure: String?
-                switch result {
-                case .success(let reply):
-                    if let values = reply.array {
-                        var position = 0
-                        for entry in entries {
-                            guard let (outcome, next) = Self.outcome(of: values, at: position, entry.request) else {
-                                failure = "unexpected reply to the limit script: \(reply)"
-                                break
-                            }
-                            position = next
-                            if let quota = entry.request.quota, let left = outcome.quota?.remaining {
-                                local.noteFleetUsage(quota, used: quota.quota.limit - left)
-                            }
-                            entry.completion(.success(outcome))
-                        }
-                        if failure == nil, position == values.count { return }
-                        // A malformed reply: the requests not yet answered fall back (answered ones keep theirs).
-                        availability.reportFailure(failure ?? "unexpected reply to the limit script: \(reply)")
-                        for entry in entries.dropFirst(answeredCount(values, entries)) {
-                            entry.completion(.success(unavailableOutcome(entry.request, now: entry.now)))
-                        }
-                        return
-                    }
-                    failure = "unexpected reply to the limit script: \(reply)"
-                case .failure(let error):
-                    failure = RedisClientError.reason(error, budget: budget)
+        let sameTime = clockSource == .server
+        if let group = batch.groups.indices.reversed().prefix(Self.groupsSearched).first(where: { index in
+            let first = batch.entries[batch.groups[index].firstEntry]
+            return (sameTime || first.now == now) && first.request.asksTheSame(as: request)
+        }) {
+            batch.entries.append(LimitDecision(request: request, now: now, completion: completion, group: group,
+                                               position: Int(batch.groups[group].size)))
+            batch.groups[group].size += 1
+        } else {
+            batch.arguments.append(clockSource.argument(now))
+            batch.groups.append(.init(firstEntry: batch.entries.count, sizeArgument: batch.arguments.count, size: 1))
+            batch.entries.append(LimitDecision(request: request, now: now, completion: completion,
+                                               group: batch.groups.count - 1, position: 0))
+            batch.arguments.append(1)  // the group's size, set when sent
+            batch.arguments.append(0)  // the bucket count, set below
+            let countIndex = batch.arguments.count - 1
+            batch.arguments.append(request.quota == nil ? "0" : "1")
+            var bucketCount: Int64 = 0
+            bucketKeys.withKeys { table in
+                request.forEachBucket { handle in
+                    batch.keys.append(table[handle.slot])
+                    batch.arguments.append(.integer(handle.throttle.rateMilli))
+                    batch.arguments.append(.integer(handle.throttle.burst))
+                    bucketCount += 1
                 }
-                availability.reportFailure(failure ?? "")
-                for entry in entries { entry.completion(.success(unavailableOutcome(entry.request, now: entry.now))) }
             }
+            batch.arguments[countIndex] = .integer(bucketCount)
+            if let quota = request.quota {
+                batch.keys.append(quotaKeys[quota.slot])
+                batch.arguments.append(.integer(quota.quota.limit))
+                batch.arguments.append(.string(quota.quota.period.rawValue))
+                batch.arguments.append(.integer(Int64(quota.quota.offset)))
+            }
+        }
+        batch.joined(by: self, on: eventLoop, budget: budget)
     }
 
-    /// One request's part of the script's flat reply, from `position`, as an outcome (µs to ns), with where the
-    /// next request's part starts; nil when it is not the shape the script returns.
-    static func outcome(of values: [RESPValue], at position: Int, _ request: LimitRequest) -> (LimitOutcome, Int)? {
-        var bucketCount = 0
-        request.forEachBucket { _ in bucketCount += 1 }
-        let end = position + 5 + 2 * bucketCount
-        guard end <= values.count else { return nil }
-        func value(_ offset: Int) -> Int64? { values[position + offset].integer }
-        guard let verdictCode = value(0), let retry = value(1), let quotaLeft = value(2), let quotaReset = value(3),
-              let quotaPeriod = value(4) else { return nil }
-        let verdict: LimitOutcome.Verdict
-        switch verdictCode {
-        case 0: verdict = .admitted
-        case 1: verdict = .throttled
-        case 2: verdict = .quotaExceeded
-        default: return nil
-        }
-        var states = LimitStates()
-        for i in 0..<bucketCount {
-            guard let remaining = value(5 + 2 * i), let reset = value(6 + 2 * i) else { return nil }
-            states.append(LimitState(remaining: remaining, resetNanoseconds: reset * 1000))
-        }
-        let quota = request.quota == nil ? nil : LimitState(remaining: quotaLeft, resetNanoseconds: quotaReset * 1000)
-        var outcome = LimitOutcome(verdict: verdict, retryAfter: retry * 1000, buckets: states, quota: quota)
-        outcome.quotaPeriod = quotaPeriod * 1000
-        return (outcome, end)
+    /// How many of a batch's latest groups a decision is compared with: enough for a busy route or key, and a
+    /// bound on the work when every request of a batch asks something different.
+    static let groupsSearched = 8
+
+    func call(_ batch: TickBatch<LimitDecision>.Taken, on eventLoop: EventLoop, within budget: TimeAmount)
+        -> EventLoopFuture<RESPValue> {
+        pool.evaluate(LimitScripts.acquire, keys: batch.keys, arguments: batch.arguments, on: eventLoop, within: budget)
     }
 
-    /// How many of `entries` a malformed reply still answered (the ones before the first bad part).
-    private func answeredCount(_ values: [RESPValue], _ entries: [LimitDecision]) -> Int {
+    /// Each request of a batch gets its outcome from its group's part of the script's reply, or, when the call
+    /// failed or its reply is not the script's shape, `onUnavailable`'s.
+    func answer(_ entries: [LimitDecision], with result: Result<RESPValue, any Error>) {
+        let failure: String
+        switch result {
+        case .success(let reply):
+            if let decisions = Self.groupDecisions(in: reply, for: entries) {
+                for entry in entries {
+                    let outcome = decisions[entry.group].outcome(at: entry.position, of: entry.request)
+                    if let quota = entry.request.quota, let left = outcome.quota?.remaining {
+                        local.noteFleetUsage(quota, used: quota.quota.limit - left)
+                    }
+                    entry.completion(.success(outcome))
+                }
+                return
+            }
+            failure = "unexpected reply to the limit script: \(reply)"
+        case .failure(let error):
+            failure = RedisClientError.reason(error, budget: budget)
+        }
+        availability.reportFailure(failure)
+        for entry in entries { entry.completion(.success(unavailableOutcome(entry.request, now: entry.now))) }
+    }
+
+    /// The script's reply read as one decision per group of `entries` (in the order the groups were made), nil
+    /// unless it is exactly that shape.
+    static func groupDecisions(in reply: RESPValue, for entries: [LimitDecision]) -> [LimitGroupDecision]? {
+        guard let values = reply.array else { return nil }
+        var decisions: [LimitGroupDecision] = []
         var position = 0
-        var answered = 0
-        for entry in entries {
-            guard let (_, next) = Self.outcome(of: values, at: position, entry.request) else { break }
+        for entry in entries where entry.position == 0 {
+            var bucketCount = 0
+            entry.request.forEachBucket { _ in bucketCount += 1 }
+            guard entry.group == decisions.count,
+                  let (decision, next) = LimitGroupDecision.parse(values, at: position, bucketCount: bucketCount)
+            else { return nil }
+            decisions.append(decision)
             position = next
-            answered += 1
         }
-        return answered
+        guard position == values.count else { return nil }
+        return decisions
     }
 
     // MARK: without Redis

@@ -7,7 +7,7 @@ import Redis
 /// that decides), on the server's clock. Within the budget or `onUnavailable` decides, as for limits: `local`
 /// counts in memory against limit ÷ live instances, `allow` lets every hit under its limit, `deny` puts every hit
 /// over it.
-public final class RedisRateWindowStore: RateWindowStore {
+public final class RedisRateWindowStore: RateWindowStore, TickBatchSender {
     let pool: RedisPool
     let availability: RedisAvailability
     let policy: RedisStateSettings.UnavailablePolicy
@@ -123,43 +123,42 @@ public final class RedisRateWindowStore: RateWindowStore {
             batch.arguments.append(.string(member))
             batch.arguments.append(.string(hit.label ?? ""))
         }
-        guard !batch.flushScheduled else { return }
-        batch.flushScheduled = true
-        eventLoop.execute { self.send(box.value.take(), on: eventLoop) }
+        batch.joined(by: self, on: eventLoop, budget: budget)
     }
 
-    private func send(_ batch: (entries: [RateDecision], keys: [RESPArgument], arguments: [RESPArgument]),
-                      on eventLoop: EventLoop) {
-        let entries = batch.entries
-        pool.evaluate(RateWindowScripts.record, keys: batch.keys, arguments: batch.arguments, on: eventLoop,
-                      within: budget).whenComplete { [self] result in
-            var failure: String
-            switch result {
-            case .success(let reply):
-                if let values = reply.array {
-                    var position = 0
-                    var answered = 0
-                    for entry in entries {
-                        guard let (record, next) = Self.record(of: values, at: position, hitCount: entry.hits.count) else { break }
-                        position = next
-                        answered += 1
-                        entry.completion(.success(record))
-                    }
-                    if answered == entries.count, position == values.count { return }
-                    failure = "unexpected reply to the rate-window script: \(reply)"
-                    availability.reportFailure(failure)
-                    for entry in entries.dropFirst(answered) {
-                        entry.completion(.success(unavailableRecord(entry.hits, now: entry.now)))
-                    }
-                    return
+    func call(_ batch: TickBatch<RateDecision>.Taken, on eventLoop: EventLoop, within budget: TimeAmount)
+        -> EventLoopFuture<RESPValue> {
+        pool.evaluate(RateWindowScripts.record, keys: batch.keys, arguments: batch.arguments, on: eventLoop, within: budget)
+    }
+
+    /// Each request of a batch gets its record from the script's reply, or `onUnavailable`'s.
+    func answer(_ entries: [RateDecision], with result: Result<RESPValue, any Error>) {
+        var failure: String
+        switch result {
+        case .success(let reply):
+            if let values = reply.array {
+                var position = 0
+                var answered = 0
+                for entry in entries {
+                    guard let (record, next) = Self.record(of: values, at: position, hitCount: entry.hits.count) else { break }
+                    position = next
+                    answered += 1
+                    entry.completion(.success(record))
                 }
+                if answered == entries.count, position == values.count { return }
                 failure = "unexpected reply to the rate-window script: \(reply)"
-            case .failure(let error):
-                failure = RedisClientError.reason(error, budget: budget)
+                availability.reportFailure(failure)
+                for entry in entries.dropFirst(answered) {
+                    entry.completion(.success(unavailableRecord(entry.hits, now: entry.now)))
+                }
+                return
             }
-            availability.reportFailure(failure)
-            for entry in entries { entry.completion(.success(unavailableRecord(entry.hits, now: entry.now))) }
+            failure = "unexpected reply to the rate-window script: \(reply)"
+        case .failure(let error):
+            failure = RedisClientError.reason(error, budget: budget)
         }
+        availability.reportFailure(failure)
+        for entry in entries { entry.completion(.success(unavailableRecord(entry.hits, now: entry.now))) }
     }
 
     /// One request's part of the flat reply, from `position`: deciding hit, over count, over indexes.

@@ -3,25 +3,64 @@ import NIOCore
 import Redis
 import Synchronization
 
+/// What a store sends for its batches: one script call for a batch's decisions, and each decision's answer from
+/// the call's result (a failure included).
+protocol TickBatchSender<Entry>: AnyObject, Sendable {
+    associatedtype Entry
+    func call(_ batch: TickBatch<Entry>.Taken, on eventLoop: EventLoop, within budget: TimeAmount) -> EventLoopFuture<RESPValue>
+    func answer(_ entries: [Entry], with result: Result<RESPValue, any Error>)
+}
+
 /// The decisions one event loop makes in one tick, sent to Redis as one script call when the tick's other work is
 /// done: one write, one reply, one budget timer and one script run for all of them, instead of one each.
+/// (Holding a tick's batch back while the loop's previous call was out made bigger batches but cost more in
+/// waiting than it saved: 0.9× the throughput, measured.)
 /// Touched only on its loop. `Entry` is what each decision needs back (its request and completion).
 final class TickBatch<Entry> {
+    typealias Taken = (entries: [Entry], keys: [RESPArgument], arguments: [RESPArgument])
+
+    /// Decisions that ask the same of the same keys, sent as one: where each group's size goes in `arguments`.
+    /// Empty when a store sends each decision on its own.
+    struct Group {
+        let firstEntry: Int
+        let sizeArgument: Int
+        var size: Int64
+    }
+
     var entries: [Entry] = []
     var keys: [RESPArgument] = []
-    /// Starts with the decision count, filled in when the batch is sent.
+    /// Starts with the count of decisions (or groups), filled in when the batch is sent.
     var arguments: [RESPArgument] = [0]
-    var flushScheduled = false
+    var groups: [Group] = []
+    private var sendScheduled = false
+
+    /// Call after adding a decision's entry, keys and arguments, on the batch's loop.
+    func joined<Sender: TickBatchSender<Entry>>(by sender: Sender, on eventLoop: EventLoop, budget: TimeAmount) {
+        guard !sendScheduled else { return }
+        sendScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            let batch = loopBound.value.take()
+            let entries = NIOLoopBound(batch.entries, eventLoop: eventLoop)
+            sender.call(batch, on: eventLoop, within: budget).whenComplete { sender.answer(entries.value, with: $0) }
+        }
+    }
 
     /// Takes what was collected, leaving the batch empty (its arrays keep their capacity for the next tick).
-    func take() -> (entries: [Entry], keys: [RESPArgument], arguments: [RESPArgument]) {
-        arguments[0] = .integer(Int64(entries.count))
+    private func take() -> Taken {
+        if groups.isEmpty {
+            arguments[0] = .integer(Int64(entries.count))
+        } else {
+            arguments[0] = .integer(Int64(groups.count))
+            for group in groups { arguments[group.sizeArgument] = .integer(group.size) }
+            groups.removeAll(keepingCapacity: true)
+        }
         let taken = (entries, keys, arguments)
         entries.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
         arguments.removeAll(keepingCapacity: true)
         arguments.append(0)
-        flushScheduled = false
+        sendScheduled = false
         return taken
     }
 }
@@ -41,11 +80,13 @@ final class TickBatches<Entry>: Sendable {
     }
 }
 
-/// A limit decision waiting in a batch.
+/// A limit decision waiting in a batch: the `position`th request of the batch's group `group`.
 struct LimitDecision {
     let request: LimitRequest
     let now: EpochNanoseconds
     let completion: @Sendable (OperationResult) -> Void
+    let group: Int
+    let position: Int
 }
 
 /// A WAF rate decision waiting in a batch.

@@ -50,6 +50,48 @@ struct TickBatchingTests {
         #expect(try await Self.evalshaCalls(server) == 1)
     }
 
+    /// A tick's requests of three shapes (sharing a plan bucket and a quota across shapes) go as three groups of
+    /// one call, and each request gets exactly what the memory store answers when it meets them group by group:
+    /// verdicts, retry times, and every bucket's and the quota's state after its own turn.
+    @Test func groupedDecisionsAnswerEachRequestAsTheMemoryStoreWould() async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        let redis = RedisLimitStoreTests.store(server)
+        let memory = MemoryLimitStore()
+        func shapes(_ store: any LimitStore) -> [LimitRequest] {
+            let a = store.bucket(LimitID("a"), throttle: Throttle(rateMilli: 2000, burst: 5), policy: .route)
+            let b = store.bucket(LimitID("b"), throttle: Throttle(rateMilli: 500, burst: 3), policy: .route)
+            let plan = store.bucket(LimitID("plan"), throttle: Throttle(rateMilli: 1000, burst: 6), policy: .plan)
+            let quota = store.quota(LimitID("quota"), quota: Quota(limit: 7, period: .day))
+            return [LimitRequest(routeBuckets: [a]), LimitRequest(routeBuckets: [a], planBucket: plan, quota: quota),
+                    LimitRequest(routeBuckets: [b], planBucket: plan)]
+        }
+        let order = (0..<30).map { [0, 1, 2, 1, 0, 2, 2][$0 % 7] }
+        let redisShapes = shapes(redis)
+        let operations: [any PendingOperation] = order.map { shape in
+            guard case .pending(let operation) = redis.acquire(redisShapes[shape], now: LimitStoreConformance.now) else {
+                fatalError("a Redis store answers later")
+            }
+            return operation
+        }
+        let results = try await Self.startInOneTick(operations, on: MultiThreadedEventLoopGroup.singleton.any())
+        let outcomes = try results.map { try #require(try $0.get() as? LimitOutcome) }
+        #expect(try await Self.evalshaCalls(server) == 1)
+
+        // The groups in the order their first request came: 0, 1, 2.
+        let memoryShapes = shapes(memory)
+        var expected = [LimitOutcome?](repeating: nil, count: order.count)
+        for shape in 0..<3 {
+            for (index, requestShape) in order.enumerated() where requestShape == shape {
+                expected[index] = try await LimitStoreConformance.acquire(memory, memoryShapes[shape],
+                                                                          at: LimitStoreConformance.now)
+            }
+        }
+        #expect(outcomes == expected.map { $0! })
+        // a's five tokens all go to the first group, so the second (needing a too) gets none; b admits three.
+        #expect(outcomes.filter { $0.verdict == .admitted }.count == 5 + 0 + 3)
+    }
+
     @Test func rateDecisionsOfOneTickShareOneCall() async throws {
         let server = try await RedisServer.start()
         defer { server.stop() }
