@@ -34,13 +34,14 @@ public final class FleetCacheInvalidation: Sendable {
         self.instanceID = instanceID
     }
 
-    /// Tells the other instances (this one flushed already). False when Redis did not take the message.
+    /// Tells the other instances (this one flushed already). The instances subscribed when Redis took the
+    /// message (this one included while it runs), as Redis counts them; nil when Redis did not take it.
     @discardableResult
-    public func publish(_ scope: Scope) async -> Bool {
+    public func publish(_ scope: Scope) async -> Int? {
         let message = Self.encode(scope, from: instanceID)
         let reply = try? await pool.send(["PUBLISH", .string(channel), .string(message)], on: RedisPool.currentOrAnyLoop(),
                                          within: .seconds(1)).get()
-        return reply?.integer != nil
+        return reply?.integer.map { Int($0) }
     }
 
     /// Until `stop`: stays subscribed, reconnecting with back-off, and calls `flush` for every other instance's

@@ -19,9 +19,10 @@ struct FleetCacheInvalidationTests {
         let subscribed = Recorder<Bool>()
         let running = Task { await b.run(flush: { flushedAtB.append($0) }, subscribed: { subscribed.append(true) }) }
         for _ in 0..<100 where subscribed.values.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(await a.publish(.init(api: "shop", route: "GET /items/{id}")))
-        #expect(await b.publish(.init(api: "own", route: nil)))  // b's own message: b flushed already
-        #expect(await a.publish(.everything))
+        // Only b is subscribed: each message reaches one instance.
+        #expect(await a.publish(.init(api: "shop", route: "GET /items/{id}")) == 1)
+        #expect(await b.publish(.init(api: "own", route: nil)) == 1)  // b's own message: b flushed already
+        #expect(await a.publish(.everything) == 1)
         for _ in 0..<100 where flushedAtB.values.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(flushedAtB.values == [.init(api: "shop", route: "GET /items/{id}"), .everything])
         await b.stop()

@@ -126,7 +126,7 @@ extension GatewayServerTests {
                     }
                     #expect(upstream.requestCount == 2)
                     let flushed = try exchange(port: a.adminPort, "DELETE /cache?api=api HTTP/1.1\r\nHost: admin\r\n\r\n")
-                    #expect(flushed.status == 200 && flushed.bodyText == #"{"removed":1}"#)
+                    #expect(flushed.status == 200 && flushed.bodyText == #"{"removed":1,"instancesReached":2}"#)
                     // B hears it through Redis: its next request is a miss again.
                     #expect(await eventually {
                         (try? exchange(port: b.port, get("/items/1")).header("cache-status")?.contains("miss")) == true

@@ -105,11 +105,12 @@ final class AdminHandler: ChannelInboundHandler {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             Task {
-                let published = await fleet.cacheInvalidation.publish(.init(api: flushed.api, route: flushed.route))
+                let reached = await fleet.cacheInvalidation.publish(.init(api: flushed.api, route: flushed.route))
                 eventLoop.execute {
                     let (handler, context) = loopBound.value
-                    if published {
-                        handler.respond(context, status: .ok, contentType: "application/json", body: flushed.body,
+                    if let reached {
+                        handler.respond(context, status: .ok, contentType: "application/json",
+                                        body: CacheReport.fleetBody(removed: flushed.removed, instancesReached: reached),
                                         requestId: requestId, keepAlive: keepAlive)
                     } else {
                         handler.respondProblem(context, .stateStoreUnavailable,

@@ -25,7 +25,8 @@ enum CacheReport {
 
     /// `DELETE /cache[?api=NAME[&route=ROUTEKEY]]` → `{"removed": N}` and what was flushed (for the rest of a
     /// fleet); nil when the query is malformed.
-    static func flush(_ snapshot: GatewaySnapshot, query: Substring?) -> (body: [UInt8], api: String?, route: String?)? {
+    static func flush(_ snapshot: GatewaySnapshot, query: Substring?)
+        -> (body: [UInt8], removed: Int, api: String?, route: String?)? {
         var api: String?
         var route: String?
         for pair in (query ?? "").split(separator: "&") {
@@ -39,6 +40,12 @@ enum CacheReport {
         }
         if route != nil && api == nil { return nil }
         let removed = snapshot.responseCache?.flush(api: api, route: route) ?? 0
-        return (Array(#"{"removed":\#(removed)}"#.utf8), api, route)
+        return (Array(#"{"removed":\#(removed)}"#.utf8), removed, api, route)
+    }
+
+    /// Fleet mode's answer: this instance's count, and how many instances Redis delivered the flush to (this one
+    /// included), to compare with `portcullis_fleet_instances`.
+    static func fleetBody(removed: Int, instancesReached: Int) -> [UInt8] {
+        Array(#"{"removed":\#(removed),"instancesReached":\#(instancesReached)}"#.utf8)
     }
 }
