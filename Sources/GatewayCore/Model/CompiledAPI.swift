@@ -53,6 +53,7 @@ public enum Integration: Sendable {
     case http(HTTPIntegration)
     case mock(MockIntegration)
     case function(FunctionIntegration)
+    case queue(QueueIntegration)
 }
 
 /// Forward to an HTTP upstream (contract: integration type `http`).

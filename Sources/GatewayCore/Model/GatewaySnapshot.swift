@@ -22,12 +22,16 @@ public final class GatewaySnapshot: Sendable {
     public let pipeline: RequestPipeline
     /// `functions`, indexed by the routes' `FunctionIntegration.functionIndex`.
     public let functions: [FunctionDefinition]
+    /// The `queues` section, in file order.
+    public let queues: [QueueDefinition]
 
     public init(settings: GatewaySettings, apis: [CompiledAPI], hostRouter: HostRouter, sourcePath: String,
                 domainNames: [String] = [], waf: WAFPolicy? = nil, limits: LimitPolicy = .none,
-                state: GatewayState = GatewayState(), functions: [FunctionDefinition] = []) {
+                state: GatewayState = GatewayState(), functions: [FunctionDefinition] = [],
+                queues: [QueueDefinition] = []) {
         self.settings = settings
         self.functions = functions
+        self.queues = queues
         self.apis = apis
         self.hostRouter = hostRouter
         self.sourcePath = sourcePath
@@ -53,6 +57,7 @@ public final class GatewaySnapshot: Sendable {
         self.responseCache = other.responseCache
         self.state = other.state
         self.functions = other.functions
+        self.queues = other.queues
         self.pipeline = pipeline
     }
 

@@ -64,7 +64,8 @@ final class AdminHandler: ChannelInboundHandler {
         case (.GET, "/metrics"):
             respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
                     body: runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot)
-                        + CacheReport.prometheus(runtime.snapshot), requestId: requestId,
+                        + CacheReport.prometheus(runtime.snapshot)
+                        + QueueReport.prometheus(runtime.queues.service?.reports() ?? []), requestId: requestId,
                     keepAlive: keepAlive)
         case (.GET, "/waf"):
             let snapshot = runtime.snapshot
@@ -142,12 +143,85 @@ final class AdminHandler: ChannelInboundHandler {
                     }
                 }
             }
+        case (_, _) where QueueReport.target(of: Substring(path)) != nil:
+            let query = request.head.uri.split(separator: "?", maxSplits: 1).dropFirst().first
+            respondQueues(context, request.head.method, QueueReport.target(of: Substring(path))!, query: query,
+                          requestId, keepAlive)
         case (_, "/healthz"), (_, "/metrics"), (_, "/reload"), (_, "/waf"), (_, "/cache"):
             let allow = path == "/reload" ? "POST" : path == "/waf" ? "GET" : path == "/cache" ? "DELETE" : "GET, HEAD"
             respondProblem(context, .methodNotAllowed, "\(request.head.method.rawValue) is not allowed on \(path)",
                            requestId, keepAlive, extraHeaders: [("allow", allow)])
         default:
             respondProblem(context, .resourceNotFound, "no admin endpoint at \(path)", requestId, keepAlive)
+        }
+    }
+
+    /// `GET /queues`, `GET|DELETE /queues/{name}/messages` (peek, purge), `POST /queues/{name}/redrive`.
+    private func respondQueues(_ context: ChannelHandlerContext, _ method: HTTPMethod, _ target: QueueReport.Target,
+                               query: Substring?, _ requestId: String, _ keepAlive: Bool) {
+        let allow: String
+        switch target {
+        case .list: allow = "GET"
+        case .messages: allow = "GET, DELETE"
+        case .redrive: allow = "POST"
+        }
+        guard allow.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == method.rawValue }) else {
+            respondProblem(context, .methodNotAllowed, "\(method.rawValue) is not allowed here", requestId, keepAlive,
+                           extraHeaders: [("allow", allow)])
+            return
+        }
+        guard let service = runtime.queues.service else {
+            let reason = runtime.queues.failure.map { "queues are unavailable: \($0)" } ?? "no queues are configured"
+            if case .list = target, runtime.queues.failure == nil {
+                respond(context, status: .ok, contentType: "application/json", body: QueueReport.json([QueueService.Report]()),
+                        requestId: requestId, keepAlive: keepAlive)
+            } else {
+                respondProblem(context, runtime.queues.failure == nil ? .resourceNotFound : .integrationFailure, reason,
+                               requestId, keepAlive)
+            }
+            return
+        }
+        func answer(_ work: @escaping @Sendable () async throws -> [UInt8]) {
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task {
+                let result: Result<[UInt8], any Error>
+                do { result = .success(try await work()) } catch { result = .failure(error) }
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    switch result {
+                    case .success(let body):
+                        handler.respond(context, status: .ok, contentType: "application/json", body: body,
+                                        requestId: requestId, keepAlive: keepAlive)
+                    case .failure(let error as QueueService.QueueError):
+                        switch error {
+                        case .unknownQueue:
+                            handler.respondProblem(context, .resourceNotFound, "\(error)", requestId, keepAlive)
+                        case .notADeadLetterQueue:
+                            handler.respondProblem(context, .badRequest, "\(error)", requestId, keepAlive)
+                        }
+                    case .failure(let error):
+                        handler.respondProblem(context, .integrationFailure, "the queue file failed: \(error)",
+                                               requestId, keepAlive)
+                    }
+                }
+            }
+        }
+        switch (method, target) {
+        case (_, .list):
+            respond(context, status: .ok, contentType: "application/json", body: QueueReport.json(service.reports()),
+                    requestId: requestId, keepAlive: keepAlive)
+        case (.GET, .messages(let name)):
+            guard let limit = QueueReport.peekLimit(query) else {
+                respondProblem(context, .badRequest, "limit must be an integer from 1 to \(QueueReport.maxPeek)",
+                               requestId, keepAlive)
+                return
+            }
+            answer { QueueReport.json(try service.peek(name, limit: limit)) }
+        case (_, .messages(let name)):
+            answer { Array(#"{"purged":\#(try await service.purge(name))}"#.utf8) }
+        case (_, .redrive(let name)):
+            answer { Array(#"{"redriven":\#(try await service.redrive(name))}"#.utf8) }
         }
     }
 

@@ -6,13 +6,6 @@ import Synchronization
 /// records the receive count it hands out, so `maxReceiveCount` holds across a restart; dead-lettered messages move
 /// to their queue's dead-letter queue in the same commit that takes them off it.
 final class QueueService: Sendable {
-    /// One queue as the config defines it.
-    struct Definition: Sendable, Equatable {
-        let name: String
-        let settings: QueueSettings
-        let deadLetterQueue: String?
-    }
-
     enum QueueError: Error, Equatable, CustomStringConvertible {
         case unknownQueue(String)
         case notADeadLetterQueue(String)
@@ -25,9 +18,17 @@ final class QueueService: Sendable {
         }
     }
 
+    /// Since start, per queue: CloudWatch's NumberOfMessagesSent, Received and Deleted.
+    struct Counts: Sendable, Equatable {
+        var sent = 0
+        var received = 0
+        var deleted = 0
+    }
+
     private struct State {
-        var definitions: [String: Definition] = [:]
+        var definitions: [String: QueueDefinition] = [:]
         var queues: [String: MessageQueue] = [:]
+        var counts: [String: Counts] = [:]
     }
 
     private let state = Mutex(State())
@@ -41,7 +42,7 @@ final class QueueService: Sendable {
 
     /// Opens the queues: from the journal under `directory` (nil: in memory only), with `definitions`' settings.
     /// Messages of a queue no longer defined are kept (on disk) until it is defined again.
-    static func open(definitions: [Definition], directory: String?, clock: any GatewayClock = SystemClock()) async throws
+    static func open(definitions: [QueueDefinition], directory: String?, clock: any GatewayClock = SystemClock()) async throws
         -> QueueService {
         var stored: [String: [QueuedMessage]] = [:]
         var journal: QueueJournal?
@@ -52,7 +53,7 @@ final class QueueService: Sendable {
     }
 
     /// Applies a config's definitions: new queues start empty, changed settings apply from now on.
-    func define(_ definitions: [Definition], restoring stored: [String: [QueuedMessage]] = [:]) {
+    func define(_ definitions: [QueueDefinition], restoring stored: [String: [QueuedMessage]] = [:]) {
         state.withLock { state in
             for definition in definitions {
                 let old = state.queues[definition.name]
@@ -85,6 +86,7 @@ final class QueueService: Sendable {
                 queue.insert(message)
                 state.queues[queueName] = queue
             }
+            state.counts[queueName, default: Counts()].sent += 1
         }
         return message.id
     }
@@ -110,6 +112,7 @@ final class QueueService: Sendable {
                     changes.append(.remove(id: message.id))
                 }
             }
+            state.counts[queueName, default: Counts()].received += result.deliveries.count
             return (result.deliveries, changes)
         }
         try await journal?.append(changes)
@@ -124,6 +127,7 @@ final class QueueService: Sendable {
             guard state.queues[queueName] != nil else { return [] }
             var changes: [QueueJournal.Change] = []
             for receipt in deleted where state.queues[queueName]!.delete(receipt) { changes.append(.remove(id: receipt.id)) }
+            state.counts[queueName, default: Counts()].deleted += changes.count
             for (receipt, error) in failed where state.queues[queueName]!.fail(receipt, error: error, visibleAt: retryAt) {
                 if let message = state.queues[queueName]!.message(receipt.id) {
                     changes.append(.put(queue: queueName, message: message))
@@ -134,11 +138,22 @@ final class QueueService: Sendable {
         try await journal?.append(changes)
     }
 
-    /// Per queue, in name order: its counts and how many messages its dead-letter queue holds.
-    func statistics() -> [(name: String, statistics: QueueStatistics)] {
+    /// One queue as the admin API and the metrics show it.
+    struct Report: Sendable {
+        let name: String
+        let statistics: QueueStatistics
+        let counts: Counts
+        let deadLetterQueue: String?
+    }
+
+    /// Every queue, defined or only stored, in name order.
+    func reports() -> [Report] {
         let now = clock.now()
         return state.withLock { state in
-            state.queues.keys.sorted().map { ($0, state.queues[$0]!.statistics(now: now)) }
+            state.queues.keys.sorted().map { name in
+                Report(name: name, statistics: state.queues[name]!.statistics(now: now),
+                       counts: state.counts[name] ?? Counts(), deadLetterQueue: state.definitions[name]?.deadLetterQueue)
+            }
         }
     }
 

@@ -57,6 +57,7 @@ public final class GatewayRuntime: Sendable {
     private let loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>]
     /// Functions the gateway hosts (worker processes), kept across reloads that leave them unchanged.
     let functionHosts: FunctionHosts
+    let queues: QueueRuntime
     private let shared: Mutex<Shared>
     /// Serialises reloads so two SIGHUPs never race to publish.
     private let reloadLock = Mutex(())
@@ -78,14 +79,18 @@ public final class GatewayRuntime: Sendable {
         var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopState>] = [:]
         let functionHosts = FunctionHosts(logger: logger, metrics: metrics)
         self.functionHosts = functionHosts
+        let invoker = BackgroundInvoker(functionHosts: functionHosts)
+        let queues = QueueRuntime(logger: logger) { await invoker.invoke($0, event: $1) }
+        self.queues = queues
         for loop in group.makeIterator() {
             let state = LoopState(eventLoop: loop, snapshot: snapshot, metrics: metrics, accessLog: accessLog,
                                   maxUpstreamConnections: options.maxUpstreamConnectionsPerLoop,
-                                  functionHosts: functionHosts)
+                                  functionHosts: functionHosts, queues: queues)
             loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(state, eventLoop: loop)
         }
         self.loops = loops
         self.shared = Mutex(shared)
+        invoker.attach(self)
     }
 
     public var snapshot: GatewaySnapshot { shared.withLock { $0.snapshot } }
@@ -110,6 +115,8 @@ public final class GatewayRuntime: Sendable {
         // Provisioned workers are warm before the listeners open; a function that cannot start leaves its routes
         // answering 502 and every other route working.
         await startFunctions(functionHosts.sync(snapshot.functions, group: group).started)
+        // Consumers start once their functions are warm; routes can send from the first request.
+        await queues.start(snapshot.queues, directory: snapshot.settings.state.path)
         var channels: [Channel] = []
         var httpAddress: SocketAddress?
         if let listen = snapshot.settings.listen.http {
@@ -260,6 +267,7 @@ public final class GatewayRuntime: Sendable {
             }
             shared.withLock { $0.snapshot = snapshot }
             publish(snapshot, accessLog: accessLog)
+            queues.apply(snapshot.queues, directory: old.settings.state.path)
             for function in functions.removed { _ = function.stop(grace: .seconds(30)) }
             metrics.reloadSuccess.increment()
             let summary = ConfigSummary.summary(of: snapshot)
@@ -333,6 +341,8 @@ public final class GatewayRuntime: Sendable {
                 state.closeAllIdleUpstreams()
             }.get()
         }
+        // Consumers take no more batches and settle the ones in flight while their functions still run.
+        await queues.stop()
         // Workers end after the invocations still running (bounded), before the loops they live on stop.
         for function in functionHosts.all { try? await function.stop(grace: .seconds(5)).get() }
         let writers = shared.withLock { Array($0.accessLogs.values) }

@@ -27,12 +27,15 @@ final class LoopState {
     private var pools: [UpstreamTarget: UpstreamPool] = [:]
     /// The runtime's hosted functions (shared by every loop).
     let functionHosts: FunctionHosts
+    /// The runtime's queues (shared by every loop).
+    let queues: QueueRuntime
     private let maxUpstreamConnections: Int
 
     init(eventLoop: EventLoop, snapshot: GatewaySnapshot, metrics: GatewayMetrics, accessLog: AccessLogWriter?,
-         maxUpstreamConnections: Int, functionHosts: FunctionHosts) {
+         maxUpstreamConnections: Int, functionHosts: FunctionHosts, queues: QueueRuntime) {
         self.eventLoop = eventLoop
         self.functionHosts = functionHosts
+        self.queues = queues
         self.snapshot = snapshot
         self.metrics = metrics
         self.requestMetrics = RequestMetricsCache(metrics: metrics)

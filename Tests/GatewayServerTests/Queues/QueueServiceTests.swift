@@ -7,9 +7,9 @@ extension GatewayServerTests {
     @Suite struct QueueServiceTests {
         static let second = QueueSettings.second
         static let definitions = [
-            QueueService.Definition(name: "orders", settings: QueueSettings(visibilityTimeout: 30 * second, maxReceiveCount: 2),
+            QueueDefinition(name: "orders", settings: QueueSettings(visibilityTimeout: 30 * second, maxReceiveCount: 2),
                                     deadLetterQueue: "orders-dlq"),
-            QueueService.Definition(name: "orders-dlq", settings: QueueSettings(retention: 14 * 86_400 * second),
+            QueueDefinition(name: "orders-dlq", settings: QueueSettings(retention: 14 * 86_400 * second),
                                     deadLetterQueue: nil),
         ]
 
@@ -28,7 +28,7 @@ extension GatewayServerTests {
 
             // kill -9 loses nothing that was acknowledged: a new service reads the same state.
             let restarted = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
-            let stats = restarted.statistics()
+            let stats = restarted.reports()
             let orders = try #require(stats.first { $0.name == "orders" }?.statistics)
             #expect(orders.visible == 1 && orders.inFlight == 1 && orders.delayed == 0)
             #expect(try restarted.peek("orders", limit: 10).first { $0.id == first }?.receiveCount == 1)
@@ -58,7 +58,7 @@ extension GatewayServerTests {
             let again = try await restarted.receive("orders", max: 10)
             #expect(again.map(\.message.id) == [id] && again[0].message.receiveCount == 1)
             try await restarted.settle("orders", deleted: [again[0].receipt], failed: [])
-            #expect(restarted.statistics().allSatisfy { $0.statistics == QueueStatistics() })
+            #expect(restarted.reports().allSatisfy { $0.statistics == QueueStatistics() })
             await #expect(throws: QueueService.QueueError.notADeadLetterQueue("orders")) { try await restarted.redrive("orders") }
             await restarted.close()
         }

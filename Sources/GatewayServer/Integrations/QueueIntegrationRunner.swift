@@ -1,0 +1,121 @@
+import GatewayCore
+import NIOCore
+
+/// The `queue` integration: the request body becomes a message on a queue, answered 202 `{"messageId"}` only once
+/// the message is durable (a failed commit is a 503 `INTEGRATION_FAILURE` and no message).
+final class QueueIntegrationRunner: EdgeIntegration {
+    let queue: String
+    /// The loop outlives every snapshot it builds integrations for (and holds them): unowned breaks that cycle.
+    unowned let loop: LoopState
+
+    init(_ integration: QueueIntegration, loop: LoopState) {
+        self.queue = integration.queue
+        self.loop = loop
+    }
+
+    func start(_ request: borrowing RequestContext, body: ByteBuffer?, requestEnded: Bool, host: any IntegrationHost,
+               reusing spare: (any IntegrationSession)?) -> IntegrationStart {
+        if let length = body?.readableBytes, length > MessageBody.maxBytes {
+            return .answer(QueueSession.refusal(.tooLarge, request.requestId))
+        }
+        return .session(QueueSession(runner: self, requestId: request.requestId, body: body, requestEnded: requestEnded,
+                                     host: host))
+    }
+}
+
+/// One message: the body is gathered (bounded like SQS's 256 KiB), checked, stored, and answered on the
+/// exchange's own loop, unless the exchange ended meanwhile (the message then stays sent: it was accepted).
+final class QueueSession: IntegrationSession {
+    private let runner: QueueIntegrationRunner
+    private let host: any IntegrationHost
+    private let requestId: String
+    private var body: ByteBuffer?
+    private var requestEnded: Bool
+    private var proceeding = false
+    private var sent = false
+    private var active = true
+
+    init(runner: QueueIntegrationRunner, requestId: String, body: ByteBuffer?, requestEnded: Bool,
+         host: any IntegrationHost) {
+        self.runner = runner
+        self.requestId = requestId
+        self.body = body
+        self.requestEnded = requestEnded
+        self.host = host
+    }
+
+    static func refusal(_ refusal: MessageBody.Refusal, _ requestId: String) -> GatewayAnswer {
+        switch refusal {
+        case .tooLarge:
+            .problem(.requestTooLarge, refusal.description, requestId: requestId, connection: .closeIfBodyUnread)
+        case .empty, .notText:
+            .problem(.badRequestBody, refusal.description, requestId: requestId)
+        }
+    }
+
+    func proceed() {
+        proceeding = true
+        host.integrationStarted()
+        if requestEnded { send() }
+    }
+
+    func requestBody(_ buffer: ByteBuffer) {
+        guard active, !sent else { return }
+        if body == nil {
+            body = buffer
+        } else {
+            body!.writeImmutableBuffer(buffer)
+        }
+        if body!.readableBytes > MessageBody.maxBytes {
+            active = false
+            host.answer(Self.refusal(.tooLarge, requestId))
+        }
+    }
+
+    func requestEnd() {
+        requestEnded = true
+        if proceeding { send() }
+    }
+
+    func flushRequest() {}
+
+    func clientWritabilityChanged(isWritable: Bool) {}
+
+    func cancel() {
+        active = false
+        body = nil
+    }
+
+    private func send() {
+        guard active, !sent else { return }
+        sent = true
+        let bytes = body.map { Array($0.readableBytesView) } ?? []
+        body = nil
+        if let refusal = MessageBody.check(bytes) {
+            active = false
+            host.answer(Self.refusal(refusal, requestId))
+            return
+        }
+        let eventLoop = runner.loop.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let queues = runner.loop.queues, queue = runner.queue
+        Task {
+            let result = await queues.send(queue, body: bytes)
+            eventLoop.execute { bound.value.finish(result) }
+        }
+    }
+
+    private func finish(_ result: Result<String, QueueRuntime.SendFailure>) {
+        guard active, host.awaitsIntegration else { return }
+        active = false
+        switch result {
+        case .success(let messageId):
+            host.answer(GatewayAnswer(status: 202, contentType: "application/json",
+                                      body: Array(#"{"messageId":"\#(messageId)"}"#.utf8)))
+        case .failure(let failure):
+            // The contract's integration failure, as 503: the queue is there but could not store it right now.
+            host.answer(.problem(.integrationFailure, failure.description, requestId: requestId, status: 503,
+                                 headers: [("retry-after", "1")]))
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import GatewayCore
+import Logging
+import Synchronization
+
+/// Feeds one queue to its consumer function in SQS batches, as Lambda's event source mapping does: up to
+/// `batchSize` messages, waiting up to `batchWindow` to fill a batch, at most `maxConcurrency` batches in flight.
+/// A batch that succeeds is deleted; `batchItemFailures` fail only the messages they name; an error fails them all.
+/// A failed message comes back after its visibility timeout, until `maxReceiveCount` sends it to the dead letters.
+final class QueueConsumer: Sendable {
+    /// Invokes a function by name with an event and waits for its outcome.
+    typealias Invoke = @Sendable (_ function: String, _ event: [UInt8]) async -> InvocationOutcome
+
+    let queue: String
+    let settings: QueueConsumerSettings
+    private let service: QueueService
+    private let invoke: Invoke
+    private let logger: Logger
+    private let wake = WakeSignal()
+    private let running = Atomic<Bool>(true)
+    private let batchesInFlight = Atomic<Int>(0)
+    /// How often an idle consumer looks again (messages whose delay or visibility timeout ends); a send wakes it
+    /// at once.
+    static let pollInterval: Duration = .milliseconds(100)
+
+    init(queue: String, settings: QueueConsumerSettings, service: QueueService, logger: Logger,
+         invoke: @escaping Invoke) {
+        self.queue = queue
+        self.settings = settings
+        self.service = service
+        self.logger = logger
+        self.invoke = invoke
+    }
+
+    /// A message was sent to the queue.
+    func notify() { wake.notify() }
+
+    /// No new batches; `run` returns once the batches in flight are settled.
+    func stop() {
+        running.store(false, ordering: .relaxed)
+        wake.notify()
+    }
+
+    private var isRunning: Bool { running.load(ordering: .relaxed) }
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            while isRunning {
+                while isRunning, batchesInFlight.load(ordering: .relaxed) < settings.maxConcurrency {
+                    let batch = await nextBatch()
+                    guard !batch.isEmpty else { break }
+                    batchesInFlight.add(1, ordering: .relaxed)
+                    group.addTask {
+                        await self.process(batch)
+                        self.batchesInFlight.subtract(1, ordering: .relaxed)
+                        self.wake.notify()
+                    }
+                }
+                await wake.wait(timeout: Self.pollInterval)
+            }
+        }
+    }
+
+    /// Up to `batchSize` messages; with a `batchWindow`, a batch that has one waits up to the window to fill up.
+    private func nextBatch() async -> [Delivery] {
+        do {
+            var deliveries = try await service.receive(queue, max: settings.batchSize)
+            guard !deliveries.isEmpty, settings.batchWindow > 0, deliveries.count < settings.batchSize else {
+                return deliveries
+            }
+            let deadline = ContinuousClock.now + .nanoseconds(settings.batchWindow)
+            while deliveries.count < settings.batchSize, isRunning {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { break }
+                await wake.wait(timeout: min(left, Self.pollInterval))
+                deliveries += try await service.receive(queue, max: settings.batchSize - deliveries.count)
+            }
+            return deliveries
+        } catch {
+            logger.error("queue receive failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    private func process(_ batch: [Delivery]) async {
+        let outcome = await invoke(settings.function, SQSEvent.batch(batch, queue: queue))
+        let (deleted, failed) = Self.settlement(of: outcome, for: batch)
+        if !failed.isEmpty {
+            logger.warning("queue batch failed", metadata: ["queue": "\(queue)", "function": "\(settings.function)",
+                                                            "failed": "\(failed.count)", "of": "\(batch.count)",
+                                                            "error": "\(failed[0].error)"])
+        }
+        do {
+            try await service.settle(queue, deleted: deleted, failed: failed)
+        } catch {
+            // Not recorded: the messages come back after their visibility timeout, as an unsettled batch would.
+            logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+    }
+
+    /// Which messages of a batch are done and which failed (with the error kept for the dead-letter queue).
+    static func settlement(of outcome: InvocationOutcome, for batch: [Delivery])
+        -> (deleted: [Receipt], failed: [(receipt: Receipt, error: String)]) {
+        let all = batch.map(\.receipt)
+        func failAll(_ error: String) -> ([Receipt], [(receipt: Receipt, error: String)]) {
+            ([], all.map { ($0, error) })
+        }
+        switch outcome {
+        case .result(let bytes):
+            switch SQSEvent.outcome(of: bytes, batch: batch) {
+            case .succeeded:
+                return (all, [])
+            case .partial(let failedIDs):
+                let failed = all.filter { failedIDs.contains($0.id) }
+                return (all.filter { !failedIDs.contains($0.id) },
+                        failed.map { ($0, "listed in batchItemFailures") })
+            case .failed(let reason):
+                return failAll("invalid batch response: \(reason)")
+            }
+        case .functionError(let error):
+            return failAll("\(error.type): \(error.message)")
+        case .timedOut:
+            return failAll("Sandbox.Timedout: the function did not finish within its timeout")
+        case .throttled:
+            return failAll("the function was at its maxConcurrency")
+        case .unavailable(let reason):
+            return failAll("the function is unavailable: \(reason)")
+        }
+    }
+}
