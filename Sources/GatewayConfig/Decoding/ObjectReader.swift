@@ -100,8 +100,8 @@ struct Node {
     }
 
     /// Seconds as a number, or "250ms"/"29s"/"5m"/"1h"/"1d"; out of range echoes the value as written.
-    /// `minExclusive` is for timeouts where 0 would mean "fail immediately".
-    func duration(max: Duration, minExclusive: Bool = false) -> Duration? {
+    /// `minExclusive` is for timeouts where 0 would mean "fail immediately"; `min` is a lower bound other than 0.
+    func duration(max: Duration, min: Duration = .zero, minExclusive: Bool = false) -> Duration? {
         let parsed: Duration
         let written: String
         switch value {
@@ -120,9 +120,10 @@ struct Node {
             typeError("a duration (seconds, or a string such as \"29s\")")
             return nil
         }
-        let tooSmall = minExclusive ? parsed <= .zero : parsed < .zero
+        let tooSmall = minExclusive ? parsed <= min : parsed < min
         if tooSmall || parsed > max {
-            let bound = minExclusive ? "greater than 0 and at most" : "between 0 and"
+            let lower = DurationSyntax.format(min)
+            let bound = minExclusive ? "greater than \(lower) and at most" : "between \(lower) and"
             context.error(pointer, "must be \(bound) \(DurationSyntax.format(max)) (got \(written))")
             return nil
         }
@@ -267,6 +268,11 @@ enum ConfigPaths {
 
 /// "Did you mean": the known key within a small edit distance, ignoring case.
 enum KeySuggestion {
+    /// What follows "no function named "x"" and the like: `; did you mean "y"?`, or `none` when nothing is known.
+    static func hint(for name: String, among known: [String], none: String) -> String {
+        closest(to: name, among: known).map { "; did you mean \"\($0)\"?" } ?? (known.isEmpty ? none : "")
+    }
+
     static func closest(to key: String, among candidates: [String]) -> String? {
         let lowered = Array(key.lowercased())
         var best: (String, Int)?

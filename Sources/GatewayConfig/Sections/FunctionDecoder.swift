@@ -49,19 +49,7 @@ enum FunctionDecoder {
         defer { reader.finish() }
         let context = node.context
         let before = context.errorCount
-        var name: String?
-        if let nameNode = reader.required("name"), let text = nameNode.nonEmptyString() {
-            // Lambda's own rule for a bare function name.
-            let allowed: (UInt8) -> Bool = { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-            }
-            if text.utf8.count <= 64, text.utf8.allSatisfy(allowed) {
-                name = text
-            } else {
-                context.error(nameNode.pointer, "must be 1 to 64 letters, digits, '-' or '_' (got \"\(text)\")")
-            }
-        }
+        let name = reader.required("name").flatMap(decodeName)
         var payloadFormat = PayloadFormat.v2
         if let formatNode = reader.optional("payloadFormat"), let text = formatNode.string() {
             if let format = PayloadFormat(rawValue: text) {
@@ -90,6 +78,20 @@ enum FunctionDecoder {
         if let hosted { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .hosted(hosted)) }
         if let remote { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .remote(remote)) }
         return nil
+    }
+
+    /// Lambda's own rule for a bare function name (queue names follow it too): 1 to 64 letters, digits, '-' or '_'.
+    static func decodeName(_ node: Node) -> String? {
+        guard let text = node.nonEmptyString() else { return nil }
+        let allowed: (UInt8) -> Bool = { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+        guard text.utf8.count <= 64, text.utf8.allSatisfy(allowed) else {
+            node.context.error(node.pointer, "must be 1 to 64 letters, digits, '-' or '_' (got \"\(text)\")")
+            return nil
+        }
+        return text
     }
 
     /// `invoke`: the invocation URL (`http://` or `https://`, with an optional `?Qualifier=`); `aws` signs it.

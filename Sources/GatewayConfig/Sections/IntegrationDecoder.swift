@@ -35,9 +35,7 @@ enum IntegrationDecoder {
                 integration = FunctionIntegration(functionName: name, functionIndex: entry.index,
                                                   payloadFormat: entry.payloadFormat)
             } else if let functions {
-                let known = functions.byName.keys.sorted()
-                let hint = KeySuggestion.closest(to: name, among: known).map { "; did you mean \"\($0)\"?" }
-                    ?? (known.isEmpty ? "; \"functions\" defines none" : "")
+                let hint = KeySuggestion.hint(for: name, among: functions.byName.keys.sorted(), none: "; \"functions\" defines none")
                 context.error(nameNode.pointer, "no function named \"\(name)\"\(hint)")
             }
         }
