@@ -23,7 +23,7 @@ public struct ConfigLoadResult: Sendable {
 /// Entry points for `serve`, `check` and reload: read, decode strictly, compile to a `GatewaySnapshot`.
 public enum ConfigLoader {
     /// Sections a later release implements; present ones are errors so nothing is silently ignored.
-    static let unsupportedSections = ["queues"]
+    static let unsupportedSections: [String] = []
 
     /// Reads, decodes and compiles; `environment` is injected for tests.
     /// `now` is when certificates are checked for expiry (injected for tests). `state` is what outlives a config
@@ -63,6 +63,7 @@ public enum ConfigLoader {
         let settings = SettingsDecoder.decode(reader)
         let schemas = SchemaLibrary.decode(reader.optional("models"))
         let functions = FunctionDecoder.decode(reader.optional("functions"))
+        let queues = QueueDecoder.decode(reader.optional("queues"), functions: functions.catalog)
         let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas, functions: functions.catalog)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
@@ -78,7 +79,7 @@ public enum ConfigLoader {
             root.context.warning("", "no \"apis\" are configured; every request will get 404")
         }
         guard var settings, let compiledAPIs = apis.apis, let domains, let waf, let limits, let stateSettings,
-              let cacheSettings, let functionDefinitions = functions.functions else {
+              let cacheSettings, let functionDefinitions = functions.functions, let queueDefinitions = queues.queues else {
             return nil
         }
         settings.settings.state = stateSettings
@@ -93,7 +94,7 @@ public enum ConfigLoader {
         return GatewaySnapshot(settings: settings.settings, apis: compiledAPIs,
                                hostRouter: HostRouter(domains: domains.routes, defaultEndpoint: defaultEndpoint),
                                sourcePath: sourcePath, domainNames: domains.routes.map(\.name), waf: waf,
-                               limits: limits, state: state, functions: functionDefinitions)
+                               limits: limits, state: state, functions: functionDefinitions, queues: queueDefinitions)
     }
 
     /// POSIX read so the message is the system's own ("No such file or directory", "Is a directory").
