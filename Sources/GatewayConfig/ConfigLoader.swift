@@ -64,7 +64,8 @@ public enum ConfigLoader {
         let schemas = SchemaLibrary.decode(reader.optional("models"))
         let functions = FunctionDecoder.decode(reader.optional("functions"))
         let queues = QueueDecoder.decode(reader.optional("queues"), functions: functions.catalog)
-        let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas, functions: functions.catalog)
+        let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas, functions: functions.catalog,
+                                     queues: queues.names)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)
         let tlsSection = TLSDecoder.decodeSection(reader.optional("tls"))
         let waf = WAFDecoder.decode(reader.optional("waf"), state: state)

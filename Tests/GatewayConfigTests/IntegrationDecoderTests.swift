@@ -85,7 +85,7 @@ import Testing
 
     @Test func typeErrors() {
         #expect(lines("{}") == [#"\#(p): missing required key "type""#])
-        #expect(lines(#"{"type": "lambda", "function": "f"}"#) == [#"\#(p)/type: must be one of "http", "mock" or "function" (got "lambda")"#])
+        #expect(lines(#"{"type": "lambda", "function": "f"}"#) == [#"\#(p)/type: must be one of "http", "mock", "function" or "queue" (got "lambda")"#])
         #expect(lines(#""http""#) == ["\(p): must be an object (got string)"])
     }
 
@@ -109,6 +109,32 @@ import Testing
             [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-order", "invocationType": "Event"}}"#],
             top: functions))
             == [#"\#(p)/invocationType: "invocationType" is not supported yet (asynchronous invocation comes in a later release)"#])
+    }
+
+    @Test func queueIntegrationsNameADefinedQueue() throws {
+        let queues = #""queues": [{"name": "orders"}, {"name": "orders-dlq"}]"#
+        func route(_ integration: String, top: String? = nil) -> String {
+            TestConfig.withRoutes([#"{"route": "POST /orders", "integration": \#(integration)}"#], top: top ?? queues)
+        }
+        let result = TestConfig.compile(route(#"{"type": "queue", "queue": "orders"}"#))
+        #expect(result.diagnostics == [])
+        guard case .queue(let queue) = try #require(TestConfig.firstRoute(result)).integration else {
+            Issue.record("not a queue integration")
+            return
+        }
+        #expect(queue == QueueIntegration(queue: "orders"))
+        #expect(TestConfig.lines(route(#"{"type": "queue", "queue": "ordrs"}"#))
+            == [#"\#(p)/queue: no queue named "ordrs"; did you mean "orders"?"#])
+        #expect(TestConfig.lines(route(#"{"type": "queue", "queue": "billing"}"#)) == [#"\#(p)/queue: no queue named "billing""#])
+        #expect(lines(#"{"type": "queue", "queue": "orders"}"#) == [#"\#(p)/queue: no queue named "orders"; "queues" defines none"#])
+        #expect(TestConfig.compile(route(#"{"type": "queue", "queue": "ordrs"}"#)).snapshot == nil)
+        #expect(lines(#"{"type": "queue"}"#) == [#"\#(p): missing required key "queue""#])
+        #expect(lines(#"{"type": "queue", "queue": ["orders"]}"#) == ["\(p)/queue: must be a string (got array)"])
+        #expect(TestConfig.lines(route(#"{"type": "queue", "queue": "orders", "function": "f"}"#))
+            == [#"\#(p)/function: unknown key "function""#])
+        // A queues section with errors: the route's name is not checked against it.
+        #expect(TestConfig.lines(route(#"{"type": "queue", "queue": "orders"}"#, top: #""queues": [{"name": "orders", "delay": "1h"}]"#))
+            == ["/queues/0/delay: must be between 0 and 15m (got 1h)"])
     }
 
     @Test func mockDefaults() throws {

@@ -14,8 +14,8 @@ enum APIDecoder {
     }
 
     /// `schemas` is nil when `models` had errors: routes still decode (to report their own problems) but
-    /// the config does not compile.
-    static func decode(_ node: Node?, schemas: SchemaLibrary?, functions: FunctionCatalog?) -> Decoded {
+    /// the config does not compile. `functions` and `queues` are what integrations may name (nil: not checked).
+    static func decode(_ node: Node?, schemas: SchemaLibrary?, functions: FunctionCatalog?, queues: Set<String>?) -> Decoded {
         guard let node else {
             return Decoded(names: [], apis: [])
         }
@@ -26,7 +26,7 @@ enum APIDecoder {
         var apis: [CompiledAPI] = []
         var ok = true
         for (index, item) in items.enumerated() {
-            let (name, api) = decodeAPI(item, schemas: schemas, functions: functions)
+            let (name, api) = decodeAPI(item, schemas: schemas, functions: functions, queues: queues)
             if let name {
                 if let earlier = firstIndex[name] {
                     node.context.error(JSONPointer.appending(item.pointer, "name"),
@@ -42,8 +42,8 @@ enum APIDecoder {
         return Decoded(names: names, apis: ok ? apis : nil)
     }
 
-    static func decodeAPI(_ node: Node, schemas: SchemaLibrary?,
-                          functions: FunctionCatalog?) -> (name: String?, api: CompiledAPI?) {
+    static func decodeAPI(_ node: Node, schemas: SchemaLibrary?, functions: FunctionCatalog?,
+                          queues: Set<String>?) -> (name: String?, api: CompiledAPI?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -60,7 +60,7 @@ enum APIDecoder {
         var routes: [CompiledRoute?] = []
         if let routesNode = reader.required("routes"), let items = routesNode.array() {
             if items.isEmpty { context.warning(routesNode.pointer, "API \"\(name ?? "")\" has no routes; every request to it will get 404") }
-            let decoded = items.map { decodeRoute($0, schemas: schemas, functions: functions) }
+            let decoded = items.map { decodeRoute($0, schemas: schemas, functions: functions, queues: queues) }
             routes = decoded.map(\.route)
             checkConflicts(decoded.map(\.key), items: items)
         }
@@ -89,8 +89,8 @@ enum APIDecoder {
         }
     }
 
-    static func decodeRoute(_ node: Node, schemas: SchemaLibrary?,
-                            functions: FunctionCatalog?) -> (key: RouteKey?, route: CompiledRoute?) {
+    static func decodeRoute(_ node: Node, schemas: SchemaLibrary?, functions: FunctionCatalog?,
+                            queues: Set<String>?) -> (key: RouteKey?, route: CompiledRoute?) {
         guard let reader = node.object() else { return (nil, nil) }
         defer { reader.finish() }
         let context = node.context
@@ -102,7 +102,9 @@ enum APIDecoder {
             case .failure(let error): context.error(keyNode.pointer, error.message)
             }
         }
-        let integration = reader.required("integration").flatMap { IntegrationDecoder.decode($0, routeKey: key, functions: functions) }
+        let integration = reader.required("integration").flatMap {
+            IntegrationDecoder.decode($0, routeKey: key, functions: functions, queues: queues)
+        }
         let timeout = reader.optional("timeout").map { $0.duration(max: maxTimeout) } ?? defaultTimeout
         let validation = reader.optional("validate").map { ValidationDecoder.decode($0, routeKey: key, library: schemas) }
         let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false

@@ -1,12 +1,13 @@
 import GatewayCore
 
-/// A route's `integration`: where the request goes (`http`) or what is answered (`mock`).
+/// A route's `integration`: where the request goes (`http`, `function`, `queue`) or what is answered (`mock`).
 enum IntegrationDecoder {
-    static let types = ["http", "mock", "function"]
+    static let types = ["http", "mock", "function", "queue"]
 
     /// `routeKey` is nil when the route key itself was invalid; path-template checks are skipped then.
-    /// `functions` is nil when the `functions` section had errors (a name is then not checked against it).
-    static func decode(_ node: Node, routeKey: RouteKey?, functions: FunctionCatalog?) -> Integration? {
+    /// `functions` (`queues`) is nil when the `functions` (`queues`) section had errors (a name is then not checked
+    /// against it).
+    static func decode(_ node: Node, routeKey: RouteKey?, functions: FunctionCatalog?, queues: Set<String>?) -> Integration? {
         guard let reader = node.object() else { return nil }
         guard let typeNode = reader.required("type"), let type = typeNode.string() else { return nil }
         switch type {
@@ -19,9 +20,13 @@ enum IntegrationDecoder {
         case "function":
             defer { reader.finish() }
             return decodeFunction(reader, functions: functions).map(Integration.function)
+        case "queue":
+            defer { reader.finish() }
+            return decodeQueue(reader, queues: queues).map(Integration.queue)
         default:
             // Unknown keys are not reported: without a valid type we cannot know which keys belong.
-            node.context.error(typeNode.pointer, "must be one of \"http\", \"mock\" or \"function\" (got \"\(type)\")")
+            node.context.error(typeNode.pointer,
+                               "must be one of \"http\", \"mock\", \"function\" or \"queue\" (got \"\(type)\")")
             return nil
         }
     }
@@ -42,6 +47,17 @@ enum IntegrationDecoder {
         reader.rejectUnsupported(["invocationType"], note: " (asynchronous invocation comes in a later release)")
         guard context.errorCount == before else { return nil }
         return integration
+    }
+
+    /// `queue`: the name of a queue of the `queues` section.
+    static func decodeQueue(_ reader: ObjectReader, queues: Set<String>?) -> QueueIntegration? {
+        guard let nameNode = reader.required("queue"), let name = nameNode.string() else { return nil }
+        if let queues, !queues.contains(name) {
+            let hint = KeySuggestion.hint(for: name, among: queues.sorted(), none: "; \"queues\" defines none")
+            reader.context.error(nameNode.pointer, "no queue named \"\(name)\"\(hint)")
+            return nil
+        }
+        return QueueIntegration(queue: name)
     }
 
     static func decodeHTTP(_ reader: ObjectReader, routeKey: RouteKey?) -> HTTPIntegration? {
