@@ -215,5 +215,27 @@ extension GatewayServerTests {
                 #expect(messages.first?["body"] as? String == "keep me")
             }
         }
+
+        @Test func aGarbledQueueFileIsReportedAndOtherRoutesKeepServing() async throws {
+            let folder = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: folder + "/queues.sqlite"))
+            let config = TestGateway.config(#"""
+                "state": { "path": "\#(folder)" }, "queues": [ { "name": "orders" } ],
+                "apis": [ { "name": "shop", "routes": [
+                  { "route": "POST /orders", "integration": { "type": "queue", "queue": "orders" } },
+                  { "route": "GET /ping", "integration": { "type": "mock", "status": 200, "body": "pong" } } ] } ]
+                """#)
+            try await withGateway(config) { gateway in
+                #expect(try exchange(port: gateway.port, get("/ping")).status == 200)
+                let refused = try exchange(port: gateway.port, "POST /orders HTTP/1.1\r\nHost: q\r\nContent-Length: 2\r\n\r\nhi")
+                #expect(refused.status == 503 && refused.bodyText.contains("queues are unavailable"))
+                #expect(refused.header("retry-after") == "1")
+                let admin = try exchange(port: gateway.adminPort, "GET /queues HTTP/1.1\r\nHost: admin\r\n\r\n")
+                #expect(admin.status == 502 && admin.bodyText.contains("queues are unavailable"))
+            }
+            // The file is left as it was, for whoever repairs it.
+            #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/queues.sqlite")) == Data(repeating: 0x5A, count: 8192))
+        }
     }
 }
