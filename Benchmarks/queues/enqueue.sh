@@ -59,7 +59,7 @@ queue_field() {  # queue_field NAME: that field of queue "orders" in GET /queues
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, disk: $(df -T "$BENCH_WORK" | awk 'NR==2 {print $2}')"
 config no; start
 for round in $(seq 1 "$ROUNDS"); do
-    queue=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$root/Benchmarks/queues/post.lua" "http://127.0.0.1:$PORT/orders")
+    queue=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$root/Benchmarks/queues/post.lua" "http://127.0.0.1:$PORT/orders")
     mock=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$root/Benchmarks/queues/post.lua" "http://127.0.0.1:$PORT/mock")
     echo "$queue" | grep -E "Non-2xx|Socket errors" && bench_log "round $round had errors"
     python3 -c "import sys; q,m=float(sys.argv[1]),float(sys.argv[2]); print(f'RESULT enqueue round={sys.argv[3]} queue_rps={q:.0f} mock_rps={m:.0f} ratio={q/m:.2f} queue_p50={sys.argv[4]} queue_p99={sys.argv[5]}')" \

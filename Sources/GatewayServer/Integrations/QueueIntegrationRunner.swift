@@ -99,8 +99,7 @@ final class QueueSession: IntegrationSession {
         let eventLoop = runner.loop.eventLoop
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let queues = runner.loop.queues, queue = runner.queue
-        Task {
-            let result = await queues.send(queue, body: bytes)
+        queues.send(queue, body: bytes) { result in
             eventLoop.execute { bound.value.finish(result) }
         }
     }

@@ -29,7 +29,7 @@ final class QueueJournal: Sendable {
 
     private struct Pending {
         var changes: [Change] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var waiters: [@Sendable (Result<Void, any Error>) -> Void] = []
         var committing = false
         var commits = 0
     }
@@ -90,23 +90,29 @@ final class QueueJournal: Sendable {
 
     /// Returns once `changes` are committed (fsynced), together with whatever else arrived meanwhile.
     func append(_ changes: [Change]) async throws {
-        guard !changes.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startCommit = pending.withLock { pending -> Bool in
-                pending.changes.append(contentsOf: changes)
-                pending.waiters.append(continuation)
-                if pending.committing { return false }
-                pending.committing = true
-                return true
-            }
-            if startCommit { Task { await self.commitLoop() } }
+            append(changes) { continuation.resume(with: $0) }
         }
+    }
+
+    /// The same with a callback, for callers on an event loop (no task per message): `completion` runs on the
+    /// committing task once `changes` are committed, or failed.
+    func append(_ changes: [Change], completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        guard !changes.isEmpty else { return completion(.success(())) }
+        let startCommit = pending.withLock { pending -> Bool in
+            pending.changes.append(contentsOf: changes)
+            pending.waiters.append(completion)
+            if pending.committing { return false }
+            pending.committing = true
+            return true
+        }
+        if startCommit { Task { await self.commitLoop() } }
     }
 
     /// Commits batch after batch until nothing waits.
     private func commitLoop() async {
         while true {
-            let (changes, waiters) = pending.withLock { pending -> ([Change], [CheckedContinuation<Void, any Error>]) in
+            let (changes, waiters) = pending.withLock { pending -> ([Change], [@Sendable (Result<Void, any Error>) -> Void]) in
                 defer { pending.changes = []; pending.waiters = [] }
                 if pending.changes.isEmpty { pending.committing = false }
                 return (pending.changes, pending.waiters)
@@ -115,37 +121,51 @@ final class QueueJournal: Sendable {
             do {
                 try await write(changes)
                 pending.withLock { $0.commits += 1 }
-                for waiter in waiters { waiter.resume() }
+                for waiter in waiters { waiter(.success(())) }
             } catch {
-                for waiter in waiters { waiter.resume(throwing: error) }
+                for waiter in waiters { waiter(.failure(error)) }
             }
         }
     }
 
-    /// One transaction; for each message only its last change counts.
+    /// One transaction; for each message only its last change counts. Rows go as multi-row statements (a few
+    /// hundred per statement), since each statement is a hop to SQLite's thread and a parse.
     private func write(_ changes: [Change]) async throws {
         var last: [String: Int] = [:]
         for (index, change) in changes.enumerated() { last[change.id] = index }
+        var puts: [(queue: String, message: QueuedMessage)] = []
+        var removals: [String] = []
+        for (index, change) in changes.enumerated() where last[change.id] == index {
+            switch change {
+            case .put(let queue, let message): puts.append((queue, message))
+            case .remove(let id): removals.append(id)
+            }
+        }
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
-            for (index, change) in changes.enumerated() where last[change.id] == index {
-                switch change {
-                case .put(let queue, let message):
-                    _ = try await connection.query("""
-                        INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
-                                              last_error, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
-                            receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
-                            last_error = excluded.last_error, origin = excluded.origin
-                        """, [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
-                              .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
-                              .integer(message.receiveCount),
-                              message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
-                              message.lastError.map { .text($0) } ?? .null,
-                              message.origin.map { .text($0) } ?? .null])
-                case .remove(let id):
-                    _ = try await connection.query("DELETE FROM messages WHERE id = ?", [.text(id)])
+            for chunk in Self.chunks(of: puts, size: Self.rowsPerStatement) {
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                var bindings: [SQLiteData] = []
+                bindings.reserveCapacity(chunk.count * 9)
+                for (queue, message) in chunk {
+                    bindings += [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
+                                 .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
+                                 .integer(message.receiveCount),
+                                 message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
+                                 message.lastError.map { .text($0) } ?? .null,
+                                 message.origin.map { .text($0) } ?? .null]
                 }
+                _ = try await connection.query("""
+                    INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
+                                          last_error, origin) VALUES \(rows)
+                    ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
+                        receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
+                        last_error = excluded.last_error, origin = excluded.origin
+                    """, bindings)
+            }
+            for chunk in Self.chunks(of: removals, size: Self.rowsPerStatement * 9) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                _ = try await connection.query("DELETE FROM messages WHERE id IN (\(marks))", chunk.map { .text($0) })
             }
             _ = try await connection.query("COMMIT")
         } catch {
@@ -153,6 +173,13 @@ final class QueueJournal: Sendable {
             _ = await Task { try? await connection.query("ROLLBACK") }.value
             throw error
         }
+    }
+
+    /// Rows per INSERT: 9 bound values each, well under SQLite's 32,766 per statement.
+    static let rowsPerStatement = 500
+
+    private static func chunks<T>(of items: [T], size: Int) -> [ArraySlice<T>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
     }
 
     func close() async {

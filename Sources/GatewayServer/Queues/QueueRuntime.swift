@@ -92,19 +92,21 @@ final class QueueRuntime: Sendable {
         for consumer in stopped { consumer.stop() }
     }
 
-    /// Stores `body` on `queue`; the message id once it is durable.
-    func send(_ queue: String, body: [UInt8]) async -> Result<String, SendFailure> {
+    /// Stores `body` on `queue`; `completion` gets the message id once it is durable (on the committing task).
+    func send(_ queue: String, body: [UInt8], completion: @escaping @Sendable (Result<String, SendFailure>) -> Void) {
         let (service, failure, consumer) = state.withLock { ($0.service, $0.failure, $0.consumers[queue]?.consumer) }
-        guard let service else { return .failure(.unavailable(failure ?? "they are not started")) }
-        do {
-            let id = try await service.send(queue, body: body)
-            consumer?.notify()
-            return .success(id)
-        } catch QueueService.QueueError.unknownQueue(let name) {
-            return .failure(.unknownQueue(name))
-        } catch {
-            logger.error("queue send failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
-            return .failure(.storage("\(error)"))
+        guard let service else { return completion(.failure(.unavailable(failure ?? "they are not started"))) }
+        service.send(queue, body: body) { [logger] result in
+            switch result {
+            case .success(let id):
+                consumer?.notify()
+                completion(.success(id))
+            case .failure(QueueService.QueueError.unknownQueue(let name)):
+                completion(.failure(.unknownQueue(name)))
+            case .failure(let error):
+                logger.error("queue send failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                completion(.failure(.storage("\(error)")))
+            }
         }
     }
 

@@ -70,25 +70,51 @@ final class QueueService: Sendable {
     /// Stores `body` and returns its message id once it is durable. The message joins the queue only then, so no
     /// consumer can receive a message that a failed commit would lose.
     func send(_ queueName: String, body: [UInt8], id: String = MessageID.make()) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            send(queueName, body: body, id: id) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The same with a callback (a route's send, from its event loop, with no task per message).
+    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make(),
+              completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let now = clock.now()
-        let settings = try state.withLock { state -> QueueSettings in
-            guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
-            return queue.settings
+        let settings: QueueSettings
+        do {
+            settings = try state.withLock { state -> QueueSettings in
+                guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
+                return queue.settings
+            }
+        } catch {
+            return completion(.failure(error))
         }
         let message = QueuedMessage(id: id, body: body, sentAt: now, visibleAt: now + settings.delay)
-        try await journal?.append([.put(queue: queueName, message: message)])
-        state.withLock { state in
-            if state.queues[queueName] != nil {
-                state.queues[queueName]!.insert(message)
-            } else {
-                // Redefined away while committing: kept as the journal has it, under its name.
-                var queue = MessageQueue(settings: settings)
-                queue.insert(message)
-                state.queues[queueName] = queue
+        let joinQueue: @Sendable () -> Void = { [self] in
+            state.withLock { state in
+                if state.queues[queueName] != nil {
+                    state.queues[queueName]!.insert(message)
+                } else {
+                    // Redefined away while committing: kept as the journal has it, under its name.
+                    var queue = MessageQueue(settings: settings)
+                    queue.insert(message)
+                    state.queues[queueName] = queue
+                }
+                state.counts[queueName, default: Counts()].sent += 1
             }
-            state.counts[queueName, default: Counts()].sent += 1
         }
-        return message.id
+        guard let journal else {
+            joinQueue()
+            return completion(.success(message.id))
+        }
+        journal.append([.put(queue: queueName, message: message)]) { result in
+            switch result {
+            case .success:
+                joinQueue()
+                completion(.success(message.id))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
     }
 
     /// Up to `max` messages, each invisible for the queue's visibility timeout; messages past their receive limit
@@ -207,17 +233,23 @@ final class QueueService: Sendable {
     }
 }
 
-/// Message ids as SQS writes them: random (version 4) UUIDs.
+/// Message ids: UUIDs in the version-7 layout (RFC 9562), the send time in milliseconds then 74 random bits.
+/// SQS's ids are random UUIDs and consumers treat them as opaque; time-ordered ones go to the end of the journal's
+/// index instead of a random page, so a commit of many messages rewrites a few pages, not one page each.
 enum MessageID {
-    static func make() -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        bytes[6] = bytes[6] & 0x0F | 0x40
+    static func make(epochMilliseconds: Int64 = WallClock.epochMilliseconds()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let random = generator.next() as UInt64, more = generator.next() as UInt64
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: UInt64(epochMilliseconds) >> UInt64((5 - index) * 8)) }
+        for index in 6..<16 { bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : more) >> UInt64((index % 8) * 8)) }
+        bytes[6] = bytes[6] & 0x0F | 0x70
         bytes[8] = bytes[8] & 0x3F | 0x80
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { out.append(UInt8(ascii: "-")) }
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
             out.append(hex[Int(byte >> 4)])
             out.append(hex[Int(byte & 0xF)])
         }

@@ -49,6 +49,21 @@ extension GatewayServerTests {
             await reopened.close()
         }
 
+        /// A commit larger than one statement's rows (puts and removals) is written whole.
+        @Test func aCommitOfManyStatementsIsWrittenWhole() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (journal, _) = try await QueueJournal.open(directory: directory)
+            let count = QueueJournal.rowsPerStatement * 2 + 7
+            try await journal.append((0..<count).map { .put(queue: "q", message: Self.message("m\($0)", at: Int64($0))) })
+            try await journal.append((0..<(count - 3)).map { .remove(id: "m\($0)") })
+            #expect(journal.commitCount == 2)
+            await journal.close()
+            let (reopened, messages) = try await QueueJournal.open(directory: directory)
+            #expect(messages["q"]?.map(\.id) == ["m\(count - 3)", "m\(count - 2)", "m\(count - 1)"])
+            await reopened.close()
+        }
+
         @Test func withinABatchTheLastChangeOfAMessageWins() async throws {
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }

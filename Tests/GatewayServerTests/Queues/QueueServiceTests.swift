@@ -70,5 +70,18 @@ extension GatewayServerTests {
             #expect(try await service.purge("orders") == 1)
             await #expect(throws: QueueService.QueueError.unknownQueue("nope")) { try await service.send("nope", body: []) }
         }
+
+        @Test func messageIDsAreTimeOrderedVersion7UUIDs() {
+            let ids = (0..<1000).map { MessageID.make(epochMilliseconds: 1_800_000_000_000 + Int64($0)) }
+            #expect(Set(ids).count == 1000)
+            #expect(ids == ids.sorted(), "later sends sort later")
+            #expect(ids[0].hasPrefix("01a3185c-5000-7"), "the send time in milliseconds leads: \(ids[0])")
+            for id in ids {
+                let characters = Array(id)
+                #expect(characters.count == 36 && [8, 13, 18, 23].allSatisfy { characters[$0] == "-" }, "\(id)")
+                #expect(characters[14] == "7" && "89ab".contains(characters[19]), "\(id)")
+                #expect(id.allSatisfy { "0123456789abcdef-".contains($0) }, "\(id)")
+            }
+        }
     }
 }
