@@ -64,6 +64,12 @@ public enum ConfigLoader {
         let schemas = SchemaLibrary.decode(reader.optional("models"))
         let functions = FunctionDecoder.decode(reader.optional("functions"))
         let queues = QueueDecoder.decode(reader.optional("queues"), functions: functions.catalog)
+        if let names = queues.names {
+            for reference in functions.onFailureReferences where !names.contains(reference.queue) {
+                let hint = KeySuggestion.hint(for: reference.queue, among: names.sorted(), none: "; \"queues\" defines none")
+                root.context.error(reference.pointer, "no queue named \"\(reference.queue)\"\(hint)")
+            }
+        }
         let apis = APIDecoder.decode(reader.optional("apis"), schemas: schemas, functions: functions.catalog,
                                      queues: queues.names)
         let domains = DomainDecoder.decode(reader.optional("domains"), apiNames: apis.names)

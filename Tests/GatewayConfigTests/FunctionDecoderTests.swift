@@ -90,9 +90,33 @@ import Testing
             == ["/functions/0/environment/A=B: is not a valid environment variable name"])
         #expect(lines(#"{"name": "f", "command": ["a"]}, {"name": "f", "command": ["b"]}"#)
             == [#"/functions/1/name: duplicate function name "f" (also at /functions/0)"#])
-        #expect(lines(#"{"name": "f", "command": ["a"], "async": {}}"#)
-            == [#"/functions/0/async: "async" is not supported yet (asynchronous invocation comes in a later release)"#])
         #expect(lines(#"{"name": "f", "command": ["a"], "colour": 1}"#) == [#"/functions/0/colour: unknown key "colour""#])
         #expect(functions(#"{"name": "f"}"#).snapshot == nil)
+    }
+
+    @Test func asyncSettingsHaveLambdasDefaultsAndBounds() throws {
+        let defaults = try #require(functions(#"{"name": "f", "command": ["a"]}"#).snapshot?.functions.first?.async)
+        #expect(defaults == AsyncInvocationSettings(maximumRetryAttempts: 2, maximumEventAge: 6 * 3600 * 1_000_000_000))
+        let result = TestConfig.compile(TestConfig.top(#"""
+            "functions": [{"name": "f", "command": ["a"],
+                           "async": {"maximumRetryAttempts": 0, "maximumEventAge": "90s", "onFailure": "failed"}}],
+            "queues": [{"name": "failed"}]
+            """#))
+        #expect(result.diagnostics == [])
+        #expect(result.snapshot?.functions.first?.async
+                == AsyncInvocationSettings(maximumRetryAttempts: 0, maximumEventAge: 90 * 1_000_000_000, onFailure: "failed"))
+        #expect(lines(#"{"name": "f", "command": ["a"], "async": {"maximumRetryAttempts": 3}}"#).first?
+            .hasPrefix("/functions/0/async/maximumRetryAttempts:") == true)
+        #expect(lines(#"{"name": "f", "command": ["a"], "async": {"maximumEventAge": "30s"}}"#).first?
+            .hasPrefix("/functions/0/async/maximumEventAge:") == true)
+        #expect(lines(#"{"name": "f", "command": ["a"], "async": {"maximumEventAge": "7h"}}"#).first?
+            .hasPrefix("/functions/0/async/maximumEventAge:") == true)
+        #expect(lines(#"{"name": "f", "command": ["a"], "async": {"retries": 1}}"#)
+            == [#"/functions/0/async/retries: unknown key "retries""#])
+        #expect(TestConfig.lines(TestConfig.top(#"""
+            "functions": [{"name": "f", "command": ["a"], "async": {"onFailure": "faild"}}], "queues": [{"name": "failed"}]
+            """#)) == [#"/functions/0/async/onFailure: no queue named "faild"; did you mean "failed"?"#])
+        #expect(lines(#"{"name": "f", "command": ["a"], "async": {"onFailure": "failed"}}"#)
+            == [#"/functions/0/async/onFailure: no queue named "failed"; "queues" defines none"#])
     }
 }

@@ -105,10 +105,19 @@ import Testing
         #expect(lines(#"{"type": "function", "function": "create-order"}"#)
             == [#"\#(p)/function: no function named "create-order"; "functions" defines none"#])
         #expect(lines(#"{"type": "function"}"#) == [#"\#(p): missing required key "function""#])
-        #expect(TestConfig.lines(TestConfig.withRoutes(
+        let event = TestConfig.compile(TestConfig.withRoutes(
             [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-order", "invocationType": "Event"}}"#],
             top: functions))
-            == [#"\#(p)/invocationType: "invocationType" is not supported yet (asynchronous invocation comes in a later release)"#])
+        #expect(event.diagnostics == [])
+        guard case .function(let asynchronous) = try #require(TestConfig.firstRoute(event)).integration else {
+            Issue.record("not a function integration")
+            return
+        }
+        #expect(asynchronous.invocationType == .event && function.invocationType == .requestResponse)
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "function", "function": "create-order", "invocationType": "DryRun"}}"#],
+            top: functions))
+            == [#"\#(p)/invocationType: must be "RequestResponse" or "Event" (got "DryRun")"#])
     }
 
     @Test func queueIntegrationsNameADefinedQueue() throws {

@@ -17,6 +17,8 @@ enum FunctionDecoder {
     struct Decoded {
         var functions: [FunctionDefinition]?
         var catalog: FunctionCatalog?
+        /// Each `async.onFailure` queue name with its pointer, checked once `queues` is decoded.
+        var onFailureReferences: [(queue: String, pointer: String)] = []
     }
 
     static func decode(_ node: Node?) -> Decoded {
@@ -26,6 +28,7 @@ enum FunctionDecoder {
         var byName: [String: (index: Int, payloadFormat: PayloadFormat)] = [:]
         var firstPointer: [String: String] = [:]
         var ok = true
+        var references: [(queue: String, pointer: String)] = []
         for item in items {
             guard let function = decodeFunction(item) else {
                 ok = false
@@ -40,8 +43,12 @@ enum FunctionDecoder {
             firstPointer[function.name] = item.pointer
             byName[function.name] = (functions.count, function.payloadFormat)
             functions.append(function)
+            if let queue = function.async.onFailure {
+                references.append((queue, JSONPointer.appending(JSONPointer.appending(item.pointer, "async"), "onFailure")))
+            }
         }
-        return ok ? Decoded(functions: functions, catalog: FunctionCatalog(byName: byName)) : Decoded(functions: nil, catalog: nil)
+        return ok ? Decoded(functions: functions, catalog: FunctionCatalog(byName: byName), onFailureReferences: references)
+            : Decoded(functions: nil, catalog: nil)
     }
 
     static func decodeFunction(_ node: Node) -> FunctionDefinition? {
@@ -73,11 +80,31 @@ enum FunctionDecoder {
         case (nil, let command?):
             hosted = decodeHosted(reader, command: command)
         }
-        reader.rejectUnsupported(["async"], note: " (asynchronous invocation comes in a later release)")
+        let async = reader.optional("async").flatMap(decodeAsync) ?? AsyncInvocationSettings()
         guard context.errorCount == before, let name, let timeout else { return nil }
-        if let hosted { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .hosted(hosted)) }
-        if let remote { return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .remote(remote)) }
+        if let hosted {
+            return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .hosted(hosted),
+                                      async: async)
+        }
+        if let remote {
+            return FunctionDefinition(name: name, payloadFormat: payloadFormat, timeout: timeout, backend: .remote(remote),
+                                      async: async)
+        }
         return nil
+    }
+
+    /// `async`: `maximumRetryAttempts` 0–2 (default 2), `maximumEventAge` 60s–6h (default 6h), `onFailure` a queue
+    /// name (checked against `queues` by the loader).
+    static func decodeAsync(_ node: Node) -> AsyncInvocationSettings? {
+        guard let reader = node.object() else { return nil }
+        defer { reader.finish() }
+        var settings = AsyncInvocationSettings()
+        if let retries = reader.optional("maximumRetryAttempts")?.int(in: 0...2) { settings.maximumRetryAttempts = retries }
+        if let age = reader.optional("maximumEventAge")?.duration(max: .seconds(6 * 3600), min: .seconds(60)) {
+            settings.maximumEventAge = Int64(age.components.seconds) * 1_000_000_000
+        }
+        if let queue = reader.optional("onFailure")?.nonEmptyString() { settings.onFailure = queue }
+        return settings
     }
 
     /// Lambda's own rule for a bare function name (queue names follow it too): 1 to 64 letters, digits, '-' or '_'.

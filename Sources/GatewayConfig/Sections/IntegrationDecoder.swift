@@ -35,16 +35,23 @@ enum IntegrationDecoder {
         let context = reader.context
         let before = context.errorCount
         var integration: FunctionIntegration?
+        var invocationType = FunctionIntegration.InvocationType.requestResponse
+        if let typeNode = reader.optional("invocationType"), let text = typeNode.string() {
+            if let type = FunctionIntegration.InvocationType(rawValue: text) {
+                invocationType = type
+            } else {
+                context.error(typeNode.pointer, "must be \"RequestResponse\" or \"Event\" (got \"\(text)\")")
+            }
+        }
         if let nameNode = reader.required("function"), let name = nameNode.string() {
             if let entry = functions?.byName[name] {
                 integration = FunctionIntegration(functionName: name, functionIndex: entry.index,
-                                                  payloadFormat: entry.payloadFormat)
+                                                  payloadFormat: entry.payloadFormat, invocationType: invocationType)
             } else if let functions {
                 let hint = KeySuggestion.hint(for: name, among: functions.byName.keys.sorted(), none: "; \"functions\" defines none")
                 context.error(nameNode.pointer, "no function named \"\(name)\"\(hint)")
             }
         }
-        reader.rejectUnsupported(["invocationType"], note: " (asynchronous invocation comes in a later release)")
         guard context.errorCount == before else { return nil }
         return integration
     }

@@ -20,12 +20,16 @@ public struct FunctionDefinition: Sendable {
     /// The function's own timeout: past it the invocation fails (504) and a hosted worker is replaced.
     public let timeout: Duration
     public let backend: Backend
+    /// How routes with `"invocationType": "Event"` invoke it (contract: the function's `async`).
+    public let async: AsyncInvocationSettings
 
-    public init(name: String, payloadFormat: PayloadFormat, timeout: Duration, backend: Backend) {
+    public init(name: String, payloadFormat: PayloadFormat, timeout: Duration, backend: Backend,
+                async: AsyncInvocationSettings = AsyncInvocationSettings()) {
         self.name = name
         self.payloadFormat = payloadFormat
         self.timeout = timeout
         self.backend = backend
+        self.async = async
     }
 }
 
@@ -59,14 +63,24 @@ public struct HostedFunctionSettings: Sendable {
 
 /// A route's `function` integration: the function by index into the snapshot's `functions`.
 public struct FunctionIntegration: Sendable {
+    /// `RequestResponse` (default): the function's result is the response. `Event`: the event is stored and the
+    /// route answers 202 at once; the function runs in the background with retries (`AsyncInvocationSettings`).
+    public enum InvocationType: String, Sendable, Equatable {
+        case requestResponse = "RequestResponse"
+        case event = "Event"
+    }
+
     public let functionName: String
     public let functionIndex: Int
     public let payloadFormat: PayloadFormat
+    public let invocationType: InvocationType
 
-    public init(functionName: String, functionIndex: Int, payloadFormat: PayloadFormat) {
+    public init(functionName: String, functionIndex: Int, payloadFormat: PayloadFormat,
+                invocationType: InvocationType = .requestResponse) {
         self.functionName = functionName
         self.functionIndex = functionIndex
         self.payloadFormat = payloadFormat
+        self.invocationType = invocationType
     }
 }
 

@@ -18,6 +18,15 @@ public struct QueueDefinition: Sendable, Equatable {
 
 /// A queue's `consumer`: the function that gets its messages as SQS batches.
 public struct QueueConsumerSettings: Sendable, Equatable {
+    /// What the function is given.
+    public enum Delivery: Sendable, Equatable {
+        /// SQS batches (`Records[]`), settled by `batchItemFailures` (a configured queue's consumer).
+        case sqsBatch
+        /// Each message is an event the function gets as it is, retried and sent to `onFailure` by these rules
+        /// (the internal queue of asynchronous invocation).
+        case asyncEvent(AsyncInvocationSettings)
+    }
+
     public let function: String
     /// Up to this many messages per batch (1–10000, default 10).
     public let batchSize: Int
@@ -25,6 +34,7 @@ public struct QueueConsumerSettings: Sendable, Equatable {
     public let batchWindow: Int64
     /// Batches in flight at once (default 2).
     public let maxConcurrency: Int
+    public let delivery: Delivery
 
     public static let defaultBatchSize = 10
     public static let maxBatchSize = 10_000
@@ -32,11 +42,12 @@ public struct QueueConsumerSettings: Sendable, Equatable {
     public static let defaultMaxConcurrency = 2
 
     public init(function: String, batchSize: Int = Self.defaultBatchSize, batchWindow: Int64 = 0,
-                maxConcurrency: Int = Self.defaultMaxConcurrency) {
+                maxConcurrency: Int = Self.defaultMaxConcurrency, delivery: Delivery = .sqsBatch) {
         self.function = function
         self.batchSize = batchSize
         self.batchWindow = batchWindow
         self.maxConcurrency = maxConcurrency
+        self.delivery = delivery
     }
 }
 

@@ -122,6 +122,7 @@ final class FunctionSession: IntegrationSession {
                                            context: context)
         self.request = nil
         self.body = nil
+        if runner.integration.invocationType == .event { return enqueue(event) }
         switch runner.backend {
         case .hosted(nil):
             finish(.unavailable("function \(runner.integration.functionName) is not running"))
@@ -137,6 +138,38 @@ final class FunctionSession: IntegrationSession {
                 remote = nil
                 finish(outcome)
             }
+        }
+    }
+
+    /// `"invocationType": "Event"`: the event is stored on the function's internal queue and answered 202 once
+    /// durable; the consumer invokes the function with it later (`QueueConsumer`, `AsyncInvocation`).
+    private func enqueue(_ event: [UInt8]) {
+        guard event.count <= Self.maxAsyncEventBytes else {
+            active = false
+            return host.answer(.problem(.requestTooLarge,
+                                        "an asynchronous invocation's event is limited to \(Self.maxAsyncEventBytes) bytes",
+                                        requestId: requestId))
+        }
+        let eventLoop = runner.loop.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        runner.loop.queues.send(AsyncInvocation.queueName(runner.integration.functionName), body: event) { result in
+            eventLoop.execute { bound.value.accepted(result) }
+        }
+    }
+
+    /// Lambda's limit on an asynchronous invocation's payload.
+    static let maxAsyncEventBytes = 256 * 1024
+
+    private func accepted(_ result: Result<String, QueueRuntime.SendFailure>) {
+        guard active, host.awaitsIntegration else { return }
+        active = false
+        switch result {
+        case .success(let messageId):
+            host.answer(GatewayAnswer(status: 202, contentType: "application/json",
+                                      body: Array(#"{"messageId":"\#(messageId)"}"#.utf8)))
+        case .failure(let failure):
+            host.answer(.problem(.integrationFailure, failure.description, requestId: requestId, status: 503,
+                                 headers: [("retry-after", "1")]))
         }
     }
 

@@ -82,6 +82,10 @@ final class QueueConsumer: Sendable {
     }
 
     private func process(_ batch: [Delivery]) async {
+        if case .asyncEvent(let rules) = settings.delivery {
+            for delivery in batch { await processEvent(delivery, rules: rules) }
+            return
+        }
         let outcome = await invoke(settings.function, SQSEvent.batch(batch, queue: queue))
         let (deleted, failed) = Self.settlement(of: outcome, for: batch)
         if !failed.isEmpty {
@@ -94,6 +98,67 @@ final class QueueConsumer: Sendable {
         } catch {
             // Not recorded: the messages come back after their visibility timeout, as an unsettled batch would.
             logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+    }
+
+    /// Asynchronous invocation: the event as it was stored; a failure is retried after a back-off until
+    /// `maximumRetryAttempts`, and an event past them or older than `maximumEventAge` goes to `onFailure` as
+    /// Lambda's destination record.
+    private func processEvent(_ delivery: Delivery, rules: AsyncInvocationSettings) async {
+        let message = delivery.message
+        let now = service.clock.now()
+        var failure: (condition: String, error: FunctionError)?
+        if now - message.sentAt > rules.maximumEventAge {
+            failure = ("EventAgeExceeded", FunctionError(type: "EventAgeExceeded",
+                                                         message: "the event is older than maximumEventAge"))
+        } else {
+            let outcome = await invoke(settings.function, message.body)
+            if let error = Self.asyncError(outcome) {
+                if message.receiveCount <= rules.maximumRetryAttempts {
+                    let retryAt = service.clock.now() + AsyncInvocation.retryDelay(attempt: message.receiveCount)
+                    do {
+                        try await service.settle(queue, deleted: [], failed: [(delivery.receipt, "\(error.type): \(error.message)")],
+                                                 retryAt: retryAt)
+                    } catch {
+                        logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                    }
+                    return
+                }
+                failure = ("RetriesExhausted", error)
+            }
+        }
+        if let failure {
+            logger.warning("asynchronous invocation failed", metadata: [
+                "function": "\(settings.function)", "messageId": "\(message.id)", "condition": "\(failure.condition)",
+                "errorType": "\(failure.error.type)", "onFailure": "\(rules.onFailure ?? "none: dropped")"])
+            if let destination = rules.onFailure {
+                let record = AsyncFailureRecord.encode(message: message, function: settings.function,
+                                                       condition: failure.condition, error: failure.error, at: now)
+                do {
+                    _ = try await service.send(destination, body: record)
+                } catch {
+                    // Kept on this queue: it comes back after its visibility timeout and is tried for the record again.
+                    logger.error("onFailure send failed", metadata: ["queue": "\(destination)", "error": "\(error)"])
+                    return
+                }
+            }
+        }
+        do {
+            try await service.settle(queue, deleted: [delivery.receipt], failed: [])
+        } catch {
+            logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+    }
+
+    /// An asynchronous invocation fails on a function error, a timeout, throttling or an unavailable function;
+    /// any result counts as success (Lambda does not read it).
+    static func asyncError(_ outcome: InvocationOutcome) -> FunctionError? {
+        switch outcome {
+        case .result: nil
+        case .functionError(let error): error
+        case .timedOut: FunctionError(type: "Sandbox.Timedout", message: "the function did not finish within its timeout")
+        case .throttled: FunctionError(type: "TooManyRequestsException", message: "the function was at its maxConcurrency")
+        case .unavailable(let reason): FunctionError(type: "ServiceException", message: reason)
         }
     }
 
