@@ -193,6 +193,32 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func theAdminAPIAndMetricsShowQueuesAndRefuseWhatTheyDoNotServe() async throws {
+            try await withQueues(#"[ { "name": "orders" } ]"#) { setup in
+                #expect(try setup.send(#"{"order": 1}"#).status == 202)
+                let metrics = try exchange(port: setup.gateway.adminPort, get("/metrics")).bodyText
+                for line in ["portcullis_queue_approximate_number_of_messages_visible{queue=\"orders\"} 1",
+                             "portcullis_queue_approximate_number_of_messages_not_visible{queue=\"orders\"} 0",
+                             "portcullis_queue_number_of_messages_sent_total{queue=\"orders\"} 1",
+                             "portcullis_queue_number_of_messages_deleted_total{queue=\"orders\"} 0",
+                             "# TYPE portcullis_queue_approximate_age_of_oldest_message_seconds gauge"] {
+                    #expect(metrics.contains(line), "\(line)")
+                }
+                #expect(try setup.admin("GET", "/queues/nope/messages").status == 404)
+                #expect(try setup.admin("GET", "/queues/orders/messages?limit=0").status == 400)
+                #expect(try setup.admin("GET", "/queues/orders/messages?limit=many").status == 400)
+                #expect(try setup.admin("GET", "/queues/orders/messages?limit=1001").status == 400)
+                #expect(try setup.admin("GET", "/queues/orders/other").status == 404)
+                let wrongMethod = try exchange(port: setup.gateway.adminPort, "POST /queues/orders/messages HTTP/1.1\r\nHost: a\r\n\r\n")
+                #expect(wrongMethod.status == 405 && wrongMethod.header("allow") == "GET, DELETE")
+                #expect(try setup.admin("DELETE", "/queues").status == 405)
+                let peek = try setup.admin("GET", "/queues/orders/messages?limit=1")
+                let messages = try #require(peek.json["messages"] as? [[String: Any]])
+                #expect(messages.count == 1 && messages[0]["receiveCount"] as? Int == 0 && messages[0]["lastError"] is NSNull)
+                #expect((messages[0]["sentAt"] as? String)?.hasSuffix("Z") == true)
+            }
+        }
+
         @Test func messagesOutliveARestartWithStatePath() async throws {
             // No consumer: the message waits on disk across the restart.
             let folder = try TestGateway.makeTemporaryDirectory()
