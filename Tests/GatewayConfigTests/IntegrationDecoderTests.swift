@@ -120,6 +120,13 @@ import Testing
             == [#"\#(p)/invocationType: must be "RequestResponse" or "Event" (got "DryRun")"#])
     }
 
+    @Test func idempotencyKeyIsRefusedUntilItIsImplemented() {
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "queue", "queue": "orders"}, "idempotencyKey": "header.k"}"#],
+            top: #""queues": [{"name": "orders"}]"#))
+            == [#"/apis/0/routes/0/idempotencyKey: "idempotencyKey" is not supported yet (idempotent 202 routes come in a later release)"#])
+    }
+
     @Test func queueIntegrationsNameADefinedQueue() throws {
         let queues = #""queues": [{"name": "orders"}, {"name": "orders-dlq"}]"#
         func route(_ integration: String, top: String? = nil) -> String {

@@ -110,6 +110,7 @@ enum APIDecoder {
         let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false
         let throttle = reader.optional("throttle").flatMap(ThrottleDecoder.decode)
         let cache = reader.optional("cache").map { CacheDecoder.decodeRoute($0, routeKey: key, apiKeyRequired: apiKeyRequired) }
+        reader.rejectUnsupported(["idempotencyKey"], note: " (idempotent 202 routes come in a later release)")
         reader.rejectUnsupported(unsupportedRouteKeys)
         guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
         if let validation, validation == nil { return (key, nil) }
