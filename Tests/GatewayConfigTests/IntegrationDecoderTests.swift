@@ -120,11 +120,25 @@ import Testing
             == [#"\#(p)/invocationType: must be "RequestResponse" or "Event" (got "DryRun")"#])
     }
 
-    @Test func idempotencyKeyIsRefusedUntilItIsImplemented() {
+    @Test func idempotencyKeyNamesAHeaderOfA202Route() throws {
+        let queues = #""queues": [{"name": "orders"}], "functions": [{"name": "f", "command": ["a"]}]"#
+        let result = TestConfig.compile(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "queue", "queue": "orders"}, "idempotencyKey": "header.Idempotency-Key"}"#,
+             #"{"route": "POST /jobs", "integration": {"type": "function", "function": "f", "invocationType": "Event"}, "idempotencyKey": "header.x-k"}"#],
+            top: queues))
+        #expect(result.diagnostics == [])
+        #expect(result.snapshot?.apis.first?.routes.map(\.idempotencyHeader) == ["idempotency-key", "x-k"])
         #expect(TestConfig.lines(TestConfig.withRoutes(
-            [#"{"route": "POST /orders", "integration": {"type": "queue", "queue": "orders"}, "idempotencyKey": "header.k"}"#],
-            top: #""queues": [{"name": "orders"}]"#))
-            == [#"/apis/0/routes/0/idempotencyKey: "idempotencyKey" is not supported yet (idempotent 202 routes come in a later release)"#])
+            [#"{"route": "POST /orders", "integration": {"type": "queue", "queue": "orders"}, "idempotencyKey": "query.k"}"#],
+            top: queues))
+            == [#"/apis/0/routes/0/idempotencyKey: must be "header.NAME" with NAME a header field name (got "query.k")"#])
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /orders", "integration": {"type": "queue", "queue": "orders"}, "idempotencyKey": "header.a b"}"#],
+            top: queues)).count == 1)
+        #expect(TestConfig.lines(TestConfig.withRoutes(
+            [#"{"route": "POST /jobs", "integration": {"type": "function", "function": "f"}, "idempotencyKey": "header.k"}"#],
+            top: queues))
+            == [#"/apis/0/routes/0/idempotencyKey: applies to routes that answer 202: a "queue" integration, or a "function" with "invocationType": "Event""#])
     }
 
     @Test func queueIntegrationsNameADefinedQueue() throws {

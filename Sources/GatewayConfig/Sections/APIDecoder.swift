@@ -110,7 +110,7 @@ enum APIDecoder {
         let apiKeyRequired = reader.optional("apiKeyRequired").map { $0.bool() ?? false } ?? false
         let throttle = reader.optional("throttle").flatMap(ThrottleDecoder.decode)
         let cache = reader.optional("cache").map { CacheDecoder.decodeRoute($0, routeKey: key, apiKeyRequired: apiKeyRequired) }
-        reader.rejectUnsupported(["idempotencyKey"], note: " (idempotent 202 routes come in a later release)")
+        let idempotencyHeader = reader.optional("idempotencyKey").flatMap { decodeIdempotencyKey($0, integration: integration) }
         reader.rejectUnsupported(unsupportedRouteKeys)
         guard context.errorCount == before, let key, let integration, let timeout else { return (key, nil) }
         if let validation, validation == nil { return (key, nil) }
@@ -118,6 +118,26 @@ enum APIDecoder {
         // A ttl of 0 turns caching off for the route.
         let cachePolicy = (cache ?? nil).flatMap { $0.ttlSeconds > 0 ? $0 : nil }
         return (key, CompiledRoute(key: key, integration: integration, timeout: timeout, validation: validation ?? nil,
-                                   apiKeyRequired: apiKeyRequired, throttle: throttle, cache: cachePolicy))
+                                   apiKeyRequired: apiKeyRequired, throttle: throttle, cache: cachePolicy,
+                                   idempotencyHeader: idempotencyHeader))
+    }
+
+    /// `"header.NAME"` on a route that answers 202 (a `queue`, or a `function` with `"invocationType": "Event"`).
+    static func decodeIdempotencyKey(_ node: Node, integration: Integration?) -> String? {
+        guard let text = node.string() else { return nil }
+        let name = text.hasPrefix("header.") ? String(text.dropFirst("header.".count)).lowercased() : ""
+        guard !name.isEmpty, HTTPToken.isToken(name) else {
+            node.context.error(node.pointer, "must be \"header.NAME\" with NAME a header field name (got \"\(text)\")")
+            return nil
+        }
+        switch integration {
+        case .queue?: break
+        case .function(let function)? where function.invocationType == .event: break
+        case nil: break  // the integration's own error is reported
+        default:
+            node.context.error(node.pointer, "applies to routes that answer 202: a \"queue\" integration, or a \"function\" with \"invocationType\": \"Event\"")
+            return nil
+        }
+        return name
     }
 }

@@ -35,9 +35,14 @@ public final class CompiledRoute: Sendable {
     public let throttle: Throttle?
     /// GET responses kept for `ttl` (contract: route `cache`); nil when the route caches nothing.
     public let cache: RouteCachePolicy?
+    /// The request header (lowercased) whose value makes a 202 route's repeats answer the first request's message
+    /// id without enqueuing (contract: `idempotencyKey`); nil when the route has none.
+    public let idempotencyHeader: String?
 
     public init(key: RouteKey, integration: Integration, timeout: Duration, validation: RouteValidation? = nil,
-                apiKeyRequired: Bool = false, throttle: Throttle? = nil, cache: RouteCachePolicy? = nil) {
+                apiKeyRequired: Bool = false, throttle: Throttle? = nil, cache: RouteCachePolicy? = nil,
+                idempotencyHeader: String? = nil) {
+        self.idempotencyHeader = idempotencyHeader
         self.key = key
         self.keyText = key.description
         self.integration = integration

@@ -23,7 +23,7 @@ final class EdgeSnapshot {
         case .function(let function):
             FunctionIntegrationRunner(function, apiName: api.name, definition: snapshot.functions[function.functionIndex],
                                       loop: loop)
-        case .queue(let queue): QueueIntegrationRunner(queue, loop: loop)
+        case .queue(let queue): QueueIntegrationRunner(queue, apiName: api.name, loop: loop)
         }
     }
 }

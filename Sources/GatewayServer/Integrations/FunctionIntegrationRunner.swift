@@ -36,8 +36,17 @@ final class FunctionIntegrationRunner: EdgeIntegration {
         if let length = body?.readableBytes, length > FunctionSession.maxEventBodyBytes {
             return .answer(FunctionSession.tooLarge(request.requestId))
         }
-        return .session(FunctionSession(runner: self, request: copy request, body: body, requestEnded: requestEnded,
-                                        host: host))
+        var idempotencyKey: String?
+        if let header = request.route?.idempotencyHeader {
+            switch IdempotencyKey.of(request, header: header, api: apiName) {
+            case .success(let key): idempotencyKey = key
+            case .failure(let refusal):
+                return .answer(.problem(.badRequest, refusal.description, requestId: request.requestId,
+                                        connection: .closeIfBodyUnread))
+            }
+        }
+        return .session(FunctionSession(runner: self, request: copy request, idempotencyKey: idempotencyKey, body: body,
+                                        requestEnded: requestEnded, host: host))
     }
 }
 
@@ -50,6 +59,8 @@ final class FunctionSession: IntegrationSession {
     private let runner: FunctionIntegrationRunner
     private let host: any IntegrationHost
     private let requestId: String
+    /// `Event` routes with an `idempotencyKey`: the request's key, when it sent one.
+    private let idempotencyKey: String?
     private var request: RequestContext?
     private var body: ByteBuffer?
     private var requestEnded: Bool
@@ -57,10 +68,11 @@ final class FunctionSession: IntegrationSession {
     private var invoked = false
     private var active = true
 
-    init(runner: FunctionIntegrationRunner, request: RequestContext, body: ByteBuffer?, requestEnded: Bool,
-         host: any IntegrationHost) {
+    init(runner: FunctionIntegrationRunner, request: RequestContext, idempotencyKey: String?, body: ByteBuffer?,
+         requestEnded: Bool, host: any IntegrationHost) {
         self.runner = runner
         self.requestId = request.requestId
+        self.idempotencyKey = idempotencyKey
         self.request = request
         self.body = body
         self.requestEnded = requestEnded
@@ -152,7 +164,8 @@ final class FunctionSession: IntegrationSession {
         }
         let eventLoop = runner.loop.eventLoop
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        runner.loop.queues.send(AsyncInvocation.queueName(runner.integration.functionName), body: event) { result in
+        runner.loop.queues.send(AsyncInvocation.queueName(runner.integration.functionName), body: event,
+                                idempotencyKey: idempotencyKey) { result in
             eventLoop.execute { bound.value.accepted(result) }
         }
     }

@@ -5,11 +5,13 @@ import NIOCore
 /// the message is durable (a failed commit is a 503 `INTEGRATION_FAILURE` and no message).
 final class QueueIntegrationRunner: EdgeIntegration {
     let queue: String
+    let apiName: String
     /// The loop outlives every snapshot it builds integrations for (and holds them): unowned breaks that cycle.
     unowned let loop: LoopState
 
-    init(_ integration: QueueIntegration, loop: LoopState) {
+    init(_ integration: QueueIntegration, apiName: String, loop: LoopState) {
         self.queue = integration.queue
+        self.apiName = apiName
         self.loop = loop
     }
 
@@ -18,8 +20,17 @@ final class QueueIntegrationRunner: EdgeIntegration {
         if let length = body?.readableBytes, length > MessageBody.maxBytes {
             return .answer(QueueSession.refusal(.tooLarge, request.requestId))
         }
-        return .session(QueueSession(runner: self, requestId: request.requestId, body: body, requestEnded: requestEnded,
-                                     host: host))
+        var idempotencyKey: String?
+        if let header = request.route?.idempotencyHeader {
+            switch IdempotencyKey.of(request, header: header, api: apiName) {
+            case .success(let key): idempotencyKey = key
+            case .failure(let refusal):
+                return .answer(.problem(.badRequest, refusal.description, requestId: request.requestId,
+                                        connection: .closeIfBodyUnread))
+            }
+        }
+        return .session(QueueSession(runner: self, requestId: request.requestId, idempotencyKey: idempotencyKey,
+                                     body: body, requestEnded: requestEnded, host: host))
     }
 }
 
@@ -29,16 +40,18 @@ final class QueueSession: IntegrationSession {
     private let runner: QueueIntegrationRunner
     private let host: any IntegrationHost
     private let requestId: String
+    private let idempotencyKey: String?
     private var body: ByteBuffer?
     private var requestEnded: Bool
     private var proceeding = false
     private var sent = false
     private var active = true
 
-    init(runner: QueueIntegrationRunner, requestId: String, body: ByteBuffer?, requestEnded: Bool,
-         host: any IntegrationHost) {
+    init(runner: QueueIntegrationRunner, requestId: String, idempotencyKey: String?, body: ByteBuffer?,
+         requestEnded: Bool, host: any IntegrationHost) {
         self.runner = runner
         self.requestId = requestId
+        self.idempotencyKey = idempotencyKey
         self.body = body
         self.requestEnded = requestEnded
         self.host = host
@@ -99,7 +112,7 @@ final class QueueSession: IntegrationSession {
         let eventLoop = runner.loop.eventLoop
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let queues = runner.loop.queues, queue = runner.queue
-        queues.send(queue, body: bytes) { result in
+        queues.send(queue, body: bytes, idempotencyKey: idempotencyKey) { result in
             eventLoop.execute { bound.value.finish(result) }
         }
     }

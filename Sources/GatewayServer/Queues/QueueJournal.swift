@@ -18,13 +18,24 @@ final class QueueJournal: Sendable {
     enum Change: Sendable, Equatable {
         case put(queue: String, message: QueuedMessage)
         case remove(id: String)
+        /// An idempotency key answered with a message id, kept until `expiresAt` (in the same commit as its message).
+        case remember(key: String, messageId: String, expiresAt: Int64)
 
+        /// What a later change in the same commit replaces (keys and message ids never share a namespace).
         var id: String {
             switch self {
             case .put(_, let message): message.id
             case .remove(let id): id
+            case .remember(let key, _, _): "key\u{0}" + key
             }
         }
+    }
+
+    /// A remembered idempotency key, as loaded.
+    struct RememberedKey: Sendable, Equatable {
+        let key: String
+        let messageId: String
+        let expiresAt: Int64
     }
 
     private struct Pending {
@@ -48,6 +59,13 @@ final class QueueJournal: Sendable {
 
     /// Opens (or creates) the journal and reads every message, by queue, oldest first.
     static func open(directory: String) async throws -> (journal: QueueJournal, messages: [String: [QueuedMessage]]) {
+        let (journal, messages, _) = try await openWithKeys(directory: directory)
+        return (journal, messages)
+    }
+
+    /// The same, with the idempotency keys still within their time, oldest first.
+    static func openWithKeys(directory: String) async throws
+        -> (journal: QueueJournal, messages: [String: [QueuedMessage]], keys: [RememberedKey]) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent(fileName)
         // FULL: each commit is fsynced, so an acknowledged message survives power loss too, not only a crash.
@@ -58,10 +76,27 @@ final class QueueJournal: Sendable {
             """)
         let journal = QueueJournal(connection: connection, path: path)
         do {
-            return (journal, try await journal.load())
+            _ = try await connection.query("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, "
+                                           + "message_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
+            _ = try await connection.query("CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at)")
+            let messages = try await journal.load()
+            return (journal, messages, try await journal.loadKeys())
         } catch {
             await journal.close()
             throw error
+        }
+    }
+
+    private func loadKeys() async throws -> [RememberedKey] {
+        let rows = try await connection.query(
+            "SELECT key, message_id, expires_at FROM idempotency WHERE expires_at > ? ORDER BY expires_at",
+            [.integer(SQLiteInt64(SystemClock().now()))])
+        return try rows.map { row in
+            guard let key = row.column("key")?.string, let messageId = row.column("message_id")?.string,
+                  let expiresAt = row.column("expires_at")?.integer else {
+                throw StateFileError("an idempotency row has a missing or mistyped column")
+            }
+            return RememberedKey(key: key, messageId: messageId, expiresAt: Int64(expiresAt))
         }
     }
 
@@ -135,10 +170,12 @@ final class QueueJournal: Sendable {
         for (index, change) in changes.enumerated() { last[change.id] = index }
         var puts: [(queue: String, message: QueuedMessage)] = []
         var removals: [String] = []
+        var remembered: [(key: String, messageId: String, expiresAt: Int64)] = []
         for (index, change) in changes.enumerated() where last[change.id] == index {
             switch change {
             case .put(let queue, let message): puts.append((queue, message))
             case .remove(let id): removals.append(id)
+            case .remember(let key, let messageId, let expiresAt): remembered.append((key, messageId, expiresAt))
             }
         }
         _ = try await connection.query("BEGIN IMMEDIATE")
@@ -166,6 +203,17 @@ final class QueueJournal: Sendable {
             for chunk in Self.chunks(of: removals, size: Self.rowsPerStatement * 9) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 _ = try await connection.query("DELETE FROM messages WHERE id IN (\(marks))", chunk.map { .text($0) })
+            }
+            for chunk in Self.chunks(of: remembered, size: Self.rowsPerStatement) {
+                let rows = Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO idempotency (key, message_id, expires_at) VALUES \(rows)",
+                    chunk.flatMap { [.text($0.key), .text($0.messageId), .integer(SQLiteInt64($0.expiresAt))] })
+            }
+            if !remembered.isEmpty {
+                // Keys past their time go with the commits that add new ones (an index range, not a scan).
+                _ = try await connection.query("DELETE FROM idempotency WHERE expires_at <= ?",
+                                               [.integer(SQLiteInt64(SystemClock().now()))])
             }
             _ = try await connection.query("COMMIT")
         } catch {

@@ -93,10 +93,11 @@ final class QueueRuntime: Sendable {
     }
 
     /// Stores `body` on `queue`; `completion` gets the message id once it is durable (on the committing task).
-    func send(_ queue: String, body: [UInt8], completion: @escaping @Sendable (Result<String, SendFailure>) -> Void) {
+    func send(_ queue: String, body: [UInt8], idempotencyKey: String? = nil,
+              completion: @escaping @Sendable (Result<String, SendFailure>) -> Void) {
         let (service, failure, consumer) = state.withLock { ($0.service, $0.failure, $0.consumers[queue]?.consumer) }
         guard let service else { return completion(.failure(.unavailable(failure ?? "they are not started"))) }
-        service.send(queue, body: body) { [logger] result in
+        service.send(queue, body: body, idempotencyKey: idempotencyKey) { [logger] result in
             switch result {
             case .success(let id):
                 consumer?.notify()

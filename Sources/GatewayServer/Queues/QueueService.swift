@@ -29,6 +29,9 @@ final class QueueService: Sendable {
         var definitions: [String: QueueDefinition] = [:]
         var queues: [String: MessageQueue] = [:]
         var counts: [String: Counts] = [:]
+        var idempotency = IdempotencyTable()
+        /// Keys whose first send is still committing: repeats wait for its answer.
+        var pendingKeys: [String: [@Sendable (Result<String, any Error>) -> Void]] = [:]
     }
 
     private let state = Mutex(State())
@@ -45,10 +48,14 @@ final class QueueService: Sendable {
     static func open(definitions: [QueueDefinition], directory: String?, clock: any GatewayClock = SystemClock()) async throws
         -> QueueService {
         var stored: [String: [QueuedMessage]] = [:]
+        var keys: [QueueJournal.RememberedKey] = []
         var journal: QueueJournal?
-        if let directory { (journal, stored) = try await QueueJournal.open(directory: directory) }
+        if let directory { (journal, stored, keys) = try await QueueJournal.openWithKeys(directory: directory) }
         let service = QueueService(journal: journal, clock: clock)
         service.define(definitions, restoring: stored)
+        service.state.withLock { state in
+            for key in keys { state.idempotency.store(key.key, messageId: key.messageId, expiresAt: key.expiresAt) }
+        }
         return service
     }
 
@@ -75,18 +82,46 @@ final class QueueService: Sendable {
         }
     }
 
-    /// The same with a callback (a route's send, from its event loop, with no task per message).
-    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make(),
+    /// The same with a callback (a route's send, from its event loop, with no task per message). With an
+    /// `idempotencyKey` answered within the last 24 h, the first message's id comes back and nothing is stored; a
+    /// repeat arriving while the first is committing waits for its answer.
+    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make(), idempotencyKey: String? = nil,
               completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let now = clock.now()
-        let settings: QueueSettings
+        enum Start { case send(QueueSettings), answered(String), waiting }
+        let start: Start
         do {
-            settings = try state.withLock { state -> QueueSettings in
+            start = try state.withLock { state -> Start in
                 guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
-                return queue.settings
+                guard let key = idempotencyKey else { return .send(queue.settings) }
+                if let first = state.idempotency.lookup(key, now: now) { return .answered(first) }
+                if state.pendingKeys[key] != nil {
+                    state.pendingKeys[key]!.append(completion)
+                    return .waiting
+                }
+                state.pendingKeys[key] = []
+                return .send(queue.settings)
             }
         } catch {
             return completion(.failure(error))
+        }
+        let settings: QueueSettings
+        switch start {
+        case .answered(let first): return completion(.success(first))
+        case .waiting: return
+        case .send(let queueSettings): settings = queueSettings
+        }
+        let expiresAt = now + IdempotencyTable.defaultTTL
+        let completion: @Sendable (Result<String, any Error>) -> Void = { [self] result in
+            guard let key = idempotencyKey else { return completion(result) }
+            let waiters = state.withLock { state -> [@Sendable (Result<String, any Error>) -> Void] in
+                if case .success(let messageId) = result {
+                    state.idempotency.store(key, messageId: messageId, expiresAt: expiresAt)
+                }
+                return state.pendingKeys.removeValue(forKey: key) ?? []
+            }
+            completion(result)
+            for waiter in waiters { waiter(result) }
         }
         let message = QueuedMessage(id: id, body: body, sentAt: now, visibleAt: now + settings.delay)
         let joinQueue: @Sendable () -> Void = { [self] in
@@ -106,7 +141,9 @@ final class QueueService: Sendable {
             joinQueue()
             return completion(.success(message.id))
         }
-        journal.append([.put(queue: queueName, message: message)]) { result in
+        var changes: [QueueJournal.Change] = [.put(queue: queueName, message: message)]
+        if let idempotencyKey { changes.append(.remember(key: idempotencyKey, messageId: message.id, expiresAt: expiresAt)) }
+        journal.append(changes) { result in
             switch result {
             case .success:
                 joinQueue()

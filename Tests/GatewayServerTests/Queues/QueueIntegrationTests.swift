@@ -219,6 +219,49 @@ extension GatewayServerTests {
             }
         }
 
+        @Test func aRepeatedIdempotencyKeyGetsTheFirstMessageIdEvenAfterARestart() async throws {
+            let folder = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let config = TestGateway.config(#"""
+                "state": { "path": "\#(folder)" }, "queues": [ { "name": "orders" } ],
+                "apis": [ { "name": "shop", "routes": [
+                  { "route": "POST /orders", "integration": { "type": "queue", "queue": "orders" },
+                    "idempotencyKey": "header.idempotency-key" } ] } ]
+                """#)
+            func post(_ port: Int, key: String?, body: String = "an order", extra: String = "") throws -> RawResponse {
+                let header = key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+                return try exchange(port: port, "POST /orders HTTP/1.1\r\nHost: q\r\n\(header)\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            }
+            func messageId(_ response: RawResponse) throws -> String {
+                try #require((try JSONSerialization.jsonObject(with: Data(response.bodyText.utf8)) as? [String: Any])?["messageId"] as? String)
+            }
+            func sent(_ gateway: TestGateway) throws -> Int? {
+                let response = try exchange(port: gateway.adminPort, "GET /queues HTTP/1.1\r\nHost: admin\r\n\r\n")
+                let queues = (try JSONSerialization.jsonObject(with: Data(response.bodyText.utf8)) as? [String: Any])?["queues"] as? [[String: Any]]
+                return queues?.first?["visible"] as? Int
+            }
+            var first = ""
+            try await withGateway(config) { gateway in
+                let a = try post(gateway.port, key: "order-1")
+                #expect(a.status == 202)
+                first = try messageId(a)
+                let again = try post(gateway.port, key: "order-1", body: "a different body, same key")
+                let againId = try messageId(again)
+                #expect(again.status == 202 && againId == first, "the first request's answer")
+                #expect(try messageId(try post(gateway.port, key: "order-2")) != first)
+                #expect(try messageId(try post(gateway.port, key: nil)) != first, "no key: enqueued as usual")
+                #expect(try sent(gateway) == 3)
+                let twice = try post(gateway.port, key: "order-3", extra: "Idempotency-Key: order-4\r\n")
+                #expect(twice.status == 400 && twice.bodyText.contains("more than once"))
+                #expect(try sent(gateway) == 3)
+            }
+            try await withGateway(config) { gateway in
+                let afterRestart = try messageId(try post(gateway.port, key: "order-1"))
+                #expect(afterRestart == first, "remembered on disk")
+                #expect(try sent(gateway) == 3)
+            }
+        }
+
         @Test func messagesOutliveARestartWithStatePath() async throws {
             // No consumer: the message waits on disk across the restart.
             let folder = try TestGateway.makeTemporaryDirectory()

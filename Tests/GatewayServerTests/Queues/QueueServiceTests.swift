@@ -83,5 +83,27 @@ extension GatewayServerTests {
                 #expect(id.allSatisfy { "0123456789abcdef-".contains($0) }, "\(id)")
             }
         }
+
+        /// Repeats of one key arriving while the first is committing wait for it: one message, one id for all.
+        @Test func concurrentSendsOfOneIdempotencyKeyStoreOneMessage() async throws {
+            let directory = try TestGateway.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let service = try await QueueService.open(definitions: Self.definitions, directory: directory)
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<50 {
+                    group.addTask {
+                        try await withCheckedThrowingContinuation { continuation in
+                            service.send("orders", body: Array("order \(n)".utf8), idempotencyKey: n % 2 == 0 ? "even" : "odd") {
+                                continuation.resume(with: $0)
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 2, "one id per key")
+            #expect(try service.peek("orders", limit: 100).count == 2)
+            await service.close()
+        }
     }
 }
