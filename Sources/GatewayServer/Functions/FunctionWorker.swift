@@ -93,8 +93,10 @@ final class FunctionWorker: RuntimeAPIDelegate {
         var environment = environment
         environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
         do {
+            let searchPath = WorkerProcess.searchPath(configured: settings.environment,
+                                                      gateway: getenv("PATH").map { String(cString: $0) })
             let process = try WorkerProcess.spawn(command: settings.command, environment: environment,
-                                                  workingDirectory: settings.workingDirectory,
+                                                  searchPath: searchPath, workingDirectory: settings.workingDirectory,
                                                   memoryMB: settings.memoryMB)
             self.process = process
             function.readOutput(of: self, stdout: process.stdout, stderr: process.stderr)

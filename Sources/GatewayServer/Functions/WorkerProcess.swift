@@ -17,12 +17,10 @@ struct WorkerProcess {
     }
 
     /// `memoryMB` becomes `ulimit -v` through `/bin/sh` (posix_spawn cannot set a limit in the child alone).
-    static func spawn(command: [String], environment: [String: String], workingDirectory: String?,
+    /// `searchPath` finds the program (`searchPath(configured:gateway:)`); `environment` is all the worker gets.
+    static func spawn(command: [String], environment: [String: String], searchPath: String, workingDirectory: String?,
                       memoryMB: Int?) throws -> WorkerProcess {
         guard !command.isEmpty else { throw SpawnError(description: "empty command") }
-        // The program is found on the PATH configured for the function, else on the gateway's own: finding the
-        // program is the operator's business; what the function then sees is only its own environment.
-        let searchPath = environment["PATH"] ?? getenv("PATH").map { String(cString: $0) } ?? defaultPATH
         guard let resolved = resolve(command[0], path: searchPath) else {
             throw SpawnError(description: "cannot start \(command[0]): not found on PATH")
         }
@@ -55,6 +53,9 @@ struct WorkerProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Nothing else of the gateway's reaches the worker: not its listening sockets (an orphaned worker would keep
+        // the ports after a crash), not its connections or epoll descriptors, whatever their close-on-exec flag.
+        Self.closeFrom3(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -89,6 +90,29 @@ struct WorkerProcess {
 
     /// The PATH a worker gets when its configuration gives none.
     static let defaultPATH = "/usr/local/bin:/usr/bin:/bin"
+
+    /// Where the program is looked for: the PATH the function's own `environment` sets, else the gateway's, else
+    /// the default. (Not the worker's base environment: its default PATH would hide the gateway's.)
+    static func searchPath(configured environment: [(name: String, value: String)], gateway: String?) -> String {
+        environment.last { $0.name == "PATH" }?.value ?? gateway ?? defaultPATH
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34+), found at run time so the binary still starts on
+    /// an older glibc; there, every descriptor from 3 up is marked close-on-exec instead.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt)? = {
+        // A nil handle is RTLD_DEFAULT on glibc: the symbol as the process's libraries define it.
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt).self)
+    }()
+
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+        let limit = min(Int(sysconf(Int32(_SC_OPEN_MAX))), 65_536)
+        for descriptor in 3..<CInt(max(3, limit)) {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
 
     /// A name with a slash is used as it is (relative to the working directory); others are searched on `path`.
     static func resolve(_ name: String, path: String) -> String? {

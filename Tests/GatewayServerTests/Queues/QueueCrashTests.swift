@@ -55,15 +55,20 @@ extension GatewayServerTests {
             deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         }
 
-        /// A SIGKILLed gateway cannot stop its workers: they are ended here, found by their working directory.
-        static func killOrphanedWorkers(in directory: String) {
+        /// Processes working in `directory`: the workers of a gateway run there.
+        static func workers(in directory: String) -> [Int32] {
             let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
                 guard let pid = Int32(entry),
                       let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd"),
-                      cwd == directory || cwd == resolved else { continue }
-                kill(pid, SIGKILL)
+                      cwd == directory || cwd == resolved else { return nil }
+                return pid
             }
+        }
+
+        /// Whatever is left when the test ends (a failed expectation below) is ended here.
+        static func killOrphanedWorkers(in directory: String) {
+            for pid in workers(in: directory) { kill(pid, SIGKILL) }
         }
 
         /// Sends on one keep-alive connection until `count` messages were sent or the gateway went away; returns
@@ -117,6 +122,10 @@ extension GatewayServerTests {
             acknowledged += try await more
             let processedBeforeKill = (try? String(contentsOfFile: processed, encoding: .utf8))?.split(separator: "\n").count ?? 0
             #expect(acknowledged.count > 150, "the second sender was acknowledged before the kill")
+            // The killed gateway's workers end by themselves: they inherited none of its descriptors, so their
+            // Runtime API connection is gone with it and nothing keeps its ports.
+            #expect(await eventually(timeout: .seconds(10)) { Self.workers(in: directory).isEmpty },
+                    "orphaned workers: \(Self.workers(in: directory))")
 
             let second = try Gateway(config: configPath)
             try #require(await second.ready(), "no ready line after the restart: \(second.errors.value)")
