@@ -47,8 +47,10 @@ public enum AsyncInvocation {
             // Invisible while an invocation may still run; a crash mid-invocation makes it visible again.
             let visibility = Int64(function.timeout.components.seconds) * QueueSettings.second + 30 * QueueSettings.second
             return QueueDefinition(name: queueName(function.name),
+                                   // SQS's longest retention: an event past maximumEventAge must reach the consumer
+                                   // to go to onFailure (EventAgeExceeded), not expire on the way.
                                    settings: QueueSettings(visibilityTimeout: visibility,
-                                                           retention: function.async.maximumEventAge + 3600 * QueueSettings.second),
+                                                           retention: 14 * 86_400 * QueueSettings.second),
                                    consumer: QueueConsumerSettings(function: function.name, batchSize: 1,
                                                                    maxConcurrency: 4, delivery: .asyncEvent(function.async)))
         }

@@ -74,6 +74,8 @@ public enum IdempotencyKey {
         let values = request.head.headers[header]
         guard !values.isEmpty else { return .success(nil) }
         guard values.count == 1 else { return .failure(.repeated(header: header)) }
+        // An empty value names nothing: such requests are not idempotent (they would all share one answer).
+        guard !values[0].isEmpty else { return .success(nil) }
         let route = request.route?.keyText ?? ""
         var hasher = SHA256()
         hasher.update(data: Array(api.utf8) + [0] + Array(route.utf8) + [0] + Array(values[0].utf8))

@@ -16,6 +16,10 @@ public struct MessageQueue: Sendable {
     }
 
     public var count: Int { messages.count }
+    /// Entries in the visibility heap, live and stale (tests of its compaction).
+    public var heapCount: Int { heap.count }
+    /// Bodies held, in bytes (a sender's bound: `QueueService` refuses sends past its limit).
+    public private(set) var bodyBytes = 0
     public func message(_ id: String) -> QueuedMessage? { messages[id] }
 
     /// Stores a new message, visible after the queue's delay (or `delay`, when the sender chose one).
@@ -28,31 +32,60 @@ public struct MessageQueue: Sendable {
 
     /// Puts a message back as it was (a restart replaying the log, or a redrive, which resets its receive count).
     public mutating func insert(_ message: QueuedMessage) {
-        messages[message.id] = message  // an older copy's heap entries no longer match it and are skipped
+        // An older copy's heap entries no longer match it and are skipped.
+        if let old = messages.updateValue(message, forKey: message.id) { bodyBytes -= old.body.count }
+        bodyBytes += message.body.count
         heap.push(.init(visibleAt: message.visibleAt, sequence: nextSequence, id: message.id,
                         generation: message.receiveCount))
         nextSequence += 1
+        compactHeapIfStale()
+    }
+
+    private mutating func remove(_ id: String) {
+        if let old = messages.removeValue(forKey: id) { bodyBytes -= old.body.count }
+    }
+
+    /// Deleted and re-received messages leave entries behind until their time comes; once they outnumber the live
+    /// ones the heap is rebuilt from the messages, so memory follows the queue's depth, not its throughput.
+    private mutating func compactHeapIfStale() {
+        guard heap.count > 2 * messages.count + 1024 else { return }
+        heap.removeAll()
+        for message in messages.values.sorted(by: { $0.visibleAt < $1.visibleAt }) {
+            heap.push(.init(visibleAt: message.visibleAt, sequence: nextSequence, id: message.id,
+                            generation: message.receiveCount))
+            nextSequence += 1
+        }
     }
 
     /// Up to `max` visible messages, oldest visibility first, each made invisible for the visibility timeout.
     /// Visible messages past their receive limit come back in `deadLettered`, messages past `retention` in
     /// `expired`; both are removed from this queue.
-    public mutating func receive(max: Int, now: EpochNanoseconds) -> ReceiveResult {
+    /// `maxBytes` bounds the deliveries' bodies together (Lambda's 6 MB batch), except that one message always goes.
+    public mutating func receive(max: Int, now: EpochNanoseconds, maxBytes: Int = .max) -> ReceiveResult {
         var result = ReceiveResult()
+        var bytes = 0
         while result.deliveries.count < max, let top = heap.top, top.visibleAt <= now {
-            heap.pop()
             guard var message = messages[top.id], message.receiveCount == top.generation,
-                  message.visibleAt == top.visibleAt else { continue }  // stale: deleted, or received again since
+                  message.visibleAt == top.visibleAt else {  // stale: deleted, or received again since
+                heap.pop()
+                continue
+            }
             if now - message.sentAt >= settings.retention {
-                messages[message.id] = nil
+                heap.pop()
+                remove(message.id)
                 result.expired.append(message)
                 continue
             }
             if let limit = settings.maxReceiveCount, message.receiveCount >= limit {
-                messages[message.id] = nil
+                heap.pop()
+                remove(message.id)
                 result.deadLettered.append(message)
                 continue
             }
+            // Left where it is for the next batch.
+            if !result.deliveries.isEmpty, bytes + message.body.count > maxBytes { break }
+            heap.pop()
+            bytes += message.body.count
             message.receiveCount += 1
             if message.firstReceivedAt == nil { message.firstReceivedAt = now }
             message.visibleAt = now + settings.visibilityTimeout
@@ -62,7 +95,16 @@ public struct MessageQueue: Sendable {
             result.deliveries.append(Delivery(message: message, receipt: Receipt(id: message.id,
                                                                                  generation: message.receiveCount)))
         }
+        compactHeapIfStale()
         return result
+    }
+
+    /// Removes the messages past `retention` whether or not anyone receives (a dead-letter queue has no consumer).
+    public mutating func removeExpired(now: EpochNanoseconds) -> [QueuedMessage] {
+        let expired = messages.values.filter { now - $0.sentAt >= settings.retention }
+        for message in expired { remove(message.id) }
+        compactHeapIfStale()
+        return expired
     }
 
     /// A consumer processed the message: it is gone. False when the receipt is stale (the message became visible
@@ -70,7 +112,7 @@ public struct MessageQueue: Sendable {
     @discardableResult
     public mutating func delete(_ receipt: Receipt) -> Bool {
         guard let message = messages[receipt.id], message.receiveCount == receipt.generation else { return false }
-        messages[receipt.id] = nil
+        remove(receipt.id)
         return true
     }
 
@@ -95,6 +137,7 @@ public struct MessageQueue: Sendable {
         let removed = messages.count
         messages.removeAll()
         heap.removeAll()
+        bodyBytes = 0
         return removed
     }
 

@@ -197,7 +197,7 @@ final class AdminHandler: ChannelInboundHandler {
                         switch error {
                         case .unknownQueue:
                             handler.respondProblem(context, .resourceNotFound, "\(error)", requestId, keepAlive)
-                        case .notADeadLetterQueue:
+                        case .notADeadLetterQueue, .full:
                             handler.respondProblem(context, .badRequest, "\(error)", requestId, keepAlive)
                         }
                     case .failure(let error):

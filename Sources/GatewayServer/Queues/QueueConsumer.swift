@@ -60,10 +60,13 @@ final class QueueConsumer: Sendable {
         }
     }
 
+    /// Bodies one batch may carry: Lambda's 6 MB event, less about 1 KiB of each record's own fields.
+    private var bodyBudget: Int { max(MessageBody.maxBytes, 6_000_000 - settings.batchSize * 1024) }
+
     /// Up to `batchSize` messages; with a `batchWindow`, a batch that has one waits up to the window to fill up.
     private func nextBatch() async -> [Delivery] {
         do {
-            var deliveries = try await service.receive(queue, max: settings.batchSize)
+            var deliveries = try await service.receive(queue, max: settings.batchSize, maxBytes: bodyBudget)
             guard !deliveries.isEmpty, settings.batchWindow > 0, deliveries.count < settings.batchSize else {
                 return deliveries
             }
@@ -72,7 +75,10 @@ final class QueueConsumer: Sendable {
                 let left = deadline - ContinuousClock.now
                 guard left > .zero else { break }
                 await wake.wait(timeout: min(left, Self.pollInterval))
-                deliveries += try await service.receive(queue, max: settings.batchSize - deliveries.count)
+                let held = deliveries.reduce(0) { $0 + $1.message.body.count }
+                guard held < bodyBudget else { break }
+                deliveries += try await service.receive(queue, max: settings.batchSize - deliveries.count,
+                                                        maxBytes: bodyBudget - held)
             }
             return deliveries
         } catch {

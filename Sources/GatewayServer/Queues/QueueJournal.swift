@@ -89,7 +89,9 @@ final class QueueJournal: Sendable {
 
     private func loadKeys() async throws -> [RememberedKey] {
         let rows = try await connection.query(
-            "SELECT key, message_id, expires_at FROM idempotency WHERE expires_at > ? ORDER BY expires_at",
+            // The newest within the table's capacity, oldest first; older rows would be forgotten at once anyway.
+            "SELECT * FROM (SELECT key, message_id, expires_at FROM idempotency WHERE expires_at > ? "
+                + "ORDER BY expires_at DESC LIMIT \(IdempotencyTable.defaultCapacity)) ORDER BY expires_at",
             [.integer(SQLiteInt64(SystemClock().now()))])
         return try rows.map { row in
             guard let key = row.column("key")?.string, let messageId = row.column("message_id")?.string,

@@ -29,6 +29,12 @@ final class QueueRuntime: Sendable {
         var service: QueueService?
         var failure: String?
         var consumers: [String: Running] = [:]
+        /// Set while the store is being opened: a second start (two quick reloads) only leaves its definitions.
+        var starting = false
+        var startingDefinitions: [QueueDefinition]?
+        var sweeper: Task<Void, Never>?
+        /// Consumers a reload replaced, still settling their last batches.
+        var retired: [Running] = []
     }
 
     private let state = Mutex(State())
@@ -47,19 +53,58 @@ final class QueueRuntime: Sendable {
     /// Opens the store and starts the consumers. Nothing is opened (no file made) when no queue is defined.
     func start(_ definitions: [QueueDefinition], directory: String?) async {
         guard !definitions.isEmpty else { return }
+        let first = state.withLock { state -> Bool in
+            guard !state.starting, state.service == nil else {
+                state.startingDefinitions = definitions
+                return false
+            }
+            state.starting = true
+            return true
+        }
+        guard first else { return }
         do {
             let service = try await QueueService.open(definitions: definitions, directory: directory)
-            state.withLock { $0.service = service }
+            // A reload that came while opening: its definitions are the ones that apply.
+            let latest = state.withLock { state -> [QueueDefinition]? in
+                state.service = service
+                state.starting = false
+                defer { state.startingDefinitions = nil }
+                return state.startingDefinitions
+            }
+            let definitions = latest ?? definitions
+            if latest != nil { service.define(definitions) }
+            startSweeper(service)
             if directory == nil {
                 logger.warning("queues are in memory: messages are lost when the gateway stops (set state.path to keep them)",
                                metadata: ["queues": "\(definitions.map(\.name).joined(separator: ","))"])
             }
             startConsumers(definitions, service: service)
         } catch {
-            state.withLock { $0.failure = "\(error)" }
+            state.withLock { state in
+                state.failure = "\(error)"
+                state.starting = false
+            }
             logger.error("queues could not be opened: their routes answer 503 until the file is repaired",
                          metadata: ["directory": "\(directory ?? "")", "error": "\(error)"])
         }
+    }
+
+    /// Every minute, messages past their retention go, received or not.
+    private func startSweeper(_ service: QueueService) {
+        let logger = self.logger
+        let task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                guard !Task.isCancelled else { return }
+                do {
+                    let removed = try await service.removeExpired()
+                    if removed > 0 { logger.info("queue messages expired", metadata: ["removed": "\(removed)"]) }
+                } catch {
+                    logger.error("queue expiry failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        state.withLock { $0.sweeper = task }
     }
 
     /// A reload: new settings apply from now on; consumers whose settings changed are restarted. Queues a
@@ -80,6 +125,7 @@ final class QueueRuntime: Sendable {
             var stopped: [QueueConsumer] = []
             for (name, running) in state.consumers where wanted[name] != running.consumer.settings {
                 stopped.append(running.consumer)
+                state.retired.append(running)
                 state.consumers[name] = nil
             }
             for (name, settings) in wanted where state.consumers[name] == nil {
@@ -104,6 +150,8 @@ final class QueueRuntime: Sendable {
                 completion(.success(id))
             case .failure(QueueService.QueueError.unknownQueue(let name)):
                 completion(.failure(.unknownQueue(name)))
+            case .failure(let full as QueueService.QueueError):
+                completion(.failure(.storage("\(full)")))
             case .failure(let error):
                 logger.error("queue send failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
                 completion(.failure(.storage("\(error)")))
@@ -111,15 +159,32 @@ final class QueueRuntime: Sendable {
         }
     }
 
-    /// Stops taking batches (in-flight ones settle), then closes the store.
-    func stop() async {
-        let (running, service) = state.withLock { state -> ([Running], QueueService?) in
-            let running = Array(state.consumers.values)
+    /// Stops taking batches and waits up to `grace` for those in flight to settle (a batch not settled then comes
+    /// back after its visibility timeout), then closes the store.
+    func stop(grace: Duration = .seconds(10)) async {
+        let (running, service, sweeper) = state.withLock { state -> ([Running], QueueService?, Task<Void, Never>?) in
+            let running = Array(state.consumers.values) + state.retired
             state.consumers = [:]
-            return (running, state.service)
+            state.retired = []
+            return (running, state.service, state.sweeper)
         }
+        sweeper?.cancel()
         for entry in running { entry.consumer.stop() }
-        for entry in running { await entry.task.value }
+        // Whichever comes first: every batch settled, or the grace (a task group would wait for both).
+        let resumed = Mutex(false)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeOnce: @Sendable () -> Void = {
+                if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
+            }
+            Task {
+                for entry in running { await entry.task.value }
+                resumeOnce()
+            }
+            Task {
+                try? await Task.sleep(for: grace)
+                resumeOnce()
+            }
+        }
         await service?.close()
     }
 }

@@ -9,11 +9,13 @@ final class QueueService: Sendable {
     enum QueueError: Error, Equatable, CustomStringConvertible {
         case unknownQueue(String)
         case notADeadLetterQueue(String)
+        case full(String)
 
         var description: String {
             switch self {
             case .unknownQueue(let name): "no queue is named \"\(name)\""
             case .notADeadLetterQueue(let name): "no queue sends its dead letters to \"\(name)\""
+            case .full(let name): "queue \"\(name)\" is full: it takes more once its consumer catches up"
             }
         }
     }
@@ -35,23 +37,27 @@ final class QueueService: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Bodies one queue holds at most (the queues are held in memory, the journal being their copy on disk).
+    static let maxQueueBytes = 256 * 1_048_576
+    let maxQueueBytes: Int
     private let journal: QueueJournal?
     let clock: any GatewayClock
 
-    private init(journal: QueueJournal?, clock: any GatewayClock) {
+    private init(journal: QueueJournal?, clock: any GatewayClock, maxQueueBytes: Int) {
         self.journal = journal
         self.clock = clock
+        self.maxQueueBytes = maxQueueBytes
     }
 
     /// Opens the queues: from the journal under `directory` (nil: in memory only), with `definitions`' settings.
     /// Messages of a queue no longer defined are kept (on disk) until it is defined again.
-    static func open(definitions: [QueueDefinition], directory: String?, clock: any GatewayClock = SystemClock()) async throws
-        -> QueueService {
+    static func open(definitions: [QueueDefinition], directory: String?, clock: any GatewayClock = SystemClock(),
+                     maxQueueBytes: Int = QueueService.maxQueueBytes) async throws -> QueueService {
         var stored: [String: [QueuedMessage]] = [:]
         var keys: [QueueJournal.RememberedKey] = []
         var journal: QueueJournal?
         if let directory { (journal, stored, keys) = try await QueueJournal.openWithKeys(directory: directory) }
-        let service = QueueService(journal: journal, clock: clock)
+        let service = QueueService(journal: journal, clock: clock, maxQueueBytes: maxQueueBytes)
         service.define(definitions, restoring: stored)
         service.state.withLock { state in
             for key in keys { state.idempotency.store(key.key, messageId: key.messageId, expiresAt: key.expiresAt) }
@@ -93,6 +99,8 @@ final class QueueService: Sendable {
         do {
             start = try state.withLock { state -> Start in
                 guard let queue = state.queues[queueName] else { throw QueueError.unknownQueue(queueName) }
+                // Memory follows what is stored, so what is stored is bounded: a sender gets 503 past it.
+                guard queue.bodyBytes + body.count <= maxQueueBytes else { throw QueueError.full(queueName) }
                 guard let key = idempotencyKey else { return .send(queue.settings) }
                 if let first = state.idempotency.lookup(key, now: now) { return .answered(first) }
                 if state.pendingKeys[key] != nil {
@@ -156,13 +164,14 @@ final class QueueService: Sendable {
 
     /// Up to `max` messages, each invisible for the queue's visibility timeout; messages past their receive limit
     /// move to the dead-letter queue and expired ones are dropped, all journaled before the batch is returned.
-    func receive(_ queueName: String, max: Int) async throws -> [Delivery] {
+    /// `maxBytes` bounds the bodies of one receive together (at least one message goes).
+    func receive(_ queueName: String, max: Int, maxBytes: Int = .max) async throws -> [Delivery] {
         let now = clock.now()
-        let (deliveries, changes) = try state.withLock { state -> ([Delivery], [QueueJournal.Change]) in
+        return try await committing { state -> ([Delivery], [QueueJournal.Change]) in
             guard let definition = state.definitions[queueName], state.queues[queueName] != nil else {
                 throw QueueError.unknownQueue(queueName)
             }
-            let result = state.queues[queueName]!.receive(max: max, now: now)
+            let result = state.queues[queueName]!.receive(max: max, now: now, maxBytes: maxBytes)
             var changes: [QueueJournal.Change] = result.deliveries.map { .put(queue: queueName, message: $0.message) }
             changes += result.expired.map { .remove(id: $0.id) }
             for var message in result.deadLettered {
@@ -178,16 +187,43 @@ final class QueueService: Sendable {
             state.counts[queueName, default: Counts()].received += result.deliveries.count
             return (result.deliveries, changes)
         }
-        try await journal?.append(changes)
-        return deliveries
+    }
+
+    /// Runs `change` under the lock and hands its journal changes over before the lock is released, so the journal
+    /// commits them in the order the queues made them (a purge's removal never lands before the receive it
+    /// follows); returns once they are committed.
+    private func committing<T: Sendable>(_ change: (inout State) throws -> (T, [QueueJournal.Change])) async throws -> T {
+        guard let journal else { return try state.withLock { try change(&$0).0 } }
+        return try await withCheckedThrowingContinuation { continuation in
+            do {
+                try state.withLock { state in
+                    let (value, changes) = try change(&state)
+                    journal.append(changes) { result in continuation.resume(with: result.map { value }) }
+                }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Drops the messages past their queue's retention, received or not (a dead-letter queue has no consumer).
+    func removeExpired() async throws -> Int {
+        let now = clock.now()
+        return try await committing { state -> (Int, [QueueJournal.Change]) in
+            var changes: [QueueJournal.Change] = []
+            for name in Array(state.queues.keys) {
+                changes += state.queues[name]!.removeExpired(now: now).map { .remove(id: $0.id) }
+            }
+            return (changes.count, changes)
+        }
     }
 
     /// A batch's outcome: `deleted` messages are gone, `failed` ones keep their error and come back after their
     /// visibility timeout (or at `retryAt`).
     func settle(_ queueName: String, deleted: [Receipt], failed: [(receipt: Receipt, error: String)],
                 retryAt: EpochNanoseconds? = nil) async throws {
-        let changes = state.withLock { state -> [QueueJournal.Change] in
-            guard state.queues[queueName] != nil else { return [] }
+        try await committing { state -> ((), [QueueJournal.Change]) in
+            guard state.queues[queueName] != nil else { return ((), []) }
             var changes: [QueueJournal.Change] = []
             for receipt in deleted where state.queues[queueName]!.delete(receipt) { changes.append(.remove(id: receipt.id)) }
             state.counts[queueName, default: Counts()].deleted += changes.count
@@ -196,9 +232,8 @@ final class QueueService: Sendable {
                     changes.append(.put(queue: queueName, message: message))
                 }
             }
-            return changes
+            return ((), changes)
         }
-        try await journal?.append(changes)
     }
 
     /// One queue as the admin API and the metrics show it.
@@ -229,19 +264,18 @@ final class QueueService: Sendable {
 
     /// Removes every message of the queue; returns how many.
     func purge(_ queueName: String) async throws -> Int {
-        let removed = try state.withLock { state -> [QueuedMessage] in
+        try await committing { state -> (Int, [QueueJournal.Change]) in
             guard state.queues[queueName] != nil else { throw QueueError.unknownQueue(queueName) }
-            return state.queues[queueName]!.removeAll()
+            let removed = state.queues[queueName]!.removeAll()
+            return (removed.count, removed.map { .remove(id: $0.id) })
         }
-        try await journal?.append(removed.map { .remove(id: $0.id) })
-        return removed.count
     }
 
     /// A dead-letter queue's messages back to the queues they came from, visible at once with a fresh receive
-    /// count (their last error kept). Returns how many moved.
+    /// count and a fresh retention (a redrive sends them again; their last error kept). Returns how many moved.
     func redrive(_ deadLetterQueue: String) async throws -> Int {
         let now = clock.now()
-        let changes = try state.withLock { state -> [QueueJournal.Change] in
+        return try await committing { state -> (Int, [QueueJournal.Change]) in
             guard state.queues[deadLetterQueue] != nil else { throw QueueError.unknownQueue(deadLetterQueue) }
             guard state.definitions.values.contains(where: { $0.deadLetterQueue == deadLetterQueue }) else {
                 throw QueueError.notADeadLetterQueue(deadLetterQueue)
@@ -253,16 +287,14 @@ final class QueueService: Sendable {
                     kept.append(message)  // its source is gone: it stays where it is
                     continue
                 }
-                let back = QueuedMessage(id: message.id, body: message.body, sentAt: message.sentAt, visibleAt: now,
+                let back = QueuedMessage(id: message.id, body: message.body, sentAt: now, visibleAt: now,
                                          lastError: message.lastError)
                 state.queues[origin]!.insert(back)
                 changes.append(.put(queue: origin, message: back))
             }
             for message in kept { state.queues[deadLetterQueue]!.insert(message) }
-            return changes
+            return (changes.count, changes)
         }
-        try await journal?.append(changes)
-        return changes.count
     }
 
     func close() async {

@@ -136,4 +136,37 @@ import Testing
         }
         #expect(seen.count == 10_000 && queue.count == 0)
     }
+
+    /// Throughput does not grow memory: stale visibility entries of deleted messages are dropped when they pile up.
+    @Test func staleVisibilityEntriesDoNotAccumulate() {
+        var queue = MessageQueue(settings: QueueSettings(visibilityTimeout: 3600 * Self.second))
+        for n in 0..<20_000 {
+            queue.send(id: "m\(n)", body: Self.body("x"), now: Self.start)
+            let batch = queue.receive(max: 1, now: Self.start)
+            for delivery in batch.deliveries { queue.delete(delivery.receipt) }
+        }
+        #expect(queue.count == 0)
+        #expect(queue.heapCount <= 1024 + 2, "\(queue.heapCount) heap entries for an empty queue")
+        queue.send(id: "last", body: Self.body("y"), now: Self.start)
+        #expect(queue.receive(max: 10, now: Self.start).deliveries.map(\.message.id) == ["last"])
+    }
+
+    @Test func aReceiveStopsAtItsByteBudgetButAlwaysTakesOne() {
+        var queue = MessageQueue(settings: QueueSettings())
+        for n in 0..<5 { queue.send(id: "m\(n)", body: [UInt8](repeating: 0x61, count: 100), now: Self.start + Int64(n)) }
+        #expect(queue.bodyBytes == 500)
+        let first = queue.receive(max: 10, now: Self.start + 10, maxBytes: 250)
+        #expect(first.deliveries.map(\.message.id) == ["m0", "m1"])
+        let second = queue.receive(max: 10, now: Self.start + 10, maxBytes: 50)
+        #expect(second.deliveries.map(\.message.id) == ["m2"], "one message even over the budget")
+        #expect(queue.receive(max: 10, now: Self.start + 10).deliveries.map(\.message.id) == ["m3", "m4"])
+    }
+
+    @Test func expiredMessagesAreRemovedWithoutAReceive() {
+        var queue = MessageQueue(settings: QueueSettings(retention: 60 * Self.second))
+        queue.send(id: "old", body: Self.body("a"), now: Self.start)
+        queue.send(id: "new", body: Self.body("b"), now: Self.start + 30 * Self.second)
+        #expect(queue.removeExpired(now: Self.start + 60 * Self.second).map(\.id) == ["old"])
+        #expect(queue.count == 1 && queue.bodyBytes == 1)
+    }
 }

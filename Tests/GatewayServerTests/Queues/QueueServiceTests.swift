@@ -105,5 +105,32 @@ extension GatewayServerTests {
             #expect(try service.peek("orders", limit: 100).count == 2)
             await service.close()
         }
+
+        @Test func aFullQueueRefusesSendsUntilItDrains() async throws {
+            let service = try await QueueService.open(definitions: Self.definitions, directory: nil, maxQueueBytes: 10)
+            _ = try await service.send("orders", body: Array("12345678".utf8))
+            await #expect(throws: QueueService.QueueError.full("orders")) {
+                _ = try await service.send("orders", body: Array("123".utf8))
+            }
+            let batch = try await service.receive("orders", max: 1)
+            try await service.settle("orders", deleted: batch.map(\.receipt), failed: [])
+            _ = try await service.send("orders", body: Array("123".utf8))
+        }
+
+        @Test func aRedriveStartsARetentionAfresh() async throws {
+            let clock = ManualClock()
+            let service = try await QueueService.open(definitions: Self.definitions, directory: nil, clock: clock)
+            _ = try await service.send("orders", body: Array("x".utf8))
+            for _ in 0..<2 {
+                let batch = try await service.receive("orders", max: 1)
+                try await service.settle("orders", deleted: [], failed: batch.map { ($0.receipt, "no") }, retryAt: clock.now())
+            }
+            _ = try await service.receive("orders", max: 1)  // past maxReceiveCount: to the dead letters
+            #expect(try service.peek("orders-dlq", limit: 10).count == 1)
+            clock.advance(by: .seconds(5 * 86_400))  // past orders' 4 d retention, not the DLQ's 14 d
+            #expect(try await service.redrive("orders-dlq") == 1)
+            #expect(try await service.removeExpired() == 0, "redriven with a fresh retention")
+            #expect(try await service.receive("orders", max: 1).count == 1)
+        }
     }
 }
