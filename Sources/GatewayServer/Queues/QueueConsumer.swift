@@ -117,6 +117,9 @@ final class QueueConsumer: Sendable {
         if now - message.sentAt > rules.maximumEventAge {
             failure = ("EventAgeExceeded", FunctionError(type: "EventAgeExceeded",
                                                          message: "the event is older than maximumEventAge"))
+        } else if message.receiveCount > rules.maximumRetryAttempts + 1 {
+            // Its retries were spent and only the onFailure send failed: not invoked again.
+            failure = ("RetriesExhausted", Self.lastError(of: message))
         } else {
             let outcome = await invoke(settings.function, message.body)
             if let error = Self.asyncError(outcome) {
@@ -154,6 +157,14 @@ final class QueueConsumer: Sendable {
         } catch {
             logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
         }
+    }
+
+    /// The error a message kept from its last attempt ("TYPE: message"), as a function error.
+    static func lastError(of message: QueuedMessage) -> FunctionError {
+        let text = message.lastError ?? "Unhandled: the last attempt failed"
+        guard let colon = text.firstIndex(of: ":") else { return FunctionError(type: "Unhandled", message: text) }
+        return FunctionError(type: String(text[..<colon]),
+                             message: String(text[text.index(after: colon)...].drop(while: { $0 == " " })))
     }
 
     /// An asynchronous invocation fails on a function error, a timeout, throttling or an unavailable function;

@@ -70,6 +70,9 @@ final class QueueService: Sendable {
         state.withLock { state in
             for definition in definitions {
                 let old = state.queues[definition.name]
+                state.definitions[definition.name] = definition
+                // Unchanged settings (most queues of a reload): the queue stays as it is, nothing rebuilt under the lock.
+                if let old, old.settings == definition.settings, stored[definition.name] == nil { continue }
                 var queue = MessageQueue(settings: definition.settings)
                 for message in old?.peek(limit: .max) ?? stored[definition.name] ?? [] { queue.insert(message) }
                 state.queues[definition.name] = queue
