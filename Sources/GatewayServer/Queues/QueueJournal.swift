@@ -180,43 +180,49 @@ final class QueueJournal: Sendable {
             case .remember(let key, let messageId, let expiresAt): remembered.append((key, messageId, expiresAt))
             }
         }
+        var statements: [(sql: String, bindings: [SQLiteData])] = []
+        for chunk in Self.chunks(of: puts, size: Self.rowsPerStatement) {
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var bindings: [SQLiteData] = []
+            bindings.reserveCapacity(chunk.count * 9)
+            for (queue, message) in chunk {
+                bindings += [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
+                             .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
+                             .integer(message.receiveCount),
+                             message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
+                             message.lastError.map { .text($0) } ?? .null,
+                             message.origin.map { .text($0) } ?? .null]
+            }
+            statements.append(("""
+                INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
+                                      last_error, origin) VALUES \(rows)
+                ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
+                    receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
+                    last_error = excluded.last_error, origin = excluded.origin
+                """, bindings))
+        }
+        for chunk in Self.chunks(of: removals, size: Self.rowsPerStatement * 9) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            statements.append(("DELETE FROM messages WHERE id IN (\(marks))", chunk.map { .text($0) }))
+        }
+        for chunk in Self.chunks(of: remembered, size: Self.rowsPerStatement) {
+            let rows = Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            statements.append(("INSERT OR REPLACE INTO idempotency (key, message_id, expires_at) VALUES \(rows)",
+                               chunk.flatMap { [.text($0.key), .text($0.messageId), .integer(SQLiteInt64($0.expiresAt))] }))
+        }
+        if !remembered.isEmpty {
+            // Keys past their time go with the commits that add new ones (an index range, not a scan).
+            statements.append(("DELETE FROM idempotency WHERE expires_at <= ?", [.integer(SQLiteInt64(SystemClock().now()))]))
+        }
+        // One statement is a transaction of its own (the usual commit: the sends of one moment): one hop to SQLite's
+        // thread instead of three.
+        if statements.count == 1 {
+            _ = try await connection.query(statements[0].sql, statements[0].bindings)
+            return
+        }
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
-            for chunk in Self.chunks(of: puts, size: Self.rowsPerStatement) {
-                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                var bindings: [SQLiteData] = []
-                bindings.reserveCapacity(chunk.count * 9)
-                for (queue, message) in chunk {
-                    bindings += [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
-                                 .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
-                                 .integer(message.receiveCount),
-                                 message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
-                                 message.lastError.map { .text($0) } ?? .null,
-                                 message.origin.map { .text($0) } ?? .null]
-                }
-                _ = try await connection.query("""
-                    INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
-                                          last_error, origin) VALUES \(rows)
-                    ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
-                        receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
-                        last_error = excluded.last_error, origin = excluded.origin
-                    """, bindings)
-            }
-            for chunk in Self.chunks(of: removals, size: Self.rowsPerStatement * 9) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                _ = try await connection.query("DELETE FROM messages WHERE id IN (\(marks))", chunk.map { .text($0) })
-            }
-            for chunk in Self.chunks(of: remembered, size: Self.rowsPerStatement) {
-                let rows = Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                _ = try await connection.query(
-                    "INSERT OR REPLACE INTO idempotency (key, message_id, expires_at) VALUES \(rows)",
-                    chunk.flatMap { [.text($0.key), .text($0.messageId), .integer(SQLiteInt64($0.expiresAt))] })
-            }
-            if !remembered.isEmpty {
-                // Keys past their time go with the commits that add new ones (an index range, not a scan).
-                _ = try await connection.query("DELETE FROM idempotency WHERE expires_at <= ?",
-                                               [.integer(SQLiteInt64(SystemClock().now()))])
-            }
+            for statement in statements { _ = try await connection.query(statement.sql, statement.bindings) }
             _ = try await connection.query("COMMIT")
         } catch {
             let connection = self.connection
