@@ -104,12 +104,5 @@ public enum SigV4 {
         return "\(t.year)\(two(t.month))\(two(t.day))T\(two(t.hour))\(two(t.minute))\(two(t.second))Z"
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(ASCIIHex.digit(byte >> 4))
-            out.append(ASCIIHex.digit(byte & 0xF))
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { ASCIIHex.lowercase(bytes) }
 }

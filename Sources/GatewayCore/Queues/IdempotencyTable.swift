@@ -79,9 +79,6 @@ public enum IdempotencyKey {
         let route = request.route?.keyText ?? ""
         var hasher = SHA256()
         hasher.update(data: Array(api.utf8) + [0] + Array(route.utf8) + [0] + Array(values[0].utf8))
-        return .success(hasher.finalize().map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined())
+        return .success(ASCIIHex.lowercase(hasher.finalize()))
     }
 }

@@ -77,14 +77,5 @@ public enum SQSEvent {
         return .partial(failed: failed)
     }
 
-    static func md5Hex(_ bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for byte in Insecure.MD5.hash(data: bytes) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func md5Hex(_ bytes: [UInt8]) -> String { ASCIIHex.lowercase(Insecure.MD5.hash(data: bytes)) }
 }

@@ -10,6 +10,17 @@ public enum ASCIIHex {
     @inlinable
     public static func upperDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10 }
 
+    /// `bytes` as lowercase hex, two digits each (digests, message ids).
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0xF))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     @inlinable
     public static func value(_ b: UInt8) -> UInt8? {
         switch b {
