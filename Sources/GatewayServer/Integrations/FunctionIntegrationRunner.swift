@@ -36,17 +36,13 @@ final class FunctionIntegrationRunner: EdgeIntegration {
         if let length = body?.readableBytes, length > FunctionSession.maxEventBodyBytes {
             return .answer(FunctionSession.tooLarge(request.requestId))
         }
-        var idempotencyKey: String?
-        if let header = request.route?.idempotencyHeader {
-            switch IdempotencyKey.of(request, header: header, api: apiName) {
-            case .success(let key): idempotencyKey = key
-            case .failure(let refusal):
-                return .answer(.problem(.badRequest, refusal.description, requestId: request.requestId,
-                                        connection: .closeIfBodyUnread))
-            }
+        switch AcceptedSend.idempotencyKey(of: request, api: apiName) {
+        case .success(let idempotencyKey):
+            return .session(FunctionSession(runner: self, request: copy request, idempotencyKey: idempotencyKey,
+                                            body: body, requestEnded: requestEnded, host: host))
+        case .failure(let refused):
+            return .answer(refused.answer)
         }
-        return .session(FunctionSession(runner: self, request: copy request, idempotencyKey: idempotencyKey, body: body,
-                                        requestEnded: requestEnded, host: host))
     }
 }
 
@@ -176,14 +172,7 @@ final class FunctionSession: IntegrationSession {
     private func accepted(_ result: Result<String, QueueRuntime.SendFailure>) {
         guard active, host.awaitsIntegration else { return }
         active = false
-        switch result {
-        case .success(let messageId):
-            host.answer(GatewayAnswer(status: 202, contentType: "application/json",
-                                      body: Array(#"{"messageId":"\#(messageId)"}"#.utf8)))
-        case .failure(let failure):
-            host.answer(.problem(.integrationFailure, failure.description, requestId: requestId, status: 503,
-                                 headers: [("retry-after", "1")]))
-        }
+        host.answer(AcceptedSend.answer(result, requestId: requestId))
     }
 
     /// A remote call in progress, abandoned if the exchange ends first.

@@ -20,17 +20,13 @@ final class QueueIntegrationRunner: EdgeIntegration {
         if let length = body?.readableBytes, length > MessageBody.maxBytes {
             return .answer(QueueSession.refusal(.tooLarge, request.requestId))
         }
-        var idempotencyKey: String?
-        if let header = request.route?.idempotencyHeader {
-            switch IdempotencyKey.of(request, header: header, api: apiName) {
-            case .success(let key): idempotencyKey = key
-            case .failure(let refusal):
-                return .answer(.problem(.badRequest, refusal.description, requestId: request.requestId,
-                                        connection: .closeIfBodyUnread))
-            }
+        switch AcceptedSend.idempotencyKey(of: request, api: apiName) {
+        case .success(let idempotencyKey):
+            return .session(QueueSession(runner: self, requestId: request.requestId, idempotencyKey: idempotencyKey,
+                                         body: body, requestEnded: requestEnded, host: host))
+        case .failure(let refused):
+            return .answer(refused.answer)
         }
-        return .session(QueueSession(runner: self, requestId: request.requestId, idempotencyKey: idempotencyKey,
-                                     body: body, requestEnded: requestEnded, host: host))
     }
 }
 
@@ -120,14 +116,6 @@ final class QueueSession: IntegrationSession {
     private func finish(_ result: Result<String, QueueRuntime.SendFailure>) {
         guard active, host.awaitsIntegration else { return }
         active = false
-        switch result {
-        case .success(let messageId):
-            host.answer(GatewayAnswer(status: 202, contentType: "application/json",
-                                      body: Array(#"{"messageId":"\#(messageId)"}"#.utf8)))
-        case .failure(let failure):
-            // The contract's integration failure, as 503: the queue is there but could not store it right now.
-            host.answer(.problem(.integrationFailure, failure.description, requestId: requestId, status: 503,
-                                 headers: [("retry-after", "1")]))
-        }
+        host.answer(AcceptedSend.answer(result, requestId: requestId))
     }
 }
