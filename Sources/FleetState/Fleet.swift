@@ -3,7 +3,7 @@ import NIOCore
 import Redis
 
 /// Everything an instance runs to be part of a fleet sharing one Redis: the connection pool, Redis's
-/// availability, the heartbeat, the limit and rate-window stores and cache invalidation. Built from `state` when the config says
+/// availability, the heartbeat, the limit and rate-window stores, cache invalidation and the queues. Built from `state` when the config says
 /// `"store": "redis"`; started with the gateway and stopped with it.
 public final class Fleet: Sendable {
     public let settings: RedisStateSettings
@@ -14,13 +14,15 @@ public final class Fleet: Sendable {
     public let limits: RedisLimitStore
     public let rateWindows: RedisRateWindowStore
     public let cacheInvalidation: FleetCacheInvalidation
+    /// The queues, as Redis Streams every instance's consumers share.
+    public let queues: RedisQueueStore
 
     /// nil when the URL does not parse (the config compiler has already said why).
     public init?(settings: RedisStateSettings, instanceID: String = Fleet.newInstanceID(), clock: any GatewayClock = SystemClock()) {
         guard case .success(let url) = RedisURL.parse(settings.url) else { return nil }
         self.settings = settings
         self.instanceID = instanceID
-        pool = RedisPool(url: url, scripts: RedisLimitStore.scripts)
+        pool = RedisPool(url: url, scripts: RedisLimitStore.scripts + QueueScripts.all)
         availability = RedisAvailability(pool: pool, budget: settings.budget)
         membership = FleetMembership(pool: pool, availability: availability, keyPrefix: settings.keyPrefix,
                                      instanceID: instanceID)
@@ -29,6 +31,7 @@ public final class Fleet: Sendable {
         rateWindows = RedisRateWindowStore(pool: pool, availability: availability, settings: settings, fleet: membership)
         cacheInvalidation = FleetCacheInvalidation(url: url, pool: pool, keyPrefix: settings.keyPrefix,
                                                    instanceID: instanceID)
+        queues = RedisQueueStore(pool: pool, keyPrefix: settings.keyPrefix, consumerName: instanceID, clock: clock)
     }
 
     /// A random id for this process's heartbeat.

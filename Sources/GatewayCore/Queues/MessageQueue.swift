@@ -219,10 +219,13 @@ public struct QueuedMessage: Sendable, Equatable {
 public struct Receipt: Hashable, Sendable {
     public let id: String
     public let generation: Int
+    /// Where the store keeps this copy of the message when that is not its id (a Redis stream entry's id).
+    public let entry: String
 
-    public init(id: String, generation: Int) {
+    public init(id: String, generation: Int, entry: String = "") {
         self.id = id
         self.generation = generation
+        self.entry = entry
     }
 
     /// The SQS `receiptHandle`: opaque to the consumer.
@@ -232,6 +235,11 @@ public struct Receipt: Hashable, Sendable {
 public struct Delivery: Sendable, Equatable {
     public let message: QueuedMessage
     public let receipt: Receipt
+
+    public init(message: QueuedMessage, receipt: Receipt) {
+        self.message = message
+        self.receipt = receipt
+    }
 }
 
 public struct ReceiveResult: Sendable, Equatable {

@@ -62,11 +62,25 @@ final class AdminHandler: ChannelInboundHandler {
             respond(context, status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8),
                     requestId: requestId, keepAlive: keepAlive)
         case (.GET, "/metrics"):
-            respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                    body: runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot)
-                        + CacheReport.prometheus(runtime.snapshot)
-                        + QueueReport.prometheus(runtime.queues.service?.reports() ?? []), requestId: requestId,
-                    keepAlive: keepAlive)
+            let body = runtime.metrics.exposition() + WAFReport.prometheus(runtime.snapshot)
+                + CacheReport.prometheus(runtime.snapshot)
+            guard let queues = runtime.queues.service else {
+                respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body,
+                        requestId: requestId, keepAlive: keepAlive)
+                return
+            }
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task {
+                // Queues in Redis may not answer: the other metrics are served without them.
+                let summaries = (try? await queues.summaries()) ?? []
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.respond(context, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                    body: body + QueueReport.prometheus(summaries), requestId: requestId,
+                                    keepAlive: keepAlive)
+                }
+            }
         case (.GET, "/waf"):
             let snapshot = runtime.snapshot
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -173,7 +187,7 @@ final class AdminHandler: ChannelInboundHandler {
         guard let service = runtime.queues.service else {
             let reason = runtime.queues.failure.map { "queues are unavailable: \($0)" } ?? "no queues are configured"
             if case .list = target, runtime.queues.failure == nil {
-                respond(context, status: .ok, contentType: "application/json", body: QueueReport.json([QueueService.Report]()),
+                respond(context, status: .ok, contentType: "application/json", body: QueueReport.json([QueueSummary]()),
                         requestId: requestId, keepAlive: keepAlive)
             } else {
                 respondProblem(context, runtime.queues.failure == nil ? .resourceNotFound : .integrationFailure, reason,
@@ -193,7 +207,7 @@ final class AdminHandler: ChannelInboundHandler {
                     case .success(let body):
                         handler.respond(context, status: .ok, contentType: "application/json", body: body,
                                         requestId: requestId, keepAlive: keepAlive)
-                    case .failure(let error as QueueService.QueueError):
+                    case .failure(let error as QueueStoreError):
                         switch error {
                         case .unknownQueue:
                             handler.respondProblem(context, .resourceNotFound, "\(error)", requestId, keepAlive)
@@ -201,7 +215,7 @@ final class AdminHandler: ChannelInboundHandler {
                             handler.respondProblem(context, .badRequest, "\(error)", requestId, keepAlive)
                         }
                     case .failure(let error):
-                        handler.respondProblem(context, .integrationFailure, "the queue file failed: \(error)",
+                        handler.respondProblem(context, .integrationFailure, "the queue store failed: \(error)",
                                                requestId, keepAlive)
                     }
                 }
@@ -209,15 +223,14 @@ final class AdminHandler: ChannelInboundHandler {
         }
         switch (method, target) {
         case (_, .list):
-            respond(context, status: .ok, contentType: "application/json", body: QueueReport.json(service.reports()),
-                    requestId: requestId, keepAlive: keepAlive)
+            answer { QueueReport.json(try await service.summaries()) }
         case (.GET, .messages(let name)):
             guard let limit = QueueReport.peekLimit(query) else {
                 respondProblem(context, .badRequest, "limit must be an integer from 1 to \(QueueReport.maxPeek)",
                                requestId, keepAlive)
                 return
             }
-            answer { QueueReport.json(try service.peek(name, limit: limit)) }
+            answer { QueueReport.json(try await service.peek(name, limit: limit)) }
         case (_, .messages(let name)):
             answer { Array(#"{"purged":\#(try await service.purge(name))}"#.utf8) }
         case (_, .redrive(let name)):

@@ -43,7 +43,7 @@ enum QueueReport {
 
     /// `{"queues": [{"name", "visible", "inFlight", "delayed", "oldestAgeSeconds", "deadLetterQueue",
     /// "sent", "received", "deleted"}]}`; the counts are since the gateway started.
-    static func json(_ reports: [QueueService.Report]) -> [UInt8] {
+    static func json(_ reports: [QueueSummary]) -> [UInt8] {
         var out: [UInt8] = Array(#"{"queues":["#.utf8)
         for (index, report) in reports.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -81,9 +81,9 @@ enum QueueReport {
         return out
     }
 
-    static func prometheus(_ reports: [QueueService.Report]) -> [UInt8] {
+    static func prometheus(_ reports: [QueueSummary]) -> [UInt8] {
         guard !reports.isEmpty else { return [] }
-        let series: [(String, String, String, (QueueService.Report) -> Int64)] = [
+        let series: [(String, String, String, (QueueSummary) -> Int64)] = [
             ("portcullis_queue_approximate_number_of_messages_visible", "gauge",
              "Messages a consumer can receive now (SQS ApproximateNumberOfMessagesVisible).", { Int64($0.statistics.visible) }),
             ("portcullis_queue_approximate_number_of_messages_not_visible", "gauge",

@@ -12,7 +12,7 @@ final class QueueConsumer: Sendable {
 
     let queue: String
     let settings: QueueConsumerSettings
-    private let service: QueueService
+    private let store: any QueueStore
     private let invoke: Invoke
     private let logger: Logger
     private let wake = WakeSignal()
@@ -22,11 +22,11 @@ final class QueueConsumer: Sendable {
     /// at once.
     static let pollInterval: Duration = .milliseconds(100)
 
-    init(queue: String, settings: QueueConsumerSettings, service: QueueService, logger: Logger,
+    init(queue: String, settings: QueueConsumerSettings, store: any QueueStore, logger: Logger,
          invoke: @escaping Invoke) {
         self.queue = queue
         self.settings = settings
-        self.service = service
+        self.store = store
         self.logger = logger
         self.invoke = invoke
     }
@@ -66,7 +66,7 @@ final class QueueConsumer: Sendable {
     /// Up to `batchSize` messages; with a `batchWindow`, a batch that has one waits up to the window to fill up.
     private func nextBatch() async -> [Delivery] {
         do {
-            var deliveries = try await service.receive(queue, max: settings.batchSize, maxBytes: bodyBudget)
+            var deliveries = try await store.receive(queue, max: settings.batchSize, maxBytes: bodyBudget)
             guard !deliveries.isEmpty, settings.batchWindow > 0, deliveries.count < settings.batchSize else {
                 return deliveries
             }
@@ -77,7 +77,7 @@ final class QueueConsumer: Sendable {
                 await wake.wait(timeout: min(left, Self.pollInterval))
                 let held = deliveries.reduce(0) { $0 + $1.message.body.count }
                 guard held < bodyBudget else { break }
-                deliveries += try await service.receive(queue, max: settings.batchSize - deliveries.count,
+                deliveries += try await store.receive(queue, max: settings.batchSize - deliveries.count,
                                                         maxBytes: bodyBudget - held)
             }
             return deliveries
@@ -100,7 +100,7 @@ final class QueueConsumer: Sendable {
                                                             "error": "\(failed[0].error)"])
         }
         do {
-            try await service.settle(queue, deleted: deleted, failed: failed)
+            try await store.settle(queue, deleted: deleted, failed: failed)
         } catch {
             // Not recorded: the messages come back after their visibility timeout, as an unsettled batch would.
             logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
@@ -112,7 +112,7 @@ final class QueueConsumer: Sendable {
     /// Lambda's destination record.
     private func processEvent(_ delivery: Delivery, rules: AsyncInvocationSettings) async {
         let message = delivery.message
-        let now = service.clock.now()
+        let now = store.clock.now()
         var failure: (condition: String, error: FunctionError)?
         if now - message.sentAt > rules.maximumEventAge {
             failure = ("EventAgeExceeded", FunctionError(type: "EventAgeExceeded",
@@ -124,9 +124,9 @@ final class QueueConsumer: Sendable {
             let outcome = await invoke(settings.function, message.body)
             if let error = Self.asyncError(outcome) {
                 if message.receiveCount <= rules.maximumRetryAttempts {
-                    let retryAt = service.clock.now() + AsyncInvocation.retryDelay(attempt: message.receiveCount)
+                    let retryAt = store.clock.now() + AsyncInvocation.retryDelay(attempt: message.receiveCount)
                     do {
-                        try await service.settle(queue, deleted: [], failed: [(delivery.receipt, "\(error.type): \(error.message)")],
+                        try await store.settle(queue, deleted: [], failed: [(delivery.receipt, "\(error.type): \(error.message)")],
                                                  retryAt: retryAt)
                     } catch {
                         logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
@@ -144,7 +144,7 @@ final class QueueConsumer: Sendable {
                 let record = AsyncFailureRecord.encode(message: message, function: settings.function,
                                                        condition: failure.condition, error: failure.error, at: now)
                 do {
-                    _ = try await service.send(destination, body: record)
+                    _ = try await store.send(destination, body: record)
                 } catch {
                     // Kept on this queue: it comes back after its visibility timeout and is tried for the record again.
                     logger.error("onFailure send failed", metadata: ["queue": "\(destination)", "error": "\(error)"])
@@ -153,7 +153,7 @@ final class QueueConsumer: Sendable {
             }
         }
         do {
-            try await service.settle(queue, deleted: [delivery.receipt], failed: [])
+            try await store.settle(queue, deleted: [delivery.receipt], failed: [])
         } catch {
             logger.error("queue settle failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
         }

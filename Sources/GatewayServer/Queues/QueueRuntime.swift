@@ -2,8 +2,8 @@ import GatewayCore
 import Logging
 import Synchronization
 
-/// The running queues: their store, opened at start (from `state.path`, or in memory), and one consumer per queue
-/// that has one. Every loop's `queue` routes send through it; the admin API reads and manages it. A queue file that
+/// The running queues: their store, opened at start (from `state.path`, in memory, or Redis Streams in fleet mode),
+/// and one consumer per queue that has one. Every loop's `queue` routes send through it; the admin API reads and manages it. A queue file that
 /// cannot be opened leaves the queues unavailable (their routes answer 503) and every other route serving.
 final class QueueRuntime: Sendable {
     enum SendFailure: Error, CustomStringConvertible {
@@ -26,7 +26,7 @@ final class QueueRuntime: Sendable {
     }
 
     private struct State {
-        var service: QueueService?
+        var service: (any QueueStore)?
         var failure: String?
         var consumers: [String: Running] = [:]
         /// Set while the store is being opened: a second start (two quick reloads) only leaves its definitions.
@@ -46,12 +46,20 @@ final class QueueRuntime: Sendable {
         self.invoke = invoke
     }
 
-    var service: QueueService? { state.withLock { $0.service } }
+    var service: (any QueueStore)? { state.withLock { $0.service } }
     /// Why the queues are not running (their file could not be opened); nil when they are, or none is defined.
     var failure: String? { state.withLock { $0.failure } }
 
+    /// Where the queues are kept.
+    enum Storage: Sendable {
+        /// In this process, journaled under `directory` (nil: in memory only).
+        case local(directory: String?)
+        /// Redis Streams, shared by the fleet (`state.store = "redis"`).
+        case fleet(any QueueStore)
+    }
+
     /// Opens the store and starts the consumers. Nothing is opened (no file made) when no queue is defined.
-    func start(_ definitions: [QueueDefinition], directory: String?) async {
+    func start(_ definitions: [QueueDefinition], storage: Storage) async {
         guard !definitions.isEmpty else { return }
         let first = state.withLock { state -> Bool in
             guard !state.starting, state.service == nil else {
@@ -63,7 +71,13 @@ final class QueueRuntime: Sendable {
         }
         guard first else { return }
         do {
-            let service = try await QueueService.open(definitions: definitions, directory: directory)
+            let service: any QueueStore
+            switch storage {
+            case .local(let directory): service = try await QueueService.open(definitions: definitions, directory: directory)
+            case .fleet(let store):
+                service = store
+                service.define(definitions)
+            }
             // A reload that came while opening: its definitions are the ones that apply.
             let latest = state.withLock { state -> [QueueDefinition]? in
                 state.service = service
@@ -74,7 +88,7 @@ final class QueueRuntime: Sendable {
             let definitions = latest ?? definitions
             if latest != nil { service.define(definitions) }
             startSweeper(service)
-            if directory == nil {
+            if case .local(nil) = storage {
                 logger.warning("queues are in memory: messages are lost when the gateway stops (set state.path to keep them)",
                                metadata: ["queues": "\(definitions.map(\.name).joined(separator: ","))"])
             }
@@ -85,12 +99,12 @@ final class QueueRuntime: Sendable {
                 state.starting = false
             }
             logger.error("queues could not be opened: their routes answer 503 until the file is repaired",
-                         metadata: ["directory": "\(directory ?? "")", "error": "\(error)"])
+                         metadata: ["error": "\(error)"])
         }
     }
 
     /// Every minute, messages past their retention go, received or not.
-    private func startSweeper(_ service: QueueService) {
+    private func startSweeper(_ service: any QueueStore) {
         let logger = self.logger
         let task = Task {
             while !Task.isCancelled {
@@ -109,16 +123,16 @@ final class QueueRuntime: Sendable {
 
     /// A reload: new settings apply from now on; consumers whose settings changed are restarted. Queues a
     /// reload defines first are opened in the background (their routes answer 503 for that moment).
-    func apply(_ definitions: [QueueDefinition], directory: String?) {
+    func apply(_ definitions: [QueueDefinition], storage: Storage) {
         guard let service else {
-            if failure == nil, !definitions.isEmpty { Task { await start(definitions, directory: directory) } }
+            if failure == nil, !definitions.isEmpty { Task { await start(definitions, storage: storage) } }
             return
         }
         service.define(definitions)
         startConsumers(definitions, service: service)
     }
 
-    private func startConsumers(_ definitions: [QueueDefinition], service: QueueService) {
+    private func startConsumers(_ definitions: [QueueDefinition], service: any QueueStore) {
         let wanted = Dictionary(definitions.compactMap { definition in definition.consumer.map { (definition.name, $0) } },
                                 uniquingKeysWith: { first, _ in first })
         let stopped = state.withLock { state -> [QueueConsumer] in
@@ -129,7 +143,7 @@ final class QueueRuntime: Sendable {
                 state.consumers[name] = nil
             }
             for (name, settings) in wanted where state.consumers[name] == nil {
-                let consumer = QueueConsumer(queue: name, settings: settings, service: service, logger: logger,
+                let consumer = QueueConsumer(queue: name, settings: settings, store: service, logger: logger,
                                              invoke: invoke)
                 state.consumers[name] = Running(consumer: consumer, task: Task { await consumer.run() })
             }
@@ -143,14 +157,14 @@ final class QueueRuntime: Sendable {
               completion: @escaping @Sendable (Result<String, SendFailure>) -> Void) {
         let (service, failure, consumer) = state.withLock { ($0.service, $0.failure, $0.consumers[queue]?.consumer) }
         guard let service else { return completion(.failure(.unavailable(failure ?? "they are not started"))) }
-        service.send(queue, body: body, idempotencyKey: idempotencyKey) { [logger] result in
+        service.send(queue, body: body, id: MessageID.make(), idempotencyKey: idempotencyKey) { [logger] result in
             switch result {
             case .success(let id):
                 consumer?.notify()
                 completion(.success(id))
-            case .failure(QueueService.QueueError.unknownQueue(let name)):
+            case .failure(QueueStoreError.unknownQueue(let name)):
                 completion(.failure(.unknownQueue(name)))
-            case .failure(let full as QueueService.QueueError):
+            case .failure(let full as QueueStoreError):
                 completion(.failure(.storage("\(full)")))
             case .failure(let error):
                 logger.error("queue send failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
@@ -162,7 +176,7 @@ final class QueueRuntime: Sendable {
     /// Stops taking batches and waits up to `grace` for those in flight to settle (a batch not settled then comes
     /// back after its visibility timeout), then closes the store.
     func stop(grace: Duration = .seconds(10)) async {
-        let (running, service, sweeper) = state.withLock { state -> ([Running], QueueService?, Task<Void, Never>?) in
+        let (running, service, sweeper) = state.withLock { state -> ([Running], (any QueueStore)?, Task<Void, Never>?) in
             let running = Array(state.consumers.values) + state.retired
             state.consumers = [:]
             state.retired = []

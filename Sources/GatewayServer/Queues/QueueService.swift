@@ -5,27 +5,9 @@ import Synchronization
 /// is reported done when `state.path` gives it a directory. A send returns once the message is durable; a receive
 /// records the receive count it hands out, so `maxReceiveCount` holds across a restart; dead-lettered messages move
 /// to their queue's dead-letter queue in the same commit that takes them off it.
-final class QueueService: Sendable {
-    enum QueueError: Error, Equatable, CustomStringConvertible {
-        case unknownQueue(String)
-        case notADeadLetterQueue(String)
-        case full(String)
-
-        var description: String {
-            switch self {
-            case .unknownQueue(let name): "no queue is named \"\(name)\""
-            case .notADeadLetterQueue(let name): "no queue sends its dead letters to \"\(name)\""
-            case .full(let name): "queue \"\(name)\" is full: it takes more once its consumer catches up"
-            }
-        }
-    }
-
-    /// Since start, per queue: CloudWatch's NumberOfMessagesSent, Received and Deleted.
-    struct Counts: Sendable, Equatable {
-        var sent = 0
-        var received = 0
-        var deleted = 0
-    }
+final class QueueService: QueueStore {
+    typealias QueueError = QueueStoreError
+    typealias Counts = QueueCounts
 
     private struct State {
         var definitions: [String: QueueDefinition] = [:]
@@ -66,7 +48,9 @@ final class QueueService: Sendable {
     }
 
     /// Applies a config's definitions: new queues start empty, changed settings apply from now on.
-    func define(_ definitions: [QueueDefinition], restoring stored: [String: [QueuedMessage]] = [:]) {
+    func define(_ definitions: [QueueDefinition]) { define(definitions, restoring: [:]) }
+
+    private func define(_ definitions: [QueueDefinition], restoring stored: [String: [QueuedMessage]]) {
         state.withLock { state in
             for definition in definitions {
                 let old = state.queues[definition.name]
@@ -83,18 +67,10 @@ final class QueueService: Sendable {
 
     var isDurable: Bool { journal != nil }
 
-    /// Stores `body` and returns its message id once it is durable. The message joins the queue only then, so no
-    /// consumer can receive a message that a failed commit would lose.
-    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make()) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            send(queueName, body: body, id: id) { continuation.resume(with: $0) }
-        }
-    }
-
-    /// The same with a callback (a route's send, from its event loop, with no task per message). With an
-    /// `idempotencyKey` answered within the last 24 h, the first message's id comes back and nothing is stored; a
-    /// repeat arriving while the first is committing waits for its answer.
-    func send(_ queueName: String, body: [UInt8], id: String = MessageID.make(), idempotencyKey: String? = nil,
+    /// Stores `body` and answers once it is durable (a route's send, from its event loop, with no task per message).
+    /// The message joins the queue only then, so no consumer can receive a message that a failed commit would lose.
+    /// A repeat of an `idempotencyKey` arriving while the first is committing waits for its answer.
+    func send(_ queueName: String, body: [UInt8], id: String, idempotencyKey: String?,
               completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let now = clock.now()
         enum Start { case send(QueueSettings), answered(String), waiting }
@@ -168,7 +144,7 @@ final class QueueService: Sendable {
     /// Up to `max` messages, each invisible for the queue's visibility timeout; messages past their receive limit
     /// move to the dead-letter queue and expired ones are dropped, all journaled before the batch is returned.
     /// `maxBytes` bounds the bodies of one receive together (at least one message goes).
-    func receive(_ queueName: String, max: Int, maxBytes: Int = .max) async throws -> [Delivery] {
+    func receive(_ queueName: String, max: Int, maxBytes: Int) async throws -> [Delivery] {
         let now = clock.now()
         return try await committing { state -> ([Delivery], [QueueJournal.Change]) in
             guard let definition = state.definitions[queueName], state.queues[queueName] != nil else {
@@ -224,7 +200,7 @@ final class QueueService: Sendable {
     /// A batch's outcome: `deleted` messages are gone, `failed` ones keep their error and come back after their
     /// visibility timeout (or at `retryAt`).
     func settle(_ queueName: String, deleted: [Receipt], failed: [(receipt: Receipt, error: String)],
-                retryAt: EpochNanoseconds? = nil) async throws {
+                retryAt: EpochNanoseconds?) async throws {
         try await committing { state -> ((), [QueueJournal.Change]) in
             guard state.queues[queueName] != nil else { return ((), []) }
             var changes: [QueueJournal.Change] = []
@@ -239,21 +215,13 @@ final class QueueService: Sendable {
         }
     }
 
-    /// One queue as the admin API and the metrics show it.
-    struct Report: Sendable {
-        let name: String
-        let statistics: QueueStatistics
-        let counts: Counts
-        let deadLetterQueue: String?
-    }
-
     /// Every queue, defined or only stored, in name order.
-    func reports() -> [Report] {
+    func summaries() -> [QueueSummary] {
         let now = clock.now()
         return state.withLock { state in
             state.queues.keys.sorted().map { name in
-                Report(name: name, statistics: state.queues[name]!.statistics(now: now),
-                       counts: state.counts[name] ?? Counts(), deadLetterQueue: state.definitions[name]?.deadLetterQueue)
+                QueueSummary(name: name, statistics: state.queues[name]!.statistics(now: now),
+                             counts: state.counts[name] ?? Counts(), deadLetterQueue: state.definitions[name]?.deadLetterQueue)
             }
         }
     }
@@ -302,28 +270,5 @@ final class QueueService: Sendable {
 
     func close() async {
         await journal?.close()
-    }
-}
-
-/// Message ids: UUIDs in the version-7 layout (RFC 9562), the send time in milliseconds then 74 random bits.
-/// SQS's ids are random UUIDs and consumers treat them as opaque; time-ordered ones go to the end of the journal's
-/// index instead of a random page, so a commit of many messages rewrites a few pages, not one page each.
-enum MessageID {
-    static func make(epochMilliseconds: Int64 = WallClock.epochMilliseconds()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let random = generator.next() as UInt64, more = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: UInt64(epochMilliseconds) >> UInt64((5 - index) * 8)) }
-        for index in 6..<16 { bytes[index] = UInt8(truncatingIfNeeded: (index < 14 ? random : more) >> UInt64((index % 8) * 8)) }
-        bytes[6] = bytes[6] & 0x0F | 0x70
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(ASCIIHex.digit(byte >> 4))
-            out.append(ASCIIHex.digit(byte & 0xF))
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -116,7 +116,7 @@ public final class GatewayRuntime: Sendable {
         // answering 502 and every other route working.
         await startFunctions(functionHosts.sync(snapshot.functions, group: group).started)
         // Consumers start once their functions are warm; routes can send from the first request.
-        await queues.start(Self.queueDefinitions(snapshot), directory: snapshot.settings.state.path)
+        await queues.start(Self.queueDefinitions(snapshot), storage: queueStorage(snapshot))
         var channels: [Channel] = []
         var httpAddress: SocketAddress?
         if let listen = snapshot.settings.listen.http {
@@ -267,7 +267,7 @@ public final class GatewayRuntime: Sendable {
             }
             shared.withLock { $0.snapshot = snapshot }
             publish(snapshot, accessLog: accessLog)
-            queues.apply(Self.queueDefinitions(snapshot), directory: old.settings.state.path)
+            queues.apply(Self.queueDefinitions(snapshot), storage: queueStorage(old))
             for function in functions.removed { _ = function.stop(grace: .seconds(30)) }
             metrics.reloadSuccess.increment()
             let summary = ConfigSummary.summary(of: snapshot)
@@ -275,6 +275,13 @@ public final class GatewayRuntime: Sendable {
             logger.info("configuration reloaded: \(summary)")
             return .reloaded(summary: summary, warnings: warnings)
         }
+    }
+
+    /// Queues live in Redis Streams in fleet mode (every instance shares them), else in this process, journaled
+    /// under `state.path` when it is set.
+    private func queueStorage(_ snapshot: GatewaySnapshot) -> QueueRuntime.Storage {
+        if let fleet { return .fleet(fleet.queues) }
+        return .local(directory: snapshot.settings.state.path)
     }
 
     /// The configured queues and the internal ones of asynchronous invocation.

@@ -28,7 +28,7 @@ extension GatewayServerTests {
 
             // kill -9 loses nothing that was acknowledged: a new service reads the same state.
             let restarted = try await QueueService.open(definitions: Self.definitions, directory: directory, clock: clock)
-            let stats = restarted.reports()
+            let stats = restarted.summaries()
             let orders = try #require(stats.first { $0.name == "orders" }?.statistics)
             #expect(orders.visible == 1 && orders.inFlight == 1 && orders.delayed == 0)
             #expect(try restarted.peek("orders", limit: 10).first { $0.id == first }?.receiveCount == 1)
@@ -58,7 +58,7 @@ extension GatewayServerTests {
             let again = try await restarted.receive("orders", max: 10)
             #expect(again.map(\.message.id) == [id] && again[0].message.receiveCount == 1)
             try await restarted.settle("orders", deleted: [again[0].receipt], failed: [])
-            #expect(restarted.reports().allSatisfy { $0.statistics == QueueStatistics() })
+            #expect(restarted.summaries().allSatisfy { $0.statistics == QueueStatistics() })
             await #expect(throws: QueueService.QueueError.notADeadLetterQueue("orders")) { try await restarted.redrive("orders") }
             await restarted.close()
         }
@@ -93,7 +93,7 @@ extension GatewayServerTests {
                 for n in 0..<50 {
                     group.addTask {
                         try await withCheckedThrowingContinuation { continuation in
-                            service.send("orders", body: Array("order \(n)".utf8), idempotencyKey: n % 2 == 0 ? "even" : "odd") {
+                            service.send("orders", body: Array("order \(n)".utf8), id: MessageID.make(), idempotencyKey: n % 2 == 0 ? "even" : "odd") {
                                 continuation.resume(with: $0)
                             }
                         }

@@ -1,0 +1,244 @@
+import GatewayCore
+import NIOCore
+import Redis
+import Synchronization
+
+/// Queues for a fleet: each queue a Redis Stream read through one consumer group, so every instance's consumers
+/// share its messages and a message is in flight on one instance at a time (`QueueScripts` says how SQS's
+/// semantics map onto streams). An instance that dies with a batch in flight leaves it on the pending list, and
+/// another instance claims it once its visibility timeout has passed.
+///
+/// A message is as durable as the Redis server keeps it (its `appendonly`/`appendfsync` settings); its size is
+/// bounded by the server's `maxmemory`, past which a send fails (the route answers 503).
+public final class RedisQueueStore: QueueStore {
+    public let clock: any GatewayClock
+    public var isDurable: Bool { true }
+    let pool: RedisPool
+    let keyPrefix: String
+    /// This instance's name in the consumer groups (the pending list says who holds what).
+    let consumerName: String
+    static let group: RESPArgument = "portcullis"
+
+    private struct State {
+        var definitions: [String: QueueDefinition] = [:]
+        var counts: [String: QueueCounts] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Entries a redrive moves per script call (a long one would stall every other client of the server).
+    static let redriveBatch = 500
+
+    public init(pool: RedisPool, keyPrefix: String, consumerName: String, clock: any GatewayClock = SystemClock()) {
+        self.pool = pool
+        self.keyPrefix = keyPrefix
+        self.consumerName = consumerName
+        self.clock = clock
+    }
+
+    public func define(_ definitions: [QueueDefinition]) {
+        state.withLock { state in
+            for definition in definitions { state.definitions[definition.name] = definition }
+        }
+    }
+
+    private func definition(_ queue: String) throws -> QueueDefinition {
+        guard let definition = state.withLock({ $0.definitions[queue] }) else { throw QueueStoreError.unknownQueue(queue) }
+        return definition
+    }
+
+    func stream(_ queue: String) -> RESPArgument { .string(keyPrefix + "qs:" + queue) }
+    func delayed(_ queue: String) -> RESPArgument { .string(keyPrefix + "qd:" + queue) }
+    func info(_ queue: String) -> RESPArgument { .string(keyPrefix + "qi:" + queue) }
+    func idempotency(_ key: String) -> RESPArgument { .string(keyPrefix + "qk:" + key) }
+
+    private static func milliseconds(_ nanoseconds: Int64) -> RESPArgument { .integer(nanoseconds / 1_000_000) }
+
+    private func evaluate(_ script: RedisScript, keys: [RESPArgument], arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
+        pool.evaluate(script, keys: keys, arguments: arguments, on: RedisPool.currentOrAnyLoop()).flatMapThrowing { reply in
+            if case .error(let message) = reply { throw RedisQueueError.reply(message) }
+            return reply
+        }
+    }
+
+    private func count(_ queue: String, _ change: (inout QueueCounts) -> Void) {
+        state.withLock { change(&$0.counts[queue, default: QueueCounts()]) }
+    }
+
+    public func send(_ queue: String, body: [UInt8], id: String, idempotencyKey: String?,
+                     completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
+        let definition: QueueDefinition
+        do { definition = try self.definition(queue) } catch { return completion(.failure(error)) }
+        var keys = [stream(queue), delayed(queue)]
+        if let idempotencyKey { keys.append(idempotency(idempotencyKey)) }
+        let arguments: [RESPArgument] = [Self.group, .string(id), .bytes(ByteBuffer(bytes: body)),
+                                         Self.milliseconds(definition.settings.delay),
+                                         Self.milliseconds(IdempotencyTable.defaultTTL)]
+        evaluate(QueueScripts.send, keys: keys, arguments: arguments).whenComplete { result in
+            completion(result.flatMap { reply in
+                guard let parts = reply.array, parts.count == 2, let stored = parts[0].integer, let id = parts[1].string else {
+                    return .failure(RedisQueueError.malformed("send", reply))
+                }
+                if stored == 1 { self.count(queue) { $0.sent += 1 } }
+                return .success(id)
+            })
+        }
+    }
+
+    public func receive(_ queue: String, max: Int, maxBytes: Int) async throws -> [Delivery] {
+        let definition = try self.definition(queue)
+        let settings = definition.settings
+        var keys = [stream(queue), delayed(queue), info(queue)]
+        if let deadLetterQueue = definition.deadLetterQueue { keys.append(stream(deadLetterQueue)) }
+        let arguments: [RESPArgument] = [
+            Self.group, .string(consumerName), .integer(Int64(max)), Self.milliseconds(settings.visibilityTimeout),
+            .integer(Int64(settings.maxReceiveCount ?? 0)), Self.milliseconds(settings.retention),
+            .integer(Int64(maxBytes)), .string(queue),
+        ]
+        let reply = try await evaluate(QueueScripts.receive, keys: keys, arguments: arguments).get()
+        let deliveries = try Self.deliveries(reply, visibilityTimeout: settings.visibilityTimeout, now: clock.now())
+        count(queue) { $0.received += deliveries.count }
+        return deliveries
+    }
+
+    /// The receive script's reply as deliveries; a receipt names the stream entry and the receive count.
+    static func deliveries(_ reply: RESPValue, visibilityTimeout: Int64, now: EpochNanoseconds) throws -> [Delivery] {
+        guard let parts = reply.array, parts.count == 3, let rows = parts[0].array else {
+            throw RedisQueueError.malformed("receive", reply)
+        }
+        return try rows.map { row in
+            guard let fields = row.array, fields.count == 8, let entry = fields[0].string, let id = fields[1].string,
+                  case .bulkString(let body) = fields[2], let sent = fields[3].string.flatMap({ Int64($0) }),
+                  let receives = fields[4].integer, let first = fields[5].string.flatMap({ Int64($0) }),
+                  let error = fields[6].string, let origin = fields[7].string else {
+                throw RedisQueueError.malformed("receive", row)
+            }
+            let message = QueuedMessage(id: id, body: Array(body.readableBytesView), sentAt: sent * 1_000_000,
+                                        visibleAt: now + visibilityTimeout, receiveCount: Int(receives),
+                                        firstReceivedAt: first * 1_000_000, lastError: error.isEmpty ? nil : error,
+                                        origin: origin.isEmpty ? nil : origin)
+            return Delivery(message: message, receipt: Receipt(id: id, generation: Int(receives), entry: entry))
+        }
+    }
+
+    public func settle(_ queue: String, deleted: [Receipt], failed: [(receipt: Receipt, error: String)],
+                       retryAt: EpochNanoseconds?) async throws {
+        guard !deleted.isEmpty || !failed.isEmpty else { return }
+        let definition = try self.definition(queue)
+        let retryDelay: Int64 = retryAt.map { Swift.max(0, $0 - clock.now()) / 1_000_000 } ?? -1
+        var arguments: [RESPArgument] = [Self.group, .string(consumerName),
+                                         Self.milliseconds(definition.settings.visibilityTimeout)]
+        for receipt in deleted {
+            arguments += [.string(receipt.entry), .integer(Int64(receipt.generation)), "d", "", -1]
+        }
+        for (receipt, error) in failed {
+            arguments += [.string(receipt.entry), .integer(Int64(receipt.generation)), "f", .string(error),
+                          .integer(retryDelay)]
+        }
+        let reply = try await evaluate(QueueScripts.settle, keys: [stream(queue), info(queue)], arguments: arguments).get()
+        guard let removed = reply.integer else { throw RedisQueueError.malformed("settle", reply) }
+        count(queue) { $0.deleted += Int(removed) }
+    }
+
+    public func removeExpired() async throws -> Int {
+        let definitions = state.withLock { Array($0.definitions.values) }
+        var removed = 0
+        for definition in definitions {
+            let reply = try await evaluate(QueueScripts.expire, keys: [stream(definition.name)],
+                                           arguments: [Self.milliseconds(definition.settings.retention)]).get()
+            removed += Int(reply.integer ?? 0)
+        }
+        return removed
+    }
+
+    /// Every defined queue (their statistics asked for together: one round trip).
+    public func summaries() async throws -> [QueueSummary] {
+        let (definitions, counts) = state.withLock { state in
+            (state.definitions.values.sorted { $0.name < $1.name }, state.counts)
+        }
+        let replies = definitions.map { definition in
+            evaluate(QueueScripts.statistics, keys: [stream(definition.name), delayed(definition.name)],
+                     arguments: [Self.group])
+        }
+        var summaries: [QueueSummary] = []
+        for (definition, reply) in zip(definitions, replies) {
+            summaries.append(QueueSummary(name: definition.name, statistics: try Self.statistics(try await reply.get()),
+                                          counts: counts[definition.name] ?? QueueCounts(),
+                                          deadLetterQueue: definition.deadLetterQueue))
+        }
+        return summaries
+    }
+
+    static func statistics(_ reply: RESPValue) throws -> QueueStatistics {
+        guard let parts = reply.array, parts.count == 5, let visible = parts[0].integer, let inFlight = parts[1].integer,
+              let delayed = parts[2].integer, let oldest = parts[3].string, let now = parts[4].string.flatMap({ Int64($0) })
+        else { throw RedisQueueError.malformed("statistics", reply) }
+        let age = Int64(oldest).map { Swift.max(0, now - $0) * 1_000_000 } ?? 0
+        return QueueStatistics(visible: Int(Swift.max(0, visible)), inFlight: Int(inFlight), delayed: Int(delayed),
+                               oldestAgeNanoseconds: age)
+    }
+
+    public func peek(_ queue: String, limit: Int) async throws -> [QueuedMessage] {
+        _ = try definition(queue)
+        let reply = try await evaluate(QueueScripts.peek, keys: [stream(queue), delayed(queue), info(queue)],
+                                       arguments: [Self.group, .integer(Int64(Swift.max(1, limit)))]).get()
+        guard let rows = reply.array else { throw RedisQueueError.malformed("peek", reply) }
+        return try rows.map { row in
+            guard let fields = row.array, fields.count == 7, let id = fields[0].string, case .bulkString(let body) = fields[1],
+                  let sent = fields[2].string.flatMap({ Int64($0) }), let receives = fields[3].integer,
+                  let error = fields[4].string, let origin = fields[5].string, let first = fields[6].string else {
+                throw RedisQueueError.malformed("peek", row)
+            }
+            return QueuedMessage(id: id, body: Array(body.readableBytesView), sentAt: sent * 1_000_000,
+                                 visibleAt: sent * 1_000_000, receiveCount: Int(receives),
+                                 firstReceivedAt: Int64(first).map { $0 * 1_000_000 },
+                                 lastError: error.isEmpty ? nil : error, origin: origin.isEmpty ? nil : origin)
+        }
+    }
+
+    public func purge(_ queue: String) async throws -> Int {
+        _ = try definition(queue)
+        let reply = try await evaluate(QueueScripts.purge, keys: [stream(queue), delayed(queue), info(queue)],
+                                       arguments: [Self.group]).get()
+        guard let removed = reply.integer else { throw RedisQueueError.malformed("purge", reply) }
+        return Int(removed)
+    }
+
+    public func redrive(_ deadLetterQueue: String) async throws -> Int {
+        let sources = try state.withLock { state -> [String] in
+            guard state.definitions[deadLetterQueue] != nil else { throw QueueStoreError.unknownQueue(deadLetterQueue) }
+            let sources = state.definitions.values.filter { $0.deadLetterQueue == deadLetterQueue }.map(\.name).sorted()
+            guard !sources.isEmpty else { throw QueueStoreError.notADeadLetterQueue(deadLetterQueue) }
+            return sources
+        }
+        let keys = [stream(deadLetterQueue), info(deadLetterQueue)] + sources.map { stream($0) }
+        var moved = 0
+        var start = "-"
+        while true {
+            let arguments: [RESPArgument] = [Self.group, .integer(Int64(Self.redriveBatch)), .string(start)]
+                + sources.map { .string($0) }
+            let reply = try await evaluate(QueueScripts.redrive, keys: keys, arguments: arguments).get()
+            guard let parts = reply.array, parts.count == 3, let count = parts[0].integer, let last = parts[1].string,
+                  let looked = parts[2].integer else { throw RedisQueueError.malformed("redrive", reply) }
+            moved += Int(count)
+            guard looked == Self.redriveBatch, !last.isEmpty else { return moved }
+            start = "(" + last
+        }
+    }
+
+    /// Nothing of its own to close: the fleet's pool is closed when the instance leaves.
+    public func close() async {}
+}
+
+public enum RedisQueueError: Error, CustomStringConvertible {
+    /// The server refused a script (out of memory, a key of another type).
+    case reply(String)
+    case malformed(String, RESPValue)
+
+    public var description: String {
+        switch self {
+        case .reply(let message): "Redis refused the queue operation: \(message)"
+        case .malformed(let script, let reply): "Redis answered the queue \(script) script with \(reply)"
+        }
+    }
+}

@@ -1,0 +1,265 @@
+@testable import FleetState
+import Foundation
+import GatewayCore
+import NIOCore
+import Redis
+import StoreTestSupport
+import Testing
+
+/// The queues of a fleet on a real redis-server: SQS's semantics (visibility timeout, receive counts, dead letters,
+/// redrive, delay, retention, idempotency) from Redis Streams, and two instances sharing one queue.
+@Suite(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+struct RedisQueueStoreTests {
+    static let millisecond: Int64 = 1_000_000
+
+    static func store(_ server: RedisServer, prefix: String, consumer: String = "a",
+                      _ definitions: [QueueDefinition]) -> RedisQueueStore {
+        let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port))
+        let store = RedisQueueStore(pool: pool, keyPrefix: prefix, consumerName: consumer)
+        store.define(definitions)
+        return store
+    }
+
+    static func prefix() -> String { "q\(UInt32.random(in: 0...UInt32.max)):" }
+
+    static func withServer(_ body: (RedisServer) async throws -> Void) async throws {
+        let server = try await RedisServer.start()
+        defer { server.stop() }
+        try await body(server)
+    }
+
+    static func statistics(_ store: RedisQueueStore, _ queue: String) async throws -> QueueStatistics {
+        try #require(try await store.summaries().first { $0.name == queue }).statistics
+    }
+
+    @Test func aMessageIsReceivedInvisibleThenDeleted() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [QueueDefinition(name: "orders")])
+            let id = try await store.send("orders", body: Array(#"{"order": 1}"#.utf8))
+            let waiting = try await Self.statistics(store, "orders")
+            #expect(waiting.visible == 1 && waiting.inFlight == 0 && waiting.delayed == 0)
+            #expect(waiting.oldestAgeNanoseconds >= 0 && waiting.oldestAgeNanoseconds < 5 * QueueSettings.second)
+            let batch = try await store.receive("orders", max: 10)
+            #expect(batch.map(\.message.id) == [id])
+            #expect(batch[0].message.body == Array(#"{"order": 1}"#.utf8))
+            #expect(batch[0].message.receiveCount == 1 && batch[0].receipt.generation == 1)
+            #expect(batch[0].message.firstReceivedAt != nil)
+            #expect(abs(batch[0].message.sentAt - SystemClock().now()) < 5_000 * Self.millisecond)
+            #expect(try await store.receive("orders", max: 10).isEmpty, "in flight: invisible to the next receive")
+            #expect(try await Self.statistics(store, "orders").inFlight == 1)
+            try await store.settle("orders", deleted: [batch[0].receipt], failed: [])
+            let summary = try #require(try await store.summaries().first)
+            #expect(summary.statistics == QueueStatistics())
+            #expect(summary.counts == QueueCounts(sent: 1, received: 1, deleted: 1))
+            await #expect(throws: QueueStoreError.unknownQueue("nope")) { try await store.send("nope", body: [1]) }
+        }
+    }
+
+    @Test func aMessageComesBackAfterItsVisibilityTimeoutAndAStaleReceiptDoesNothing() async throws {
+        try await Self.withServer { server in
+            let settings = QueueSettings(visibilityTimeout: 300 * Self.millisecond)
+            let store = Self.store(server, prefix: Self.prefix(), [QueueDefinition(name: "orders", settings: settings)])
+            _ = try await store.send("orders", body: Array("x".utf8))
+            let first = try await store.receive("orders", max: 1)
+            try await Task.sleep(for: .milliseconds(400))
+            let second = try await store.receive("orders", max: 1)
+            #expect(second.map(\.message.receiveCount) == [2])
+            #expect(second.first?.message.firstReceivedAt == first.first?.message.firstReceivedAt)
+            // The first receive's receipt is stale: deleting with it leaves the message in flight.
+            try await store.settle("orders", deleted: [first[0].receipt], failed: [])
+            #expect(try await Self.statistics(store, "orders").inFlight == 1)
+            try await store.settle("orders", deleted: [second[0].receipt], failed: [])
+            #expect(try await Self.statistics(store, "orders") == QueueStatistics())
+        }
+    }
+
+    @Test func pastMaxReceiveCountAMessageGoesToTheDeadLettersWithItsErrorAndARedriveBringsItBack() async throws {
+        try await Self.withServer { server in
+            let settings = QueueSettings(visibilityTimeout: 200 * Self.millisecond, maxReceiveCount: 2)
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "orders", settings: settings, deadLetterQueue: "dlq"), QueueDefinition(name: "dlq"),
+            ])
+            let id = try await store.send("orders", body: Array("bad".utf8))
+            _ = try await store.send("orders", body: Array("good".utf8))
+            var batch = try await store.receive("orders", max: 10)
+            #expect(batch.count == 2)
+            let bad = try #require(batch.first { $0.message.id == id })
+            let good = try #require(batch.first { $0.message.id != id })
+            try await store.settle("orders", deleted: [good.receipt], failed: [(bad.receipt, "listed in batchItemFailures")])
+            try await Task.sleep(for: .milliseconds(250))
+            batch = try await store.receive("orders", max: 10)
+            #expect(batch.map(\.message.receiveCount) == [2])
+            #expect(batch.first?.message.lastError == "listed in batchItemFailures")
+            try await store.settle("orders", deleted: [], failed: [(batch[0].receipt, "RuntimeError: boom")])
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await store.receive("orders", max: 10).isEmpty, "received twice: moved, not delivered")
+            let dead = try await store.peek("dlq", limit: 10)
+            #expect(dead.map(\.id) == [id])
+            #expect(dead.first?.receiveCount == 2 && dead.first?.lastError == "RuntimeError: boom")
+            #expect(dead.first?.origin == "orders" && dead.first?.body == Array("bad".utf8))
+            #expect(try await Self.statistics(store, "dlq").visible == 1)
+
+            await #expect(throws: QueueStoreError.notADeadLetterQueue("orders")) { try await store.redrive("orders") }
+            #expect(try await store.redrive("dlq") == 1)
+            #expect(try await store.peek("dlq", limit: 10).isEmpty)
+            let back = try await store.receive("orders", max: 10)
+            #expect(back.map(\.message.id) == [id])
+            #expect(back.first?.message.receiveCount == 1, "a redrive gives a fresh receive count")
+            #expect(back.first?.message.lastError == "RuntimeError: boom", "and keeps the last error")
+            #expect(try await store.purge("orders") == 1)
+            #expect(try await Self.statistics(store, "orders") == QueueStatistics())
+        }
+    }
+
+    @Test func aRedriveMovesMoreThanOneScriptCallsWorth() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "orders", settings: QueueSettings(visibilityTimeout: 0, maxReceiveCount: 1),
+                                deadLetterQueue: "dlq"),
+                QueueDefinition(name: "dlq"),
+            ])
+            let count = RedisQueueStore.redriveBatch + 20
+            for n in 0..<count { _ = try await store.send("orders", body: Array("\(n)".utf8)) }
+            var received = 0
+            while received < count { received += try await store.receive("orders", max: 100).count }
+            #expect(try await store.receive("orders", max: 10_000).isEmpty)
+            #expect(try await Self.statistics(store, "dlq").visible == count)
+            #expect(try await store.redrive("dlq") == count)
+            #expect(try await Self.statistics(store, "orders").visible == count)
+        }
+    }
+
+    @Test func aDelayedMessageIsInvisibleUntilItsDelayEnds() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "orders", settings: QueueSettings(delay: 300 * Self.millisecond)),
+            ])
+            let id = try await store.send("orders", body: Array("later".utf8))
+            #expect(try await Self.statistics(store, "orders").delayed == 1)
+            #expect(try await store.peek("orders", limit: 5).map(\.id) == [id])
+            #expect(try await store.receive("orders", max: 10).isEmpty)
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await store.receive("orders", max: 10).map(\.message.id) == [id])
+        }
+    }
+
+    @Test func aFailureWithARetryTimeComesBackThenNotAfterTheWholeVisibilityTimeout() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "events", settings: QueueSettings(visibilityTimeout: 30 * QueueSettings.second)),
+            ])
+            _ = try await store.send("events", body: Array("{}".utf8))
+            let first = try await store.receive("events", max: 1)
+            try await store.settle("events", deleted: [], failed: [(first[0].receipt, "Unhandled: x")],
+                                   retryAt: store.clock.now() + 300 * Self.millisecond)
+            #expect(try await store.receive("events", max: 1).isEmpty)
+            try await Task.sleep(for: .milliseconds(350))
+            let retry = try await store.receive("events", max: 1)
+            #expect(retry.map(\.message.receiveCount) == [2])
+            #expect(retry.first?.message.lastError == "Unhandled: x")
+        }
+    }
+
+    @Test func aReceiveKeepsToItsByteBudgetAndTheRestFollows() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [QueueDefinition(name: "big")])
+            var ids: [String] = []
+            for n in 0..<3 { ids.append(try await store.send("big", body: Array(repeating: UInt8(ascii: "a") + UInt8(n), count: 100))) }
+            let first = try await store.receive("big", max: 10, maxBytes: 150)
+            #expect(first.map(\.message.id) == [ids[0]])
+            let second = try await store.receive("big", max: 10, maxBytes: 250)
+            #expect(Set(second.map(\.message.id)) == Set(ids[1...]))
+            #expect(second.allSatisfy { $0.message.receiveCount == 1 }, "a message put back was not received")
+            #expect(try await store.receive("big", max: 10, maxBytes: 10).isEmpty)
+        }
+    }
+
+    @Test func aMessagePastItsRetentionIsDropped() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "short", settings: QueueSettings(retention: 200 * Self.millisecond)),
+            ])
+            _ = try await store.send("short", body: Array("old".utf8))
+            _ = try await store.send("short", body: Array("old too".utf8))
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await store.removeExpired() == 2, "dropped by the sweep, received or not")
+            _ = try await store.send("short", body: Array("new".utf8))
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await store.receive("short", max: 1).isEmpty, "expired at receive")
+            #expect(try await Self.statistics(store, "short") == QueueStatistics())
+        }
+    }
+
+    @Test func aRepeatedIdempotencyKeyGetsTheFirstIdOnAnyInstance() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let a = Self.store(server, prefix: prefix, consumer: "a", [QueueDefinition(name: "orders")])
+            let b = Self.store(server, prefix: prefix, consumer: "b", [QueueDefinition(name: "orders")])
+            func send(_ store: RedisQueueStore, key: String) async throws -> String {
+                try await withCheckedThrowingContinuation { continuation in
+                    store.send("orders", body: Array("o".utf8), id: MessageID.make(), idempotencyKey: key) {
+                        continuation.resume(with: $0)
+                    }
+                }
+            }
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<40 { group.addTask { try await send(n % 2 == 0 ? a : b, key: n % 4 < 2 ? "k1" : "k2") } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 2)
+            #expect(try await Self.statistics(a, "orders").visible == 2)
+        }
+    }
+
+    /// Two instances drain one queue together: every message once, and both get some.
+    @Test func twoInstancesShareOneQueue() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let a = Self.store(server, prefix: prefix, consumer: "a", [QueueDefinition(name: "orders")])
+            let b = Self.store(server, prefix: prefix, consumer: "b", [QueueDefinition(name: "orders")])
+            var sent = Set<String>()
+            for n in 0..<200 { sent.insert(try await (n % 2 == 0 ? a : b).send("orders", body: Array("\(n)".utf8))) }
+            func drain(_ store: RedisQueueStore) async throws -> [String] {
+                var ids: [String] = []
+                while true {
+                    let batch = try await store.receive("orders", max: 7)
+                    if batch.isEmpty { return ids }
+                    ids += batch.map(\.message.id)
+                    try await store.settle("orders", deleted: batch.map(\.receipt), failed: [])
+                }
+            }
+            async let fromA = drain(a)
+            async let fromB = drain(b)
+            let (idsA, idsB) = try await (fromA, fromB)
+            #expect(idsA.count + idsB.count == 200, "no message twice")
+            #expect(Set(idsA + idsB) == sent)
+            #expect(!idsA.isEmpty && !idsB.isEmpty)
+            #expect(try await Self.statistics(a, "orders") == QueueStatistics())
+        }
+    }
+
+    /// An instance that dies with a batch in flight: another claims it once the visibility timeout has passed.
+    @Test func anotherInstanceClaimsWhatADeadInstanceHeld() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let definitions = [QueueDefinition(name: "orders", settings: QueueSettings(visibilityTimeout: 300 * Self.millisecond))]
+            let a = Self.store(server, prefix: prefix, consumer: "a", definitions)
+            let b = Self.store(server, prefix: prefix, consumer: "b", definitions)
+            let id = try await a.send("orders", body: Array("o".utf8))
+            #expect(try await a.receive("orders", max: 10).count == 1)
+            #expect(try await b.receive("orders", max: 10).isEmpty)
+            try await Task.sleep(for: .milliseconds(350))
+            let claimed = try await b.receive("orders", max: 10)
+            #expect(claimed.map(\.message.id) == [id] && claimed[0].message.receiveCount == 2)
+        }
+    }
+
+    @Test func malformedRepliesAreErrorsNotMessages() throws {
+        #expect(throws: RedisQueueError.self) { try RedisQueueStore.deliveries(.integer(1), visibilityTimeout: 0, now: 0) }
+        let row = RESPValue.array([.bulkString(ByteBuffer(string: "1-0")), .bulkString(ByteBuffer(string: "id"))])
+        #expect(throws: RedisQueueError.self) {
+            try RedisQueueStore.deliveries(.array([.array([row]), .integer(0), .integer(0)]), visibilityTimeout: 0, now: 0)
+        }
+        #expect(throws: RedisQueueError.self) { try RedisQueueStore.statistics(.array([.integer(1)])) }
+    }
+}
