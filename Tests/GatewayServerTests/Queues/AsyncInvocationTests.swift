@@ -20,12 +20,17 @@ extension GatewayServerTests {
         """
 
         @Test func anEventRouteAnswers202AndTheFunctionRunsWithRetriesThenOnFailure() async throws {
+            try await anEventRouteAnswers202AndTheFunctionRunsWithRetriesThenOnFailure(in: .memory)
+        }
+
+        func anEventRouteAnswers202AndTheFunctionRunsWithRetriesThenOnFailure(in store: Queues.Store) async throws {
             let python = try #require(AWSPythonRuntime.executable)
             let folder = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try Self.handler.write(toFile: folder + "/work.py", atomically: true, encoding: .utf8)
             let output = folder + "/calls.jsonl"
             let config = TestGateway.config(#"""
+                \#(store.stateSection)
                 "functions": [ { "name": "work", "command": ["\#(python)", "-m", "awslambdaric", "work.handler"],
                                  "workingDirectory": "\#(folder)", "provisioned": 1, "timeout": "10s",
                                  "environment": { "OUT": "\#(output)" },

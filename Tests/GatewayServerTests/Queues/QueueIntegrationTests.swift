@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// Queues end to end: `queue` routes answer 202 once a message is stored, and AWS's own Python runtime client
@@ -61,15 +62,35 @@ extension GatewayServerTests {
             }
         }
 
-        func withQueues(_ queues: String, statePath: Bool = false, _ body: (Setup) async throws -> Void) async throws {
+        /// Where the queues live: this process (in memory), or a real redis-server, as a fleet's.
+        enum Store {
+            case memory
+            case redis(RedisServer, prefix: String)
+
+            var stateSection: String {
+                switch self {
+                case .memory: ""
+                case .redis(let server, let prefix):
+                    #""state": { "store": "redis", "url": "redis://127.0.0.1:\#(server.port)", "keyPrefix": "\#(prefix)" },"#
+                }
+            }
+
+            /// A redis-server of its own for `body`, stopped after it.
+            static func withRedis(_ body: (Store) async throws -> Void) async throws {
+                let server = try await RedisServer.start()
+                defer { server.stop() }
+                try await body(.redis(server, prefix: "q\(UInt32.random(in: 0...UInt32.max)):"))
+            }
+        }
+
+        func withQueues(_ queues: String, store: Store = .memory, _ body: (Setup) async throws -> Void) async throws {
             let python = try #require(AWSPythonRuntime.executable)
             let folder = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try Self.consumer.write(toFile: folder + "/consumer.py", atomically: true, encoding: .utf8)
             let output = URL(fileURLWithPath: folder + "/records.jsonl")
-            let state = statePath ? #""state": { "path": "\#(folder)/state" },"# : ""
             let config = TestGateway.config(#"""
-                \#(state)
+                \#(store.stateSection)
                 "functions": [ { "name": "consume", "command": ["\#(python)", "-m", "awslambdaric", "consumer.handler"],
                                  "workingDirectory": "\#(folder)", "provisioned": 1, "maxConcurrency": 2, "timeout": "10s",
                                  "environment": { "OUT": "\#(output.path)" } } ],
@@ -80,10 +101,12 @@ extension GatewayServerTests {
             try await withGateway(config) { gateway in try await body(Setup(gateway: gateway, output: output)) }
         }
 
-        @Test func aQueueRouteAnswers202AndTheConsumerGetsSQSBatches() async throws {
+        @Test func aQueueRouteAnswers202AndTheConsumerGetsSQSBatches() async throws { try await aQueueRouteAnswers202AndTheConsumerGetsSQSBatches(in: .memory) }
+
+        func aQueueRouteAnswers202AndTheConsumerGetsSQSBatches(in store: Store) async throws {
             try await withQueues(#"""
                 [ { "name": "orders", "consumer": { "function": "consume", "batchSize": 5, "batchWindow": "300ms" } } ]
-                """#) { setup in
+                """#, store: store) { setup in
                 var ids: [String] = []
                 for n in 0..<12 {
                     let response = try setup.send(#"{"order": \#(n)}"#)
@@ -109,12 +132,14 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func partialFailuresRetryAloneThenGoToTheDeadLetterQueueAndARedriveBringsThemBack() async throws {
+        @Test func partialFailuresRetryAloneThenGoToTheDeadLetterQueueAndARedriveBringsThemBack() async throws { try await partialFailuresRetryAloneThenGoToTheDeadLetterQueueAndARedriveBringsThemBack(in: .memory) }
+
+        func partialFailuresRetryAloneThenGoToTheDeadLetterQueueAndARedriveBringsThemBack(in store: Store) async throws {
             try await withQueues(#"""
                 [ { "name": "orders", "visibilityTimeout": "1s", "maxReceiveCount": 2, "deadLetterQueue": "orders-dlq",
                     "consumer": { "function": "consume", "batchSize": 10, "batchWindow": "200ms" } },
                   { "name": "orders-dlq" } ]
-                """#) { setup in
+                """#, store: store) { setup in
                 #expect(try setup.send(#"{"order": "good"}"#).status == 202)
                 #expect(try setup.send(#"{"order": "bad", "fail": true}"#).status == 202)
                 #expect(await eventually(timeout: .seconds(20)) {
@@ -146,12 +171,14 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func aWholeBatchErrorRetriesEveryMessageAfterTheVisibilityTimeout() async throws {
+        @Test func aWholeBatchErrorRetriesEveryMessageAfterTheVisibilityTimeout() async throws { try await aWholeBatchErrorRetriesEveryMessageAfterTheVisibilityTimeout(in: .memory) }
+
+        func aWholeBatchErrorRetriesEveryMessageAfterTheVisibilityTimeout(in store: Store) async throws {
             try await withQueues(#"""
                 [ { "name": "orders", "visibilityTimeout": "1s", "maxReceiveCount": 2, "deadLetterQueue": "dlq",
                     "consumer": { "function": "consume", "batchSize": 10, "batchWindow": "300ms" } },
                   { "name": "dlq" } ]
-                """#) { setup in
+                """#, store: store) { setup in
                 #expect(try setup.send(#"{"order": 1}"#).status == 202)
                 #expect(try setup.send(#"{"order": 2, "raise": true}"#).status == 202)
                 #expect(await eventually(timeout: .seconds(20)) { (try? setup.queue("dlq")["visible"] as? Int) == 2 })
@@ -163,10 +190,12 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func aDelayedMessageWaitsItsDelay() async throws {
+        @Test func aDelayedMessageWaitsItsDelay() async throws { try await aDelayedMessageWaitsItsDelay(in: .memory) }
+
+        func aDelayedMessageWaitsItsDelay(in store: Store) async throws {
             try await withQueues(#"""
                 [ { "name": "orders", "delay": "1s", "consumer": { "function": "consume" } } ]
-                """#) { (setup: Setup) async throws in
+                """#, store: store) { (setup: Setup) async throws in
                 let sent = ContinuousClock.now
                 #expect(try setup.send(#"{"order": "later"}"#).status == 202)
                 #expect(try setup.queue("orders")["delayed"] as? Int == 1)
@@ -175,8 +204,10 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func badBodiesAreRefusedAndNothingIsStored() async throws {
-            try await withQueues(#"[ { "name": "orders" } ]"#) { setup in
+        @Test func badBodiesAreRefusedAndNothingIsStored() async throws { try await badBodiesAreRefusedAndNothingIsStored(in: .memory) }
+
+        func badBodiesAreRefusedAndNothingIsStored(in store: Store) async throws {
+            try await withQueues(#"[ { "name": "orders" } ]"#, store: store) { setup in
                 let empty = try exchange(port: setup.gateway.port, "POST /orders HTTP/1.1\r\nHost: q\r\nContent-Length: 0\r\n\r\n")
                 #expect(empty.status == 400 && empty.bodyText.contains("must not be empty"))
                 let client = try RawClient(port: setup.gateway.port)
@@ -193,8 +224,10 @@ extension GatewayServerTests {
             }
         }
 
-        @Test func theAdminAPIAndMetricsShowQueuesAndRefuseWhatTheyDoNotServe() async throws {
-            try await withQueues(#"[ { "name": "orders" } ]"#) { setup in
+        @Test func theAdminAPIAndMetricsShowQueuesAndRefuseWhatTheyDoNotServe() async throws { try await theAdminAPIAndMetricsShowQueuesAndRefuseWhatTheyDoNotServe(in: .memory) }
+
+        func theAdminAPIAndMetricsShowQueuesAndRefuseWhatTheyDoNotServe(in store: Store) async throws {
+            try await withQueues(#"[ { "name": "orders" } ]"#, store: store) { setup in
                 #expect(try setup.send(#"{"order": 1}"#).status == 202)
                 let metrics = try exchange(port: setup.gateway.adminPort, get("/metrics")).bodyText
                 for line in ["portcullis_queue_approximate_number_of_messages_visible{queue=\"orders\"} 1",
