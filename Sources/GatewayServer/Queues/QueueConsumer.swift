@@ -18,6 +18,11 @@ final class QueueConsumer: Sendable {
     private let wake = WakeSignal()
     private let running = Atomic<Bool>(true)
     private let batchesInFlight = Atomic<Int>(0)
+    /// Receives failed in a row (the store unreachable): the consumer waits longer before each next try and logs
+    /// the first failure and the recovery, not every poll.
+    private let failedReceives = Atomic<Int>(0)
+    /// The longest wait between receives while the store fails.
+    static let maxRetryInterval: Duration = .seconds(5)
     /// How often an idle consumer looks again (messages whose delay or visibility timeout ends); a send wakes it
     /// at once.
     static let pollInterval: Duration = .milliseconds(100)
@@ -80,11 +85,23 @@ final class QueueConsumer: Sendable {
                 deliveries += try await store.receive(queue, max: settings.batchSize - deliveries.count,
                                                         maxBytes: bodyBudget - held)
             }
+            if failedReceives.exchange(0, ordering: .relaxed) > 0 {
+                logger.info("queue receives work again", metadata: ["queue": "\(queue)"])
+            }
             return deliveries
         } catch {
-            logger.error("queue receive failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            let failures = failedReceives.add(1, ordering: .relaxed).newValue
+            if failures == 1 {
+                logger.error("queue receive failed: retrying with back-off", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            }
+            await wake.wait(timeout: Self.retryInterval(afterFailures: failures))
             return []
         }
+    }
+
+    /// 100 ms after the first failure, doubling up to `maxRetryInterval`.
+    static func retryInterval(afterFailures failures: Int) -> Duration {
+        min(pollInterval * (1 << min(failures - 1, 16)), maxRetryInterval)
     }
 
     private func process(_ batch: [Delivery]) async {

@@ -42,6 +42,31 @@ extension GatewayServerTests {
             }
         }
 
+        /// Redis stopped mid-run: sends answer 503 with Retry-After (nothing is acknowledged that was not stored) and
+        /// the consumer backs off; once Redis is back, sends and consumption resume without a restart.
+        @Test func whileRedisIsDownSendsAnswer503AndBothResumeWhenItIsBack() async throws {
+            try await Store.withRedis { store in
+                guard case .redis(let server, _) = store else { return }
+                try await Queues().withQueues(#"""
+                    [ { "name": "orders", "consumer": { "function": "consume" } } ]
+                    """#, store: store) { setup in
+                    #expect(try setup.send(#"{"order": 1}"#).status == 202)
+                    #expect(await eventually(timeout: .seconds(10)) { (try? setup.records().count) == 1 })
+                    server.stop()
+                    let refused = try setup.send(#"{"order": 2}"#)
+                    #expect(refused.status == 503 && refused.header("retry-after") != nil)
+                    #expect(refused.header("content-type") == "application/problem+json")
+                    try await Task.sleep(for: .seconds(1))  // the consumer's receives fail meanwhile, backing off
+                    let restarted = try await RedisServer.start(port: server.port)
+                    defer { restarted.stop() }
+                    #expect(await eventually(timeout: .seconds(10)) { (try? setup.send(#"{"order": 3}"#).status) == 202 })
+                    #expect(await eventually(timeout: .seconds(15)) {
+                        (try? setup.records().contains { ($0["body"] as? [String: Any])?["order"] as? Int == 3 }) == true
+                    }, "the consumer came back on its own")
+                }
+            }
+        }
+
         /// Records each message with the instance whose consumer got it, one batch at a time, slowly enough that
         /// the queue backs up and both instances' consumers pull from it.
         static let consumer = """
