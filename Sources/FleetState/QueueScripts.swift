@@ -275,10 +275,23 @@ enum QueueScripts {
         return {moved, last, #entries}
         """)
 
-    /// KEYS: stream. ARGV: retention (ms). Drops entries that arrived on the stream longer ago than the retention.
-    /// Reply: how many.
+    /// KEYS: stream. ARGV: retention (ms), group, idle time (ms) past which a consumer holding nothing is forgotten.
+    /// Drops entries that arrived on the stream longer ago than the retention, and the group's consumers that hold
+    /// nothing and were not heard from for the idle time (each process start is a new consumer: without this the
+    /// group would list every instance that ever ran). Reply: how many entries went.
     static let expire = RedisScript(common + """
-        return redis.call('XTRIM', KEYS[1], 'MINID', str(now_ms() - tonumber(ARGV[1])))
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        local removed = redis.call('XTRIM', KEYS[1], 'MINID', str(now_ms() - tonumber(ARGV[1])))
+        local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[2])
+        if type(consumers) == 'table' and not consumers.err then
+          for _, c in ipairs(consumers) do
+            local f = fields_of(c)
+            if tonumber(f.pending) == 0 and tonumber(f.idle) > tonumber(ARGV[3]) then
+              redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[2], f.name)
+            end
+          end
+        end
+        return removed
         """)
 
     static let all = [send, receive, settle, statistics, peek, purge, redrive, expire]

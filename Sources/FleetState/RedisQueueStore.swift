@@ -26,10 +26,15 @@ public final class RedisQueueStore: QueueStore {
 
     private let state = Mutex(State())
 
+    /// How long a consumer that holds nothing stays listed in a group after it was last heard from (nanoseconds).
+    let idleConsumerLifetime: Int64
+
     /// Entries a redrive moves per script call (a long one would stall every other client of the server).
     static let redriveBatch = 500
 
-    public init(pool: RedisPool, keyPrefix: String, consumerName: String, clock: any GatewayClock = SystemClock()) {
+    public init(pool: RedisPool, keyPrefix: String, consumerName: String, clock: any GatewayClock = SystemClock(),
+                idleConsumerLifetime: Int64 = 3600 * 1_000_000_000) {
+        self.idleConsumerLifetime = idleConsumerLifetime
         self.pool = pool
         self.keyPrefix = keyPrefix
         self.consumerName = consumerName
@@ -145,7 +150,8 @@ public final class RedisQueueStore: QueueStore {
         var removed = 0
         for definition in definitions {
             let reply = try await evaluate(QueueScripts.expire, keys: [stream(definition.name)],
-                                           arguments: [Self.milliseconds(definition.settings.retention)]).get()
+                                           arguments: [Self.milliseconds(definition.settings.retention), Self.group,
+                                                       Self.milliseconds(idleConsumerLifetime)]).get()
             removed += Int(reply.integer ?? 0)
         }
         return removed

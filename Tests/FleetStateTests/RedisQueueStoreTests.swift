@@ -13,9 +13,11 @@ struct RedisQueueStoreTests {
     static let millisecond: Int64 = 1_000_000
 
     static func store(_ server: RedisServer, prefix: String, consumer: String = "a",
+                      idleConsumerLifetime: Int64 = 3600 * QueueSettings.second,
                       _ definitions: [QueueDefinition]) -> RedisQueueStore {
         let pool = RedisPool(url: RedisURL(host: "127.0.0.1", port: server.port))
-        let store = RedisQueueStore(pool: pool, keyPrefix: prefix, consumerName: consumer)
+        let store = RedisQueueStore(pool: pool, keyPrefix: prefix, consumerName: consumer,
+                                    idleConsumerLifetime: idleConsumerLifetime)
         store.define(definitions)
         return store
     }
@@ -251,6 +253,29 @@ struct RedisQueueStoreTests {
             try await Task.sleep(for: .milliseconds(350))
             let claimed = try await b.receive("orders", max: 10)
             #expect(claimed.map(\.message.id) == [id] && claimed[0].message.receiveCount == 2)
+        }
+    }
+
+    /// Every process start is a new consumer: the sweep forgets those that hold nothing and went quiet.
+    @Test func theSweepForgetsIdleConsumersThatHoldNothing() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let definitions = [QueueDefinition(name: "orders")]
+            let gone = Self.store(server, prefix: prefix, consumer: "gone", idleConsumerLifetime: 100 * Self.millisecond, definitions)
+            let holding = Self.store(server, prefix: prefix, consumer: "holding", definitions)
+            _ = try await gone.send("orders", body: Array("1".utf8))
+            let batch = try await gone.receive("orders", max: 1)
+            try await gone.settle("orders", deleted: batch.map(\.receipt), failed: [])
+            _ = try await holding.send("orders", body: Array("2".utf8))
+            #expect(try await holding.receive("orders", max: 1).count == 1)
+            try await Task.sleep(for: .milliseconds(150))
+            _ = try await gone.removeExpired()
+            let connection = try await RedisConnection.connect(to: RedisURL(host: "127.0.0.1", port: server.port),
+                                                               on: RedisPool.currentOrAnyLoop())
+            let consumers = try await connection.send("XINFO", "CONSUMERS", .string(prefix + "qs:orders"), "portcullis")
+            let names = (consumers.array ?? []).compactMap { $0.array?[1].string }
+            #expect(names == ["holding"], "the consumer with a message in flight stays")
+            await connection.close()
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 extension GatewayServerTests {
@@ -88,6 +89,23 @@ extension GatewayServerTests {
         }
 
         @Test func everyAcceptedMessageIsProcessedAfterAKillNineAndARestart() async throws {
+            try await killNineThenRestart { directory in #""state": { "path": "\#(directory)/state" },"# }
+        }
+
+        /// Fleet mode: the messages are in Redis, and the restarted process (a new instance, another consumer name)
+        /// claims the batches the killed one held once their visibility timeout has passed.
+        @Test(.enabled(if: RedisServer.available, "redis-server is not installed (.ci/run installs it)"))
+        func everyAcceptedMessageIsProcessedAfterAKillNineAndARestartInFleetMode() async throws {
+            let server = try await RedisServer.start()
+            defer { server.stop() }
+            try await killNineThenRestart { _ in
+                #""state": { "store": "redis", "url": "redis://127.0.0.1:\#(server.port)", "keyPrefix": "crash:" },"#
+            }
+        }
+
+        /// Sends and consumes, kills the gateway with SIGKILL mid-stream, restarts it: every accepted message is
+        /// processed, only those in flight at the kill twice. `state` is the config's state section for a folder.
+        func killNineThenRestart(state: (String) -> String) async throws {
             try #require(FileManager.default.isExecutableFile(atPath: Binary.executable), "run swift build first")
             let python = try #require(AWSPythonRuntime.executable)
             let directory = try TestGateway.makeTemporaryDirectory()
@@ -101,7 +119,7 @@ extension GatewayServerTests {
             let configPath = directory + "/gateway.json"
             try #"""
                 { "listen": { "http": "127.0.0.1:\#(port)" }, "admin": { "listen": "127.0.0.1:\#(adminPort)" },
-                  "state": { "path": "\#(directory)/state" },
+                  \#(state(directory))
                   "functions": [ { "name": "consume", "command": ["\#(python)", "-m", "awslambdaric", "consumer.handler"],
                                    "workingDirectory": "\#(directory)", "provisioned": 2, "maxConcurrency": 2,
                                    "timeout": "10s", "environment": { "OUT": "\#(processed)" } } ],
