@@ -16,7 +16,7 @@ import Testing
     }
 
     /// The examples the README walks through compile too (their ports and Redis come from the environment).
-    @Test(arguments: ["examples/event-driven/gateway.json", "examples/fleet/gateway.json"])
+    @Test(arguments: ["examples/event-driven/gateway.json", "examples/event-driven/fleet.json", "examples/fleet/gateway.json"])
     func examplesCompileWithoutDiagnostics(_ relativePath: String) throws {
         let environment = ["PORT": "8083", "ADMIN_PORT": "9913", "REDIS_URL": "redis://127.0.0.1:6379"]
         let result = ConfigLoader.load(path: Self.root + "/" + relativePath, environment: environment)
