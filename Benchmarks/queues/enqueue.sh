@@ -7,8 +7,12 @@
 #   3. Idle latency: SAMPLES messages sent one at a time (50 ms apart); the consumer logs the delay from each
 #      message's SentTimestamp to its invocation; p50 and p99.
 #
+#   With STORE=redis the queue is a Redis Stream (fleet mode) on a redis-server of its own, started with
+#   appendonly yes and appendfsync always (each write batch fsynced, as the SQLite journal's commits are).
+#
 #   Benchmarks/queues/enqueue.sh                  # 3 rounds of 10 s, 50 connections, 200 samples
 #   ROUNDS=1 SECONDS_PER_RUN=5 Benchmarks/queues/enqueue.sh
+#   STORE=redis Benchmarks/queues/enqueue.sh
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 shared=${SHARED:-$root/../shared}
@@ -18,7 +22,8 @@ ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 SAMPLES=${SAMPLES:-200}
-PORT=8096 ADMIN=9986
+STORE=${STORE:-local}
+PORT=8096 ADMIN=9986 REDIS_PORT=6396
 
 bench_ensure wrk:wrk python3:python3
 python3 -c 'import awslambdaric' 2>/dev/null || bench_die "needs python3 with awslambdaric (pip install awslambdaric)"
@@ -27,6 +32,16 @@ bench_install_trap
 bench_workdir
 python=$(command -v python3)
 mkdir -p "$BENCH_WORK/state"
+if [ "$STORE" = redis ]; then
+    bench_ensure redis-server:redis-server
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always \
+        --dir "$BENCH_WORK/state" --daemonize no --loglevel warning >"$BENCH_WORK/redis.log" 2>&1 &
+    BENCH_PIDS+=("$!")
+    bench_wait_port "$REDIS_PORT" "$!" 10 || bench_die "redis-server did not start (see $BENCH_WORK/redis.log)"
+    state="\"state\": { \"store\": \"redis\", \"url\": \"redis://127.0.0.1:$REDIS_PORT\" },"
+else
+    state="\"state\": { \"path\": \"$BENCH_WORK/state\" },"
+fi
 
 # config CONSUMER(yes|no): a durable queue route, a mock 202 route, and the consumer when asked.
 config() {
@@ -39,7 +54,7 @@ config() {
     fi
     cat >"$BENCH_WORK/gateway.json" <<JSON
 { "listen": { "http": "127.0.0.1:$PORT" }, "admin": { "listen": "127.0.0.1:$ADMIN" },
-  "state": { "path": "$BENCH_WORK/state" }, $functions
+  $state $functions
   "queues": [ { "name": "orders"$consumer } ],
   "apis": [ { "name": "shop", "routes": [
     { "route": "POST /orders", "integration": { "type": "queue", "queue": "orders" } },
@@ -56,7 +71,7 @@ queue_field() {  # queue_field NAME: that field of queue "orders" in GET /queues
     curl -s "http://127.0.0.1:$ADMIN/queues" | python3 -c "import json,sys; print([q for q in json.load(sys.stdin)['queues'] if q['name']=='orders'][0]['$1'])"
 }
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, disk: $(df -T "$BENCH_WORK" | awk 'NR==2 {print $2}')"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, disk: $(df -T "$BENCH_WORK" | awk 'NR==2 {print $2}'), store: $STORE"
 config no; start
 for round in $(seq 1 "$ROUNDS"); do
     queue=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s "$root/Benchmarks/queues/post.lua" "http://127.0.0.1:$PORT/orders")
