@@ -42,13 +42,14 @@ enum QueueScripts {
           return redis.call('XADD', stream, '*', unpack(args))
         end
 
-        -- Delayed messages now due join the stream.
+        -- Delayed messages now due join the stream. The ZREM comes first: once a script has written, Redis lets
+        -- it add (XADD) even at maxmemory, so a full server cannot wedge the consumers that would drain it.
         local function promote(stream, delayed, now)
           local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, 1000)
           for _, member in ipairs(due) do
             local m = cmsgpack.unpack(member)
-            add_entry(stream, m[1], m[2], m[3], m[4], m[5], m[6])
             redis.call('ZREM', delayed, member)
+            add_entry(stream, m[1], m[2], m[3], m[4], m[5], m[6])
           end
         end
 
@@ -103,12 +104,13 @@ enum QueueScripts {
             return false
           end
           if limit > 0 and prior >= limit then
+            -- Forgotten first, for the same reason as promote's ZREM: the move then works at maxmemory too.
+            local err = redis.call('HGET', info, entry .. 'e') or f.err
+            forget(entry)
             if dlq then
               ensure_group(dlq, group)
-              local err = redis.call('HGET', info, entry .. 'e') or f.err
               add_entry(dlq, f.id, f.body, f.sent, prior, err, ARGV[8])
             end
-            forget(entry)
             dead = dead + 1
             return false
           end
@@ -146,21 +148,37 @@ enum QueueScripts {
           end
         end
 
-        -- New messages. One that does not fit the byte budget goes back as a new entry (its read undone).
-        local full = false
-        while #out < max and not full do
-          local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', max - #out, 'STREAMS', stream, '>')
-          if not read or #read[1][2] == 0 then break end
+        -- New messages, sized before they are read: the entries after the group's last-delivered id are looked
+        -- at (XRANGE) and only those that fit the byte budget are read (XREADGROUP), so nothing is read and put
+        -- back. Expired and dead-lettered entries are dropped on the way; at most `max` + 1000 entries are looked
+        -- at in one call, so a backlog of them cannot stall the server.
+        local last = '0-0'
+        for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+          local fields = fields_of(g)
+          if fields.name == group then last = fields['last-delivered-id'] end
+        end
+        local looked, full = 0, false
+        while #out < max and not full and looked < max + 1000 do
+          local ahead = redis.call('XRANGE', stream, '(' .. last, '+', 'COUNT', max - #out)
+          if #ahead == 0 then break end
+          local take, room = 0, bytes
+          for _, e in ipairs(ahead) do
+            local size = #fields_of(e[2]).body
+            if #out + take > 0 and room + size > max_bytes then
+              full = true
+              break
+            end
+            take = take + 1
+            room = room + size
+          end
+          if take == 0 then break end
+          local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', take, 'STREAMS', stream, '>')
+          if not read then break end
           for _, e in ipairs(read[1][2]) do
             local entry, f = e[1], fields_of(e[2])
-            local prior = tonumber(f.rc) or 0
-            if full or (#out > 0 and bytes + #f.body > max_bytes) then
-              full = true
-              add_entry(stream, f.id, f.body, f.sent, f.rc, f.err, f.origin)
-              forget(entry)
-            elseif keep(entry, f, prior) then
-              deliver(entry, f, prior + 1)
-            end
+            last = entry
+            looked = looked + 1
+            if keep(entry, f, tonumber(f.rc) or 0) then deliver(entry, f, (tonumber(f.rc) or 0) + 1) end
           end
         end
         return {out, expired, dead}
@@ -213,17 +231,23 @@ enum QueueScripts {
           local sent = tonumber(cmsgpack.unpack(member)[3])
           if oldest == nil or sent < oldest then oldest = sent end
         end
-        return {length - in_flight, in_flight, redis.call('ZCARD', KEYS[2]), oldest and str(oldest) or '', str(now_ms())}
+        local now = now_ms()
+        -- Delayed messages past their due time are visible (a receive or the sweep moves them to the stream).
+        local due = redis.call('ZCOUNT', KEYS[2], '-inf', now)
+        return {length - in_flight + due, in_flight, redis.call('ZCARD', KEYS[2]) - due, oldest and str(oldest) or '',
+                str(now)}
         """)
 
-    /// KEYS: stream, delayed set, info hash. ARGV: group, limit.
-    /// Reply: up to `limit` messages, the stream's oldest first then the delayed ones: {id, body, sent, receive
-    /// count, last error, origin, first receive ('' for none)}.
+    /// KEYS: stream, delayed set, info hash. ARGV: group, limit, max bytes.
+    /// Reply: up to `limit` messages, the stream's oldest first then the delayed ones, their bodies within max bytes
+    /// (one always): {id, body, sent, receive count, last error, origin, first receive ('' for none)}.
     static let peek = RedisScript(common + """
-        local limit = tonumber(ARGV[2])
-        local out = {}
+        local limit, max_bytes = tonumber(ARGV[2]), tonumber(ARGV[3])
+        local out, bytes = {}, 0
         for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', limit)) do
           local f = fields_of(e[2])
+          if #out > 0 and bytes + #f.body > max_bytes then return out end
+          bytes = bytes + #f.body
           local receives = tonumber(f.rc) or 0
           local p = redis.pcall('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)
           if type(p) == 'table' and not p.err and #p == 1 then receives = receives + tonumber(p[1][4]) end
@@ -234,6 +258,8 @@ enum QueueScripts {
         if #out < limit then
           for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, limit - #out - 1)) do
             local m = cmsgpack.unpack(member)
+            if #out > 0 and bytes + #m[2] > max_bytes then return out end
+            bytes = bytes + #m[2]
             out[#out + 1] = {m[1], m[2], m[3], tonumber(m[4]) or 0, m[5], m[6], ''}
           end
         end
@@ -243,7 +269,7 @@ enum QueueScripts {
     /// KEYS: stream, delayed set, info hash. ARGV: group. Reply: how many messages were removed.
     static let purge = RedisScript(common + """
         local removed = redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
         redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
         return removed
         """)
@@ -275,23 +301,35 @@ enum QueueScripts {
         return {moved, last, #entries}
         """)
 
-    /// KEYS: stream. ARGV: retention (ms), group, idle time (ms) past which a consumer holding nothing is forgotten.
-    /// Drops entries that arrived on the stream longer ago than the retention, and the group's consumers that hold
-    /// nothing and were not heard from for the idle time (each process start is a new consumer: without this the
-    /// group would list every instance that ever ran). Reply: how many entries went.
+    /// KEYS: stream, delayed set, info hash. ARGV: retention (ms), group, idle time (ms) past which a consumer
+    /// holding nothing is forgotten, batch size.
+    /// Moves due delayed messages to the stream (a queue without a consumer has no receives to do it), drops up to
+    /// a batch of entries that arrived longer ago than the retention (with their pending entries and info), and,
+    /// once none is left, the group's consumers that hold nothing and were not heard from for the idle time (each
+    /// process start is a new consumer: without this the group would list every instance that ever ran).
+    /// Reply: how many entries went.
     static let expire = RedisScript(common + """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-        local removed = redis.call('XTRIM', KEYS[1], 'MINID', str(now_ms() - tonumber(ARGV[1])))
-        local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[2])
-        if type(consumers) == 'table' and not consumers.err then
-          for _, c in ipairs(consumers) do
-            local f = fields_of(c)
-            if tonumber(f.pending) == 0 and tonumber(f.idle) > tonumber(ARGV[3]) then
-              redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[2], f.name)
+        local now = now_ms()
+        promote(KEYS[1], KEYS[2], now)
+        local old = redis.call('XRANGE', KEYS[1], '-', str(now - tonumber(ARGV[1]) - 1), 'COUNT', ARGV[4])
+        for _, e in ipairs(old) do
+          redis.call('XACK', KEYS[1], ARGV[2], e[1])
+          redis.call('XDEL', KEYS[1], e[1])
+          redis.call('HDEL', KEYS[3], e[1] .. 'e', e[1] .. 'f')
+        end
+        if #old < tonumber(ARGV[4]) then
+          local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[2])
+          if type(consumers) == 'table' and not consumers.err then
+            for _, c in ipairs(consumers) do
+              local f = fields_of(c)
+              if tonumber(f.pending) == 0 and tonumber(f.idle) > tonumber(ARGV[3]) then
+                redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[2], f.name)
+              end
             end
           end
         end
-        return removed
+        return #old
         """)
 
     static let all = [send, receive, settle, statistics, peek, purge, redrive, expire]

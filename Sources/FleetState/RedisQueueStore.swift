@@ -29,6 +29,12 @@ public final class RedisQueueStore: QueueStore {
     /// How long a consumer that holds nothing stays listed in a group after it was last heard from (nanoseconds).
     let idleConsumerLifetime: Int64
 
+    /// Entries one expiry script call drops at most (the sweep calls it again while it drops that many).
+    static let expiryBatch = 1000
+    /// Bodies one peek returns at most, together (a message always): 1000 bodies of 256 KiB would be a reply of
+    /// 256 MiB.
+    static let maxPeekBytes = 16 * 1_048_576
+
     /// Entries a redrive moves per script call (a long one would stall every other client of the server).
     static let redriveBatch = 500
 
@@ -149,10 +155,15 @@ public final class RedisQueueStore: QueueStore {
         let definitions = state.withLock { Array($0.definitions.values) }
         var removed = 0
         for definition in definitions {
-            let reply = try await evaluate(QueueScripts.expire, keys: [stream(definition.name)],
-                                           arguments: [Self.milliseconds(definition.settings.retention), Self.group,
-                                                       Self.milliseconds(idleConsumerLifetime)]).get()
-            removed += Int(reply.integer ?? 0)
+            let keys = [stream(definition.name), delayed(definition.name), info(definition.name)]
+            let arguments: [RESPArgument] = [Self.milliseconds(definition.settings.retention), Self.group,
+                                             Self.milliseconds(idleConsumerLifetime), .integer(Int64(Self.expiryBatch))]
+            while true {
+                let reply = try await evaluate(QueueScripts.expire, keys: keys, arguments: arguments).get()
+                guard let count = reply.integer else { throw RedisQueueError.malformed("expire", reply) }
+                removed += Int(count)
+                if count < Self.expiryBatch { break }
+            }
         }
         return removed
     }
@@ -187,7 +198,8 @@ public final class RedisQueueStore: QueueStore {
     public func peek(_ queue: String, limit: Int) async throws -> [QueuedMessage] {
         _ = try definition(queue)
         let reply = try await evaluate(QueueScripts.peek, keys: [stream(queue), delayed(queue), info(queue)],
-                                       arguments: [Self.group, .integer(Int64(Swift.max(1, limit)))]).get()
+                                       arguments: [Self.group, .integer(Int64(Swift.max(1, limit))),
+                                                   .integer(Int64(Self.maxPeekBytes))]).get()
         guard let rows = reply.array else { throw RedisQueueError.malformed("peek", reply) }
         return try rows.map { row in
             guard let fields = row.array, fields.count == 7, let id = fields[0].string, case .bulkString(let body) = fields[1],

@@ -279,6 +279,95 @@ struct RedisQueueStoreTests {
         }
     }
 
+    /// A backlog of expired messages is dropped a bounded slice per receive (a script never stalls the server),
+    /// and the messages behind it are delivered.
+    @Test func aBacklogOfExpiredMessagesIsDroppedInBoundedSlices() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [
+                QueueDefinition(name: "old", settings: QueueSettings(retention: 300 * Self.millisecond)),
+            ])
+            for n in 0..<2500 { _ = try await store.send("old", body: Array("\(n)".utf8)) }
+            try await Task.sleep(for: .milliseconds(350))
+            let fresh = try await store.send("old", body: Array("fresh".utf8))
+            #expect(try await store.receive("old", max: 10).isEmpty, "the first call looks at 1010 entries, all expired")
+            var calls = 1, delivered: [Delivery] = []
+            while delivered.isEmpty, calls < 10 {
+                delivered = try await store.receive("old", max: 10)
+                calls += 1
+            }
+            #expect(delivered.map(\.message.id) == [fresh])
+            #expect(calls == 3)
+        }
+    }
+
+    /// A queue with a delay and no consumer: a due message counts as visible, and the sweep moves it to the stream.
+    @Test func dueDelayedMessagesAreVisibleWithoutAConsumer() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let store = Self.store(server, prefix: prefix, [
+                QueueDefinition(name: "later", settings: QueueSettings(delay: 200 * Self.millisecond)),
+            ])
+            _ = try await store.send("later", body: Array("x".utf8))
+            #expect(try await Self.statistics(store, "later").delayed == 1)
+            try await Task.sleep(for: .milliseconds(250))
+            let due = try await Self.statistics(store, "later")
+            #expect(due.visible == 1 && due.delayed == 0)
+            #expect(try await store.removeExpired() == 0)
+            let connection = try await RedisConnection.connect(to: RedisURL(host: "127.0.0.1", port: server.port),
+                                                               on: RedisPool.currentOrAnyLoop())
+            #expect(try await connection.send("XLEN", .string(prefix + "qs:later")).integer == 1)
+            #expect(try await connection.send("ZCARD", .string(prefix + "qd:later")).integer == 0)
+            await connection.close()
+        }
+    }
+
+    @Test func aPeekStaysWithinItsByteBound() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [QueueDefinition(name: "big")])
+            let body = [UInt8](repeating: UInt8(ascii: "b"), count: MessageBody.maxBytes)
+            for _ in 0..<70 { _ = try await store.send("big", body: body) }
+            let peeked = try await store.peek("big", limit: 1000)
+            #expect(peeked.count == RedisQueueStore.maxPeekBytes / MessageBody.maxBytes)
+        }
+    }
+
+    /// Redis at maxmemory: sends fail (the route answers 503), and receives, deletes, promotions of due delayed
+    /// messages and moves to the dead letters keep working, so the consumers drain what fills the server.
+    @Test func atMaxmemorySendsFailAndTheQueueStillDrains() async throws {
+        try await Self.withServer { server in
+            let prefix = Self.prefix()
+            let store = Self.store(server, prefix: prefix, [
+                QueueDefinition(name: "orders", settings: QueueSettings(visibilityTimeout: 100 * Self.millisecond,
+                                                                        maxReceiveCount: 1),
+                                deadLetterQueue: "dlq"),
+                QueueDefinition(name: "dlq"),
+                QueueDefinition(name: "later", settings: QueueSettings(delay: 100 * Self.millisecond)),
+            ])
+            for n in 0..<20 { _ = try await store.send("orders", body: Array("\(n)".utf8)) }
+            _ = try await store.send("later", body: Array("due soon".utf8))
+            _ = try await store.send("dlq", body: Array("make the dead-letter stream exist".utf8))
+            let failing = try await store.receive("orders", max: 1)
+            let connection = try await RedisConnection.connect(to: RedisURL(host: "127.0.0.1", port: server.port),
+                                                               on: RedisPool.currentOrAnyLoop())
+            _ = try await connection.send("CONFIG", "SET", "maxmemory", "1")
+            _ = try await connection.send("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            await #expect(throws: RedisQueueError.self) { try await store.send("orders", body: Array("more".utf8)) }
+            try await Task.sleep(for: .milliseconds(150))
+            var drained = 0
+            while true {
+                let batch = try await store.receive("orders", max: 5)
+                if batch.isEmpty { break }
+                drained += batch.count
+                try await store.settle("orders", deleted: batch.map(\.receipt), failed: [])
+            }
+            #expect(drained == 19, "every message but the one past maxReceiveCount")
+            #expect(try await store.peek("dlq", limit: 10).contains { $0.id == failing[0].message.id })
+            #expect(try await store.receive("later", max: 5).count == 1, "promoted at maxmemory")
+            _ = try await connection.send("CONFIG", "SET", "maxmemory", "0")
+            await connection.close()
+        }
+    }
+
     @Test func malformedRepliesAreErrorsNotMessages() throws {
         #expect(throws: RedisQueueError.self) { try RedisQueueStore.deliveries(.integer(1), visibilityTimeout: 0, now: 0) }
         let row = RESPValue.array([.bulkString(ByteBuffer(string: "1-0")), .bulkString(ByteBuffer(string: "id"))])
