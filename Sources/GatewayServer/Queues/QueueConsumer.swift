@@ -70,33 +70,48 @@ final class QueueConsumer: Sendable {
 
     /// Up to `batchSize` messages; with a `batchWindow`, a batch that has one waits up to the window to fill up.
     private func nextBatch() async -> [Delivery] {
+        var deliveries: [Delivery]
         do {
-            var deliveries = try await store.receive(queue, max: settings.batchSize, maxBytes: bodyBudget)
-            guard !deliveries.isEmpty, settings.batchWindow > 0, deliveries.count < settings.batchSize else {
-                return deliveries
-            }
-            let deadline = ContinuousClock.now + .nanoseconds(settings.batchWindow)
-            while deliveries.count < settings.batchSize, isRunning {
-                let left = deadline - ContinuousClock.now
-                guard left > .zero else { break }
-                await wake.wait(timeout: min(left, Self.pollInterval))
-                let held = deliveries.reduce(0) { $0 + $1.message.body.count }
-                guard held < bodyBudget else { break }
-                deliveries += try await store.receive(queue, max: settings.batchSize - deliveries.count,
-                                                        maxBytes: bodyBudget - held)
-            }
-            if failedReceives.exchange(0, ordering: .relaxed) > 0 {
-                logger.info("queue receives work again", metadata: ["queue": "\(queue)"])
-            }
-            return deliveries
+            deliveries = try await store.receive(queue, max: settings.batchSize, maxBytes: bodyBudget)
         } catch {
-            let failures = failedReceives.add(1, ordering: .relaxed).newValue
-            if failures == 1 {
-                logger.error("queue receive failed: retrying with back-off", metadata: ["queue": "\(queue)", "error": "\(error)"])
-            }
-            await wake.wait(timeout: Self.retryInterval(afterFailures: failures))
+            await receiveFailed(error)
             return []
         }
+        receiveSucceeded()
+        guard !deliveries.isEmpty, settings.batchWindow > 0, deliveries.count < settings.batchSize else {
+            return deliveries
+        }
+        let deadline = ContinuousClock.now + .nanoseconds(settings.batchWindow)
+        while deliveries.count < settings.batchSize, isRunning {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            await wake.wait(timeout: min(left, Self.pollInterval))
+            let held = deliveries.reduce(0) { $0 + $1.message.body.count }
+            guard held < bodyBudget else { break }
+            do {
+                deliveries += try await store.receive(queue, max: settings.batchSize - deliveries.count,
+                                                      maxBytes: bodyBudget - held)
+            } catch {
+                // What was received goes as it is: dropped, it would wait out its visibility timeout.
+                logger.warning("queue receive failed while a batch filled", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                break
+            }
+        }
+        return deliveries
+    }
+
+    private func receiveSucceeded() {
+        if failedReceives.exchange(0, ordering: .relaxed) > 0 {
+            logger.info("queue receives work again", metadata: ["queue": "\(queue)"])
+        }
+    }
+
+    private func receiveFailed(_ error: any Error) async {
+        let failures = failedReceives.add(1, ordering: .relaxed).newValue
+        if failures == 1 {
+            logger.error("queue receive failed: retrying with back-off", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+        await wake.wait(timeout: Self.retryInterval(afterFailures: failures))
     }
 
     /// 100 ms after the first failure, doubling up to `maxRetryInterval`.
