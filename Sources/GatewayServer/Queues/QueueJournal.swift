@@ -54,6 +54,11 @@ final class QueueJournal: Sendable {
         self.path = path
     }
 
+    /// Whether `directory` holds a journal (a gateway switched to the redis store would leave its messages there).
+    static func exists(in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory + "/" + fileName)
+    }
+
     /// Transactions committed so far (each one fsync): fewer than the changes when commits were grouped.
     var commitCount: Int { pending.withLock { $0.commits } }
 

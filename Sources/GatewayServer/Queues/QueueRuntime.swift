@@ -38,6 +38,8 @@ final class QueueRuntime: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Sends failed since the last that worked.
+    private let failedSends = Atomic<Int>(0)
     private let logger: Logger
     private let invoke: QueueConsumer.Invoke
 
@@ -157,9 +159,10 @@ final class QueueRuntime: Sendable {
               completion: @escaping @Sendable (Result<String, SendFailure>) -> Void) {
         let (service, failure, consumer) = state.withLock { ($0.service, $0.failure, $0.consumers[queue]?.consumer) }
         guard let service else { return completion(.failure(.unavailable(failure ?? "they are not started"))) }
-        service.send(queue, body: body, id: MessageID.make(), idempotencyKey: idempotencyKey) { [logger] result in
+        service.send(queue, body: body, id: MessageID.make(), idempotencyKey: idempotencyKey) { [self] result in
             switch result {
             case .success(let id):
+                sendSucceeded()
                 consumer?.notify()
                 completion(.success(id))
             case .failure(QueueStoreError.unknownQueue(let name)):
@@ -167,10 +170,25 @@ final class QueueRuntime: Sendable {
             case .failure(let full as QueueStoreError):
                 completion(.failure(.storage("\(full)")))
             case .failure(let error):
-                logger.error("queue send failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                completion(.failure(.storage("\(error)")))
+                // The store's own words (a file path, a Redis error) go to the log, not to the client.
+                sendFailed(queue, error)
+                completion(.failure(.storage("the queue store failed (the gateway's log says why)")))
             }
         }
+    }
+
+    /// A failing store (a full disk, Redis away) fails every send: the first failure of a run is logged with its
+    /// error, then the recovery with how many failed, not one line per request.
+    private func sendFailed(_ queue: String, _ error: any Error) {
+        if failedSends.add(1, ordering: .relaxed).newValue == 1 {
+            logger.error("queue sends fail: routes answer 503 until the store is back", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+    }
+
+    private func sendSucceeded() {
+        guard failedSends.load(ordering: .relaxed) > 0 else { return }
+        let failed = failedSends.exchange(0, ordering: .relaxed)
+        if failed > 0 { logger.info("queue sends work again", metadata: ["failed": "\(failed)"]) }
     }
 
     /// Stops taking batches and waits up to `grace` for those in flight to settle (a batch not settled then comes

@@ -117,6 +117,9 @@ public final class GatewayRuntime: Sendable {
         await startFunctions(functionHosts.sync(snapshot.functions, group: group).started)
         // Consumers start once their functions are warm; routes can send from the first request.
         await queues.start(Self.queueDefinitions(snapshot), storage: queueStorage(snapshot))
+        if fleet != nil, let directory = snapshot.settings.state.path, QueueJournal.exists(in: directory) {
+            logger.warning("queues are in Redis (state.store is redis): the messages in \(directory)/\(QueueJournal.fileName) are not read; drain them with the local store first")
+        }
         var channels: [Channel] = []
         var httpAddress: SocketAddress?
         if let listen = snapshot.settings.listen.http {

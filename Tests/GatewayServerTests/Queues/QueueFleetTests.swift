@@ -56,6 +56,8 @@ extension GatewayServerTests {
                     let refused = try setup.send(#"{"order": 2}"#)
                     #expect(refused.status == 503 && refused.header("retry-after") != nil)
                     #expect(refused.header("content-type") == "application/problem+json")
+                    #expect(refused.bodyText.contains("the queue store failed"), "\(refused.bodyText)")
+                    #expect(!refused.bodyText.lowercased().contains("redis"), "the store's own error stays in the log")
                     try await Task.sleep(for: .seconds(1))  // the consumer's receives fail meanwhile, backing off
                     let restarted = try await RedisServer.start(port: server.port)
                     defer { restarted.stop() }
