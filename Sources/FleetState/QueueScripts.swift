@@ -55,24 +55,38 @@ enum QueueScripts {
 
         """
 
-    /// KEYS: stream, delayed set, then the idempotency key when there is one.
-    /// ARGV: group, message id, body, delay (ms), idempotency TTL (ms).
-    /// Reply: {1, id} stored, or {0, first id} for a repeated key (nothing stored).
+    /// The sends one event loop made in one tick, stored in order (a key repeated within the batch gets the first
+    /// send's id). KEYS, per send: its queue's stream and delayed set, and its idempotency key (its stream again when
+    /// it has none). ARGV: the send count, then per send: message id, body, delay (ms), has a key (0/1), and last
+    /// the idempotency TTL (ms).
+    /// Reply, flat, per send: 1 and its id when stored, or 0 and the first id of its repeated key.
     static let send = RedisScript(common + """
-        if KEYS[3] then
-          local first = redis.call('GET', KEYS[3])
-          if first then return {0, first} end
-        end
-        ensure_group(KEYS[1], ARGV[1])
+        local count, ttl = tonumber(ARGV[1]), ARGV[#ARGV]
         local now = now_ms()
-        local delay = tonumber(ARGV[4])
-        if delay > 0 then
-          redis.call('ZADD', KEYS[2], now + delay, cmsgpack.pack({ARGV[2], ARGV[3], str(now), '0', '', ''}))
-        else
-          add_entry(KEYS[1], ARGV[2], ARGV[3], now)
+        local ready, out = {}, {}
+        for i = 0, count - 1 do
+          local stream, delayed, key = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
+          local id, body, delay, keyed = ARGV[4 * i + 2], ARGV[4 * i + 3], tonumber(ARGV[4 * i + 4]), ARGV[4 * i + 5] == '1'
+          local first = keyed and redis.call('GET', key)
+          if first then
+            out[#out + 1] = 0
+            out[#out + 1] = first
+          else
+            if not ready[stream] then
+              ensure_group(stream, 'portcullis')
+              ready[stream] = true
+            end
+            if delay > 0 then
+              redis.call('ZADD', delayed, now + delay, cmsgpack.pack({id, body, str(now), '0', '', ''}))
+            else
+              add_entry(stream, id, body, now)
+            end
+            if keyed then redis.call('SET', key, id, 'PX', ttl) end
+            out[#out + 1] = 1
+            out[#out + 1] = id
+          end
         end
-        if KEYS[3] then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[5]) end
-        return {1, ARGV[2]}
+        return out
         """)
 
     /// KEYS: stream, delayed set, info hash, then the dead-letter queue's stream when there is one.

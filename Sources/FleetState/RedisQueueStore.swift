@@ -29,6 +29,10 @@ public final class RedisQueueStore: QueueStore {
     /// How long a consumer that holds nothing stays listed in a group after it was last heard from (nanoseconds).
     let idleConsumerLifetime: Int64
 
+    private let sends = TickBatches<QueuedSend>()
+    /// The longest a batch of sends waits for Redis before its routes answer 503.
+    static let sendBudget: TimeAmount = .seconds(5)
+
     /// Entries one expiry script call drops at most (the sweep calls it again while it drops that many).
     static let expiryBatch = 1000
     /// Bodies one peek returns at most, together (a message always): 1000 bodies of 256 KiB would be a reply of
@@ -76,24 +80,22 @@ public final class RedisQueueStore: QueueStore {
         state.withLock { change(&$0.counts[queue, default: QueueCounts()]) }
     }
 
+    /// Joins the sending loop's batch: the sends of one tick go to Redis as one script call (one write, one reply,
+    /// one script run), as limit decisions do.
     public func send(_ queue: String, body: [UInt8], id: String, idempotencyKey: String?,
                      completion: @escaping @Sendable (Result<String, any Error>) -> Void) {
         let definition: QueueDefinition
         do { definition = try self.definition(queue) } catch { return completion(.failure(error)) }
-        var keys = [stream(queue), delayed(queue)]
-        if let idempotencyKey { keys.append(idempotency(idempotencyKey)) }
-        let arguments: [RESPArgument] = [Self.group, .string(id), .bytes(ByteBuffer(bytes: body)),
-                                         Self.milliseconds(definition.settings.delay),
-                                         Self.milliseconds(IdempotencyTable.defaultTTL)]
-        evaluate(QueueScripts.send, keys: keys, arguments: arguments).whenComplete { result in
-            completion(result.flatMap { reply in
-                guard let parts = reply.array, parts.count == 2, let stored = parts[0].integer, let id = parts[1].string else {
-                    return .failure(RedisQueueError.malformed("send", reply))
-                }
-                if stored == 1 { self.count(queue) { $0.sent += 1 } }
-                return .success(id)
-            })
+        let eventLoop = RedisPool.currentOrAnyLoop()
+        guard eventLoop.inEventLoop else {
+            return eventLoop.execute { self.send(queue, body: body, id: id, idempotencyKey: idempotencyKey, completion: completion) }
         }
+        let batch = sends.batch(of: eventLoop).value
+        batch.entries.append(QueuedSend(queue: queue, completion: completion))
+        batch.keys += [stream(queue), delayed(queue), idempotencyKey.map { idempotency($0) } ?? stream(queue)]
+        batch.arguments += [.string(id), .bytes(ByteBuffer(bytes: body)), Self.milliseconds(definition.settings.delay),
+                            idempotencyKey == nil ? 0 : 1]
+        batch.joined(by: self, on: eventLoop, budget: Self.sendBudget)
     }
 
     public func receive(_ queue: String, max: Int, maxBytes: Int) async throws -> [Delivery] {
@@ -257,6 +259,54 @@ public enum RedisQueueError: Error, CustomStringConvertible {
         switch self {
         case .reply(let message): "Redis refused the queue operation: \(message)"
         case .malformed(let script, let reply): "Redis answered the queue \(script) script with \(reply)"
+        }
+    }
+}
+
+/// A send waiting in its loop's batch.
+struct QueuedSend {
+    let queue: String
+    let completion: @Sendable (Result<String, any Error>) -> Void
+}
+
+extension RedisQueueStore: TickBatchSender {
+    func call(_ batch: TickBatch<QueuedSend>.Taken, on eventLoop: EventLoop, within budget: TimeAmount) -> EventLoopFuture<RESPValue> {
+        pool.evaluate(QueueScripts.send, keys: batch.keys,
+                      arguments: batch.arguments + [Self.milliseconds(IdempotencyTable.defaultTTL)],
+                      on: eventLoop, within: budget)
+    }
+
+    func answer(_ entries: [QueuedSend], with result: Result<RESPValue, any Error>) {
+        let results: [Result<SendOutcome, any Error>]
+        switch result {
+        case .success(let reply):
+            results = Self.sent(reply, count: entries.count)
+        case .failure(let error):
+            results = Array(repeating: .failure(error), count: entries.count)
+        }
+        for (entry, result) in zip(entries, results) {
+            if case .success(let outcome) = result, outcome.stored { count(entry.queue) { $0.sent += 1 } }
+            entry.completion(result.map(\.id))
+        }
+    }
+
+    /// A send's answer: its message id, or a repeated key's first id (then nothing was stored).
+    struct SendOutcome: Equatable {
+        let id: String
+        let stored: Bool
+    }
+
+    /// Each send's outcome from the send script's reply.
+    static func sent(_ reply: RESPValue, count: Int) -> [Result<SendOutcome, any Error>] {
+        if case .error(let message) = reply { return Array(repeating: .failure(RedisQueueError.reply(message)), count: count) }
+        guard let values = reply.array, values.count == 2 * count else {
+            return Array(repeating: .failure(RedisQueueError.malformed("send", reply)), count: count)
+        }
+        return (0..<count).map { index in
+            guard let stored = values[2 * index].integer, let id = values[2 * index + 1].string else {
+                return .failure(RedisQueueError.malformed("send", values[2 * index]))
+            }
+            return .success(SendOutcome(id: id, stored: stored == 1))
         }
     }
 }

@@ -4,6 +4,7 @@ import GatewayCore
 import NIOCore
 import Redis
 import StoreTestSupport
+import Synchronization
 import Testing
 
 /// The queues of a fleet on a real redis-server: SQS's semantics (visibility timeout, receive counts, dead letters,
@@ -213,6 +214,40 @@ struct RedisQueueStoreTests {
         }
     }
 
+    /// The sends of one event-loop tick go to Redis as one script call; a key repeated within it gets the first
+    /// send's id.
+    @Test func oneTicksSendsAreOneScriptCall() async throws {
+        try await Self.withServer { server in
+            let store = Self.store(server, prefix: Self.prefix(), [QueueDefinition(name: "orders"), QueueDefinition(name: "other")])
+            _ = try await store.send("orders", body: Array("warm-up".utf8))  // loads the script
+            let connection = try await RedisConnection.connect(to: RedisURL(host: "127.0.0.1", port: server.port),
+                                                               on: RedisPool.currentOrAnyLoop())
+            _ = try await connection.send("CONFIG", "RESETSTAT")
+            let loop = RedisPool.currentOrAnyLoop()
+            let results = Mutex<[Int: String]>([:])
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                let left = Mutex(4)
+                loop.execute {
+                    for (n, (queue, key)) in [("orders", "k"), ("other", nil), ("orders", "k"), ("orders", nil)].enumerated() {
+                        store.send(queue, body: Array("\(n)".utf8), id: MessageID.make(), idempotencyKey: key) { result in
+                            if case .success(let id) = result { results.withLock { $0[n] = id } }
+                            if left.withLock({ $0 -= 1; return $0 }) == 0 { done.resume() }
+                        }
+                    }
+                }
+            }
+            let ids = results.withLock { $0 }
+            #expect(ids.count == 4)
+            #expect(ids[0] == ids[2], "the repeated key answers the first id")
+            #expect(Set(ids.values).count == 3)
+            let stats = try await connection.send("INFO", "commandstats").string ?? ""
+            #expect(stats.contains("cmdstat_evalsha:calls=1,"), "\(stats)")
+            await connection.close()
+            #expect(try await Self.statistics(store, "orders").visible == 3)
+            #expect(try await store.summaries().first { $0.name == "orders" }?.counts.sent == 3, "the repeat is not sent")
+        }
+    }
+
     /// Two instances drain one queue together: every message once, and both get some.
     @Test func twoInstancesShareOneQueue() async throws {
         try await Self.withServer { server in
@@ -375,5 +410,12 @@ struct RedisQueueStoreTests {
             try RedisQueueStore.deliveries(.array([.array([row]), .integer(0), .integer(0)]), visibilityTimeout: 0, now: 0)
         }
         #expect(throws: RedisQueueError.self) { try RedisQueueStore.statistics(.array([.integer(1)])) }
+        let short = RedisQueueStore.sent(.array([.integer(1), .bulkString(ByteBuffer(string: "a"))]), count: 2)
+        #expect(short.count == 2 && short.allSatisfy { if case .failure = $0 { true } else { false } })
+        let refused = RedisQueueStore.sent(.error("OOM command not allowed"), count: 1)
+        #expect(refused.count == 1 && { if case .failure = refused[0] { true } else { false } }())
+        let good = RedisQueueStore.sent(.array([.integer(1), .bulkString(ByteBuffer(string: "a")),
+                                                .integer(0), .bulkString(ByteBuffer(string: "b"))]), count: 2)
+        #expect(good.compactMap { try? $0.get() } == [.init(id: "a", stored: true), .init(id: "b", stored: false)])
     }
 }
