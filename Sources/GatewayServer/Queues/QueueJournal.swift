@@ -1,8 +1,6 @@
 import Foundation
 import GatewayCore
-import NIOPosix
 import SQLiteNIO
-import Synchronization
 
 /// Queue messages on disk, in `queues.sqlite` under `state.path`: every change to a message (stored, received,
 /// failed, moved, deleted) is a row written before anyone is told it happened, so a 202 means the message survives
@@ -38,19 +36,11 @@ final class QueueJournal: Sendable {
         let expiresAt: Int64
     }
 
-    private struct Pending {
-        var changes: [Change] = []
-        var waiters: [@Sendable (Result<Void, any Error>) -> Void] = []
-        var committing = false
-        var commits = 0
-    }
-
-    private let connection: SQLiteConnection
-    private let pending = Mutex(Pending())
+    private let writer: JournalWriter
     let path: String
 
-    private init(connection: SQLiteConnection, path: String) {
-        self.connection = connection
+    private init(writer: JournalWriter, path: String) {
+        self.writer = writer
         self.path = path
     }
 
@@ -60,7 +50,7 @@ final class QueueJournal: Sendable {
     }
 
     /// Transactions committed so far (each one fsync): fewer than the changes when commits were grouped.
-    var commitCount: Int { pending.withLock { $0.commits } }
+    var commitCount: Int { writer.commitCount }
 
     /// Opens (or creates) the journal and reads every message, by queue, oldest first.
     static func open(directory: String) async throws -> (journal: QueueJournal, messages: [String: [QueuedMessage]]) {
@@ -79,20 +69,23 @@ final class QueueJournal: Sendable {
                 sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL,
                 first_received_at INTEGER, last_error TEXT, origin TEXT) WITHOUT ROWID
             """)
-        let journal = QueueJournal(connection: connection, path: path)
+        // Checked, made and read through SQLiteNIO; written from now on by the journal's own thread and handle.
+        let messages: [String: [QueuedMessage]], keys: [RememberedKey]
         do {
             _ = try await connection.query("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, "
                                            + "message_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
             _ = try await connection.query("CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at)")
-            let messages = try await journal.load()
-            return (journal, messages, try await journal.loadKeys())
+            messages = try await load(connection)
+            keys = try await loadKeys(connection)
         } catch {
-            await journal.close()
+            try? await connection.close()
             throw error
         }
+        try await connection.close()
+        return (QueueJournal(writer: try JournalWriter(path: path), path: path), messages, keys)
     }
 
-    private func loadKeys() async throws -> [RememberedKey] {
+    private static func loadKeys(_ connection: SQLiteConnection) async throws -> [RememberedKey] {
         let rows = try await connection.query(
             // The newest within the table's capacity, oldest first; older rows would be forgotten at once anyway.
             "SELECT * FROM (SELECT key, message_id, expires_at FROM idempotency WHERE expires_at > ? "
@@ -107,7 +100,7 @@ final class QueueJournal: Sendable {
         }
     }
 
-    private func load() async throws -> [String: [QueuedMessage]] {
+    private static func load(_ connection: SQLiteConnection) async throws -> [String: [QueuedMessage]] {
         var byQueue: [String: [QueuedMessage]] = [:]
         let rows = try await connection.query("""
             SELECT id, queue, body, sent_at, visible_at, receive_count, first_received_at, last_error, origin FROM messages
@@ -138,112 +131,14 @@ final class QueueJournal: Sendable {
     }
 
     /// The same with a callback, for callers on an event loop (no task per message): `completion` runs on the
-    /// committing task once `changes` are committed, or failed.
+    /// journal's writer thread once `changes` are committed, or failed.
     func append(_ changes: [Change], completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         guard !changes.isEmpty else { return completion(.success(())) }
-        let startCommit = pending.withLock { pending -> Bool in
-            pending.changes.append(contentsOf: changes)
-            pending.waiters.append(completion)
-            if pending.committing { return false }
-            pending.committing = true
-            return true
-        }
-        if startCommit { Task { await self.commitLoop() } }
+        writer.append(changes, completion: completion)
     }
 
-    /// Commits batch after batch until nothing waits.
-    private func commitLoop() async {
-        while true {
-            let (changes, waiters) = pending.withLock { pending -> ([Change], [@Sendable (Result<Void, any Error>) -> Void]) in
-                defer { pending.changes = []; pending.waiters = [] }
-                if pending.changes.isEmpty { pending.committing = false }
-                return (pending.changes, pending.waiters)
-            }
-            guard !changes.isEmpty else { return }
-            do {
-                try await write(changes)
-                pending.withLock { $0.commits += 1 }
-                for waiter in waiters { waiter(.success(())) }
-            } catch {
-                for waiter in waiters { waiter(.failure(error)) }
-            }
-        }
-    }
-
-    /// One transaction; for each message only its last change counts. Rows go as multi-row statements (a few
-    /// hundred per statement), since each statement is a hop to SQLite's thread and a parse.
-    private func write(_ changes: [Change]) async throws {
-        var last: [String: Int] = [:]
-        for (index, change) in changes.enumerated() { last[change.id] = index }
-        var puts: [(queue: String, message: QueuedMessage)] = []
-        var removals: [String] = []
-        var remembered: [(key: String, messageId: String, expiresAt: Int64)] = []
-        for (index, change) in changes.enumerated() where last[change.id] == index {
-            switch change {
-            case .put(let queue, let message): puts.append((queue, message))
-            case .remove(let id): removals.append(id)
-            case .remember(let key, let messageId, let expiresAt): remembered.append((key, messageId, expiresAt))
-            }
-        }
-        var statements: [(sql: String, bindings: [SQLiteData])] = []
-        for chunk in Self.chunks(of: puts, size: Self.rowsPerStatement) {
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            var bindings: [SQLiteData] = []
-            bindings.reserveCapacity(chunk.count * 9)
-            for (queue, message) in chunk {
-                bindings += [.text(message.id), .text(queue), .blob(ByteBuffer(bytes: message.body)),
-                             .integer(SQLiteInt64(message.sentAt)), .integer(SQLiteInt64(message.visibleAt)),
-                             .integer(message.receiveCount),
-                             message.firstReceivedAt.map { .integer(SQLiteInt64($0)) } ?? .null,
-                             message.lastError.map { .text($0) } ?? .null,
-                             message.origin.map { .text($0) } ?? .null]
-            }
-            statements.append(("""
-                INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, first_received_at,
-                                      last_error, origin) VALUES \(rows)
-                ON CONFLICT(id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at,
-                    receive_count = excluded.receive_count, first_received_at = excluded.first_received_at,
-                    last_error = excluded.last_error, origin = excluded.origin
-                """, bindings))
-        }
-        for chunk in Self.chunks(of: removals, size: Self.rowsPerStatement * 9) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            statements.append(("DELETE FROM messages WHERE id IN (\(marks))", chunk.map { .text($0) }))
-        }
-        for chunk in Self.chunks(of: remembered, size: Self.rowsPerStatement) {
-            let rows = Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            statements.append(("INSERT OR REPLACE INTO idempotency (key, message_id, expires_at) VALUES \(rows)",
-                               chunk.flatMap { [.text($0.key), .text($0.messageId), .integer(SQLiteInt64($0.expiresAt))] }))
-        }
-        if !remembered.isEmpty {
-            // Keys past their time go with the commits that add new ones (an index range, not a scan).
-            statements.append(("DELETE FROM idempotency WHERE expires_at <= ?", [.integer(SQLiteInt64(SystemClock().now()))]))
-        }
-        // One statement is a transaction of its own (the usual commit: the sends of one moment): one hop to SQLite's
-        // thread instead of three.
-        if statements.count == 1 {
-            _ = try await connection.query(statements[0].sql, statements[0].bindings)
-            return
-        }
-        _ = try await connection.query("BEGIN IMMEDIATE")
-        do {
-            for statement in statements { _ = try await connection.query(statement.sql, statement.bindings) }
-            _ = try await connection.query("COMMIT")
-        } catch {
-            let connection = self.connection
-            _ = await Task { try? await connection.query("ROLLBACK") }.value
-            throw error
-        }
-    }
-
-    /// Rows per INSERT: 9 bound values each, well under SQLite's 32,766 per statement.
-    static let rowsPerStatement = 500
-
-    private static func chunks<T>(of items: [T], size: Int) -> [ArraySlice<T>] {
-        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
-    }
-
+    /// Commits what already waits, then closes the file; appends after this fail.
     func close() async {
-        try? await connection.close()
+        await writer.close()
     }
 }

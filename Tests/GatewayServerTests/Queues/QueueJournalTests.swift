@@ -49,12 +49,12 @@ extension GatewayServerTests {
             await reopened.close()
         }
 
-        /// A commit larger than one statement's rows (puts and removals) is written whole.
+        /// A commit of a thousand rows (puts, then removals) is written whole, as one transaction.
         @Test func aCommitOfManyStatementsIsWrittenWhole() async throws {
             let directory = try TestGateway.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let (journal, _) = try await QueueJournal.open(directory: directory)
-            let count = QueueJournal.rowsPerStatement * 2 + 7
+            let count = 1_007
             try await journal.append((0..<count).map { .put(queue: "q", message: Self.message("m\($0)", at: Int64($0))) })
             try await journal.append((0..<(count - 3)).map { .remove(id: "m\($0)") })
             #expect(journal.commitCount == 2)
