@@ -21,7 +21,27 @@ public enum MessageBody {
     public static func check(_ bytes: some Collection<UInt8>) -> Refusal? {
         guard !bytes.isEmpty else { return .empty }
         guard bytes.count <= maxBytes else { return .tooLarge }
-        var offset = 0
+        // Contiguous bytes (every body a route sends) are scanned in place, not through a generic iterator's call
+        // per byte, which cost 6 % of a queue route's CPU.
+        if let refusal = bytes.withContiguousStorageIfAvailable({ checkText($0) }) { return refusal }
+        return decode(bytes, from: 0)
+    }
+
+    /// ASCII (most JSON) a byte at a time; from the first byte past it, UTF-8 decoding.
+    private static func checkText(_ bytes: UnsafeBufferPointer<UInt8>) -> Refusal? {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x80 { return decode(UnsafeBufferPointer(rebasing: bytes[index...]), from: index) }
+            guard byte >= 0x20 || byte == 0x9 || byte == 0xA || byte == 0xD else { return .notText(offset: index) }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The characters SQS allows, by scalar; `offset` is where `bytes` starts in the body.
+    private static func decode(_ bytes: some Collection<UInt8>, from offset: Int) -> Refusal? {
+        var offset = offset
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         while true {
