@@ -7,7 +7,7 @@
 /// `maxReceiveCount` times moves it out (to the dead-letter queue, which the owner holds) instead of delivering it.
 public struct MessageQueue: Sendable {
     public let settings: QueueSettings
-    private var messages: [String: QueuedMessage] = [:]
+    private var messages = MessageTable()
     private var heap = VisibilityHeap()
     private var nextSequence: UInt64 = 0
 
