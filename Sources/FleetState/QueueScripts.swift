@@ -42,6 +42,13 @@ enum QueueScripts {
           return redis.call('XADD', stream, '*', unpack(args))
         end
 
+        -- An entry gone for good: off the pending list and the stream, its last error and first receive with it.
+        local function forget(stream, group, info, entry)
+          redis.call('XACK', stream, group, entry)
+          redis.call('XDEL', stream, entry)
+          redis.call('HDEL', info, entry .. 'e', entry .. 'f')
+        end
+
         -- Delayed messages now due join the stream. The ZREM comes first: once a script has written, Redis lets
         -- it add (XADD) even at maxmemory, so a full server cannot wedge the consumers that would drain it.
         local function promote(stream, delayed, now)
@@ -104,23 +111,17 @@ enum QueueScripts {
         promote(stream, delayed, now)
         local out, bytes, expired, dead = {}, 0, 0, 0
 
-        local function forget(entry)
-          redis.call('XACK', stream, group, entry)
-          redis.call('XDEL', stream, entry)
-          redis.call('HDEL', info, entry .. 'e', entry .. 'f')
-        end
-
         -- False when the entry went: past its retention, or received `prior` times already (to the dead letters).
         local function keep(entry, f, prior)
           if now - tonumber(f.sent) >= retention then
-            forget(entry)
+            forget(stream, group, info, entry)
             expired = expired + 1
             return false
           end
           if limit > 0 and prior >= limit then
             -- Forgotten first, for the same reason as promote's ZREM: the move then works at maxmemory too.
             local err = redis.call('HGET', info, entry .. 'e') or f.err
-            forget(entry)
+            forget(stream, group, info, entry)
             if dlq then
               ensure_group(dlq, group)
               add_entry(dlq, f.id, f.body, f.sent, prior, err, ARGV[8])
@@ -149,8 +150,7 @@ enum QueueScripts {
           local entry, count = p[1], tonumber(p[4])
           local found = redis.call('XRANGE', stream, entry, entry)
           if #found == 0 then
-            redis.call('XACK', stream, group, entry)
-            redis.call('HDEL', info, entry .. 'e', entry .. 'f')
+            forget(stream, group, info, entry)
           else
             local f = fields_of(found[1][2])
             local prior = (tonumber(f.rc) or 0) + count
@@ -212,9 +212,7 @@ enum QueueScripts {
           local found = redis.call('XRANGE', stream, entry, entry)
           if #p == 1 and #found == 1 and (tonumber(fields_of(found[1][2]).rc) or 0) + tonumber(p[1][4]) == generation then
             if action == 'd' then
-              redis.call('XACK', stream, group, entry)
-              redis.call('XDEL', stream, entry)
-              redis.call('HDEL', info, entry .. 'e', entry .. 'f')
+              forget(stream, group, info, entry)
               deleted = deleted + 1
             else
               redis.call('HSET', info, entry .. 'e', ARGV[i + 3])
@@ -306,9 +304,7 @@ enum QueueScripts {
           if target then
             ensure_group(target, ARGV[1])
             add_entry(target, f.id, f.body, now, 0, redis.call('HGET', KEYS[2], e[1] .. 'e') or f.err)
-            redis.call('XACK', KEYS[1], ARGV[1], e[1])
-            redis.call('XDEL', KEYS[1], e[1])
-            redis.call('HDEL', KEYS[2], e[1] .. 'e', e[1] .. 'f')
+            forget(KEYS[1], ARGV[1], KEYS[2], e[1])
             moved = moved + 1
           end
         end
@@ -328,9 +324,7 @@ enum QueueScripts {
         promote(KEYS[1], KEYS[2], now)
         local old = redis.call('XRANGE', KEYS[1], '-', str(now - tonumber(ARGV[1]) - 1), 'COUNT', ARGV[4])
         for _, e in ipairs(old) do
-          redis.call('XACK', KEYS[1], ARGV[2], e[1])
-          redis.call('XDEL', KEYS[1], e[1])
-          redis.call('HDEL', KEYS[3], e[1] .. 'e', e[1] .. 'f')
+          forget(KEYS[1], ARGV[2], KEYS[3], e[1])
         end
         if #old < tonumber(ARGV[4]) then
           local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[2])

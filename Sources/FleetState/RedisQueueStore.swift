@@ -65,6 +65,8 @@ public final class RedisQueueStore: QueueStore {
     func stream(_ queue: String) -> RESPArgument { .string(keyPrefix + "qs:" + queue) }
     func delayed(_ queue: String) -> RESPArgument { .string(keyPrefix + "qd:" + queue) }
     func info(_ queue: String) -> RESPArgument { .string(keyPrefix + "qi:" + queue) }
+    /// A queue's stream, delayed set and info hash, as most scripts take them.
+    func keys(_ queue: String) -> [RESPArgument] { [stream(queue), delayed(queue), info(queue)] }
     func idempotency(_ key: String) -> RESPArgument { .string(keyPrefix + "qk:" + key) }
 
     private static func milliseconds(_ nanoseconds: Int64) -> RESPArgument { .integer(nanoseconds / 1_000_000) }
@@ -101,14 +103,14 @@ public final class RedisQueueStore: QueueStore {
     public func receive(_ queue: String, max: Int, maxBytes: Int) async throws -> [Delivery] {
         let definition = try self.definition(queue)
         let settings = definition.settings
-        var keys = [stream(queue), delayed(queue), info(queue)]
-        if let deadLetterQueue = definition.deadLetterQueue { keys.append(stream(deadLetterQueue)) }
+        var scriptKeys = keys(queue)
+        if let deadLetterQueue = definition.deadLetterQueue { scriptKeys.append(stream(deadLetterQueue)) }
         let arguments: [RESPArgument] = [
             Self.group, .string(consumerName), .integer(Int64(max)), Self.milliseconds(settings.visibilityTimeout),
             .integer(Int64(settings.maxReceiveCount ?? 0)), Self.milliseconds(settings.retention),
             .integer(Int64(maxBytes)), .string(queue),
         ]
-        let reply = try await evaluate(QueueScripts.receive, keys: keys, arguments: arguments).get()
+        let reply = try await evaluate(QueueScripts.receive, keys: scriptKeys, arguments: arguments).get()
         let deliveries = try Self.deliveries(reply, visibilityTimeout: settings.visibilityTimeout, now: clock.now())
         count(queue) { $0.received += deliveries.count }
         return deliveries
@@ -157,11 +159,11 @@ public final class RedisQueueStore: QueueStore {
         let definitions = state.withLock { Array($0.definitions.values) }
         var removed = 0
         for definition in definitions {
-            let keys = [stream(definition.name), delayed(definition.name), info(definition.name)]
+            let queueKeys = keys(definition.name)
             let arguments: [RESPArgument] = [Self.milliseconds(definition.settings.retention), Self.group,
                                              Self.milliseconds(idleConsumerLifetime), .integer(Int64(Self.expiryBatch))]
             while true {
-                let reply = try await evaluate(QueueScripts.expire, keys: keys, arguments: arguments).get()
+                let reply = try await evaluate(QueueScripts.expire, keys: queueKeys, arguments: arguments).get()
                 guard let count = reply.integer else { throw RedisQueueError.malformed("expire", reply) }
                 removed += Int(count)
                 if count < Self.expiryBatch { break }
@@ -199,7 +201,7 @@ public final class RedisQueueStore: QueueStore {
 
     public func peek(_ queue: String, limit: Int) async throws -> [QueuedMessage] {
         _ = try definition(queue)
-        let reply = try await evaluate(QueueScripts.peek, keys: [stream(queue), delayed(queue), info(queue)],
+        let reply = try await evaluate(QueueScripts.peek, keys: keys(queue),
                                        arguments: [Self.group, .integer(Int64(Swift.max(1, limit))),
                                                    .integer(Int64(Self.maxPeekBytes))]).get()
         guard let rows = reply.array else { throw RedisQueueError.malformed("peek", reply) }
@@ -218,7 +220,7 @@ public final class RedisQueueStore: QueueStore {
 
     public func purge(_ queue: String) async throws -> Int {
         _ = try definition(queue)
-        let reply = try await evaluate(QueueScripts.purge, keys: [stream(queue), delayed(queue), info(queue)],
+        let reply = try await evaluate(QueueScripts.purge, keys: keys(queue),
                                        arguments: [Self.group]).get()
         guard let removed = reply.integer else { throw RedisQueueError.malformed("purge", reply) }
         return Int(removed)
