@@ -20,7 +20,7 @@ final class QueueConsumer: Sendable {
     private let batchesInFlight = Atomic<Int>(0)
     /// Receives failed in a row (the store unreachable): the consumer waits longer before each next try and logs
     /// the first failure and the recovery, not every poll.
-    private let failedReceives = Atomic<Int>(0)
+    private let failedReceives = FailureStreak()
     /// The longest wait between receives while the store fails.
     static let maxRetryInterval: Duration = .seconds(5)
     /// How often an idle consumer looks again (messages whose delay or visibility timeout ends); a send wakes it
@@ -101,13 +101,13 @@ final class QueueConsumer: Sendable {
     }
 
     private func receiveSucceeded() {
-        if failedReceives.exchange(0, ordering: .relaxed) > 0 {
+        if failedReceives.succeeded() > 0 {
             logger.info("queue receives work again", metadata: ["queue": "\(queue)"])
         }
     }
 
     private func receiveFailed(_ error: any Error) async {
-        let failures = failedReceives.add(1, ordering: .relaxed).newValue
+        let failures = failedReceives.failed()
         if failures == 1 {
             logger.error("queue receive failed: retrying with back-off", metadata: ["queue": "\(queue)", "error": "\(error)"])
         }

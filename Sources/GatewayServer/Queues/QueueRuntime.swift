@@ -39,7 +39,7 @@ final class QueueRuntime: Sendable {
 
     private let state = Mutex(State())
     /// Sends failed since the last that worked.
-    private let failedSends = Atomic<Int>(0)
+    private let failedSends = FailureStreak()
     private let logger: Logger
     private let invoke: QueueConsumer.Invoke
 
@@ -180,14 +180,13 @@ final class QueueRuntime: Sendable {
     /// A failing store (a full disk, Redis away) fails every send: the first failure of a run is logged with its
     /// error, then the recovery with how many failed, not one line per request.
     private func sendFailed(_ queue: String, _ error: any Error) {
-        if failedSends.add(1, ordering: .relaxed).newValue == 1 {
+        if failedSends.failed() == 1 {
             logger.error("queue sends fail: routes answer 503 until the store is back", metadata: ["queue": "\(queue)", "error": "\(error)"])
         }
     }
 
     private func sendSucceeded() {
-        guard failedSends.load(ordering: .relaxed) > 0 else { return }
-        let failed = failedSends.exchange(0, ordering: .relaxed)
+        let failed = failedSends.succeeded()
         if failed > 0 { logger.info("queue sends work again", metadata: ["failed": "\(failed)"]) }
     }
 
